@@ -1,0 +1,59 @@
+//! The `defrag` effect. (Foundation version: draws the message; the full effect replaces it.)
+
+use std::time::Duration;
+
+use ratatui_core::buffer::Buffer;
+use ratatui_core::layout::Rect;
+
+use crate::banner::Banner;
+use crate::registry::EffectInfo;
+use crate::{Context, Effect, Rgb};
+
+/// Registry entry.
+pub const INFO: EffectInfo = EffectInfo {
+    name: "defrag",
+    description: "A faithful MS-DOS 6 DEFRAG screen that runs forever",
+    styles: &["dos", "win98"],
+    heading: "Defrag",
+    build: |ctx, params| Ok(Box::new(Defrag::new(ctx, &params.defrag))),
+};
+
+/// Parameters of the `defrag` effect.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
+#[cfg_attr(feature = "clap", command(next_help_heading = "Defrag"))]
+pub struct DefragParams {}
+
+/// The `defrag` effect.
+#[derive(Debug)]
+pub struct Defrag {
+    banner: Banner,
+}
+
+impl Defrag {
+    pub fn new(ctx: &Context, _params: &DefragParams) -> Self {
+        Self {
+            banner: Banner::new(&ctx.message, 0.8),
+        }
+    }
+}
+
+impl Effect for Defrag {
+    fn name(&self) -> &'static str {
+        INFO.name
+    }
+
+    fn tick(&mut self, _dt: Duration) {}
+
+    fn render(&mut self, area: Rect, buf: &mut Buffer) {
+        let area = area.intersection(buf.area);
+        for cell in area.positions() {
+            buf[cell].reset();
+        }
+        self.banner.render(area, buf, Rgb::WHITE, None);
+    }
+
+    fn set_message(&mut self, message: &str) {
+        self.banner.set_message(message);
+    }
+}

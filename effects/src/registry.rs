@@ -1,0 +1,117 @@
+//! The list of effects: adding an effect is one module plus one line in [`EFFECTS`] and one field
+//! in [`Params`].
+
+use crate::{Context, Effect, confetti, defrag, glitch, water};
+
+/// Builds an effect from the shared context and the parameters; `Err` explains what is wrong.
+pub type BuildFn = fn(&Context, &Params) -> Result<Box<dyn Effect>, String>;
+
+/// Describes one effect and how to build it.
+#[derive(Clone, Copy, Debug)]
+pub struct EffectInfo {
+    /// Name used on the command line and in configs.
+    pub name: &'static str,
+    /// One line for `vitrine list`.
+    pub description: &'static str,
+    /// Style names the effect accepts; the first is the default. Empty when it has none.
+    pub styles: &'static [&'static str],
+    /// Help heading under which the effect's own flags are listed.
+    pub heading: &'static str,
+    /// Builds the effect; an error explains which parameter combination is invalid.
+    pub build: BuildFn,
+}
+
+/// Every effect, in the default playlist order.
+pub static EFFECTS: &[EffectInfo] = &[glitch::INFO, confetti::INFO, water::INFO, defrag::INFO];
+
+/// Looks an effect up by name (case-insensitive).
+pub fn find(name: &str) -> Option<&'static EffectInfo> {
+    EFFECTS
+        .iter()
+        .find(|e| e.name.eq_ignore_ascii_case(name.trim()))
+}
+
+/// Every effect's own parameters. Each effect reads its field and ignores the others.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
+pub struct Params {
+    #[cfg_attr(feature = "clap", command(flatten))]
+    pub glitch: glitch::GlitchParams,
+    #[cfg_attr(feature = "clap", command(flatten))]
+    pub confetti: confetti::ConfettiParams,
+    #[cfg_attr(feature = "clap", command(flatten))]
+    pub water: water::WaterParams,
+    #[cfg_attr(feature = "clap", command(flatten))]
+    pub defrag: defrag::DefragParams,
+}
+
+/// The style `ctx` asks for if `info` has it, else `info`'s default style (or `""`).
+pub fn style_for(info: &EffectInfo, ctx: &Context) -> &'static str {
+    let wanted = ctx.style.as_deref().unwrap_or("");
+    info.styles
+        .iter()
+        .find(|s| s.eq_ignore_ascii_case(wanted))
+        .or(info.styles.first())
+        .copied()
+        .unwrap_or("")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use ratatui_core::buffer::Buffer;
+    use ratatui_core::layout::Rect;
+
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_findable() {
+        for info in EFFECTS {
+            assert_eq!(find(&info.name.to_uppercase()).unwrap().name, info.name);
+            assert_eq!(EFFECTS.iter().filter(|e| e.name == info.name).count(), 1);
+        }
+        assert!(find("nope").is_none());
+    }
+
+    /// Every effect, every style, survives any area including 0x0 and 1x1 and area changes.
+    #[test]
+    fn every_effect_survives_any_area() {
+        let sizes = [
+            (80, 24),
+            (0, 0),
+            (1, 1),
+            (3, 2),
+            (200, 60),
+            (0, 7),
+            (9, 0),
+            (17, 5),
+            (80, 24),
+        ];
+        for info in EFFECTS {
+            let styles: Vec<Option<String>> = if info.styles.is_empty() {
+                vec![None]
+            } else {
+                info.styles.iter().map(|s| Some(s.to_string())).collect()
+            };
+            for style in styles {
+                for message in ["Welcome", "환영합니다 👋", ""] {
+                    let mut ctx = Context::new(1, message);
+                    ctx.style = style.clone();
+                    let mut fx = (info.build)(&ctx, &Params::default()).unwrap();
+                    let mut buf = Buffer::empty(Rect::new(0, 0, 200, 60));
+                    for (w, h) in sizes {
+                        for _ in 0..7 {
+                            fx.tick(Duration::from_millis(16));
+                        }
+                        // Render into a buffer that is larger and into one that matches.
+                        fx.render(Rect::new(0, 0, w, h), &mut buf);
+                        let mut exact = Buffer::empty(Rect::new(0, 0, w, h));
+                        fx.render(exact.area, &mut exact);
+                        fx.poke();
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,203 @@
+//! The command line: one clap-derive definition that reads like `vitrine --help`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use vitrine_effects::Params;
+
+/// Terminal kiosk visual-effects showcase: glitch text, confetti, water blur and an MS-DOS
+/// defrag screen, cycling on a fixed tick.
+///
+/// With no options vitrine cycles through every effect, 30 seconds each, until you quit.
+#[derive(Debug, Parser)]
+#[command(name = "vitrine", version, max_term_width = 100)]
+#[command(after_help = KEYS_HELP)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    #[command(flatten)]
+    pub show: ShowArgs,
+}
+
+pub const KEYS_HELP: &str = "\
+Keys (when a keyboard is attached):
+  q, Esc, Ctrl-C   quit                      space     pause / resume
+  n, Right         next effect               p, Left   previous effect
+  ?                help overlay              any other key pokes the effect (confetti burst, ripple)
+With --lock every key is ignored except the quit chord Ctrl-Alt-Q; SIGTERM/SIGINT still quit.";
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the effects with a one-line description, their styles and their flags.
+    List,
+    /// Render headless into an asciicast v2 file (or the last frame as text); no terminal needed.
+    Record(RecordArgs),
+}
+
+/// What to show and how: shared by the live showcase and `vitrine record`.
+#[derive(Clone, Debug, Args)]
+pub struct ShowArgs {
+    /// Effects to show, in order (comma-separated). Default: every effect (see `vitrine list`).
+    #[arg(short, long, value_delimiter = ',', value_name = "NAME")]
+    pub effect: Vec<String>,
+
+    /// How long each effect runs before the next one (e.g. 30s, 2m, 1h30m).
+    #[arg(short, long, default_value = "30s", value_parser = parse_duration)]
+    pub duration: Duration,
+
+    /// Shuffle the playlist (a new order every pass).
+    #[arg(long)]
+    pub shuffle: bool,
+
+    /// Stop after one pass through the playlist.
+    #[arg(long)]
+    pub once: bool,
+
+    /// The kiosk message; repeat the flag to rotate through several.
+    #[arg(short, long = "message", value_name = "TEXT")]
+    pub messages: Vec<String>,
+
+    /// Read messages from a file, one per line (blank lines and lines starting with # ignored).
+    #[arg(long, value_name = "PATH")]
+    pub message_file: Option<PathBuf>,
+
+    /// How long each message shows before the next one when there are several.
+    #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
+    pub message_interval: Duration,
+
+    /// Seed for every random choice: the same seed gives the same frames. Default: random.
+    #[arg(long)]
+    pub seed: Option<u64>,
+
+    /// Frames drawn per second (the simulation tick is separate, see --tick-rate).
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=240))]
+    pub fps: u32,
+
+    /// Simulation ticks per second; effects advance by a fixed step, whatever the fps.
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub tick_rate: u32,
+
+    /// Play every animation faster (>1) or slower (<1); durations stay in real time.
+    #[arg(long, default_value_t = 1.0, value_parser = parse_speed)]
+    pub speed: f32,
+
+    /// Effect style, for the effects that have it (`vitrine list` shows them), e.g. strobe.
+    #[arg(long, value_name = "NAME")]
+    pub style: Option<String>,
+
+    /// Reduced motion: slow every animation to 1-2 Hz and never flash (photosensitive viewers).
+    #[arg(long)]
+    pub calm: bool,
+
+    /// Kiosk lock: ignore every key except the quit chord Ctrl-Alt-Q.
+    #[arg(long)]
+    pub lock: bool,
+
+    #[command(flatten)]
+    pub params: Params,
+}
+
+#[derive(Clone, Debug, Args)]
+pub struct RecordArgs {
+    /// Screen size in cells, WIDTHxHEIGHT.
+    #[arg(long, default_value = "80x24", value_parser = parse_size)]
+    pub size: (u16, u16),
+
+    /// Seconds of simulated time to record.
+    #[arg(long, default_value_t = 5.0, value_parser = parse_seconds)]
+    pub seconds: f64,
+
+    /// Output file; `-` writes to standard output.
+    #[arg(short, long, default_value = "-", value_name = "PATH")]
+    pub out: PathBuf,
+
+    /// asciicast v2 (plays in asciinema) or the final frame as plain text.
+    #[arg(long, value_enum, default_value_t = RecordFormat::Cast)]
+    pub format: RecordFormat,
+
+    #[command(flatten)]
+    pub show: ShowArgs,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RecordFormat {
+    Cast,
+    Text,
+}
+
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let d = humantime::parse_duration(s.trim()).map_err(|e| format!("{e} (try 30s, 2m, 1h)"))?;
+    if d.is_zero() {
+        return Err("must be longer than zero".into());
+    }
+    Ok(d)
+}
+
+fn parse_speed(s: &str) -> Result<f32, String> {
+    match s.parse::<f32>() {
+        Ok(v) if v.is_finite() && (0.01..=100.0).contains(&v) => Ok(v),
+        _ => Err("expected a number from 0.01 to 100".into()),
+    }
+}
+
+fn parse_seconds(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 && v <= 86_400.0 => Ok(v),
+        _ => Err("expected a number of seconds from 0 to 86400".into()),
+    }
+}
+
+pub fn parse_size(s: &str) -> Result<(u16, u16), String> {
+    let err = || format!("expected WIDTHxHEIGHT such as 80x24 (each 1..=1000), got '{s}'");
+    let (w, h) = s.trim().split_once(['x', 'X']).ok_or_else(err)?;
+    let w: u16 = w.parse().map_err(|_| err())?;
+    let h: u16 = h.parse().map_err(|_| err())?;
+    if !(1..=1000).contains(&w) || !(1..=1000).contains(&h) {
+        return Err(err());
+    }
+    Ok((w, h))
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn parses_durations_and_sizes() {
+        assert_eq!(parse_duration("1m30s"), Ok(Duration::from_secs(90)));
+        assert!(parse_duration("0s").is_err());
+        assert!(parse_duration("soon").is_err());
+        assert_eq!(parse_size("80x24"), Ok((80, 24)));
+        assert!(parse_size("0x24").is_err());
+        assert!(parse_size("80").is_err());
+    }
+
+    #[test]
+    fn record_takes_show_options() {
+        let cli = Cli::try_parse_from([
+            "vitrine",
+            "record",
+            "--effect",
+            "glitch,defrag",
+            "--size",
+            "20x5",
+            "--seed",
+            "3",
+        ])
+        .unwrap();
+        let Some(Command::Record(rec)) = cli.command else {
+            panic!("record expected")
+        };
+        assert_eq!(rec.show.effect, ["glitch", "defrag"]);
+        assert_eq!(rec.size, (20, 5));
+    }
+}

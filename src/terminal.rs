@@ -1,0 +1,101 @@
+//! The local terminal: raw mode + alternate screen on start, restored exactly on every way out.
+//!
+//! Quit keys and errors restore through [`TerminalGuard`]'s drop; a panic restores in the panic
+//! hook before the message is printed; SIGINT/SIGTERM/SIGHUP/SIGQUIT restore on a dedicated
+//! thread and exit at once. The signal path must not depend on the event loop: crossterm 0.29
+//! spins inside `event::poll` once the tty is gone (SSH drop), so a flag checked by the loop
+//! might never be seen.
+
+use std::io::{self, BufWriter, IsTerminal, Stdout, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use anyhow::{Context as _, Result};
+use crossterm::terminal::{EnterAlternateScreen, disable_raw_mode, enable_raw_mode};
+use crossterm::{cursor, execute};
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
+
+use crate::UsageError;
+
+/// The backend writer: one frame is written with one syscall (see [`crate::screen`]).
+pub type LocalTerminal = Terminal<CrosstermBackend<BufWriter<Stdout>>>;
+
+/// Bytes that put any terminal back in its normal state: CAN aborts an escape sequence a frame
+/// may have left half-written, then end synchronized output, reset colours, show the cursor and
+/// leave the alternate screen.
+pub const RESTORE_SEQUENCE: &[u8] = b"\x18\x1b[?2026l\x1b[0m\x1b[?25h\x1b[?1049l";
+
+/// Whether the terminal is in showcase mode and needs restoring.
+static ACTIVE: AtomicBool = AtomicBool::new(false);
+
+/// Puts the terminal back. Safe to call from any thread and more than once: only the first call
+/// after [`init`] does anything. Errors are ignored: the terminal may already be gone.
+pub fn restore() {
+    if !ACTIVE.swap(false, Ordering::SeqCst) {
+        return;
+    }
+    // Raw mode first: it has more side effects than the alternate screen (ratatui's advice).
+    let _ = disable_raw_mode();
+    let mut out = io::stdout().lock();
+    let _ = out.write_all(RESTORE_SEQUENCE);
+    let _ = out.flush();
+}
+
+/// Restores the terminal when dropped.
+pub struct TerminalGuard {
+    pub terminal: LocalTerminal,
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        let _ = self.terminal.backend_mut().flush();
+        restore();
+    }
+}
+
+/// Checks for a terminal, installs the panic hook and signal thread, then enters raw mode and
+/// the alternate screen.
+pub fn init() -> Result<TerminalGuard> {
+    if !io::stdout().is_terminal() {
+        return Err(UsageError(
+            "standard output is not a terminal; to render without one use `vitrine record`".into(),
+        )
+        .into());
+    }
+    install_panic_hook();
+    install_signal_handler()?;
+    ACTIVE.store(true, Ordering::SeqCst);
+    enable_raw_mode().context("cannot switch the terminal to raw mode")?;
+    execute!(io::stdout(), EnterAlternateScreen, cursor::Hide)
+        .context("cannot set up the terminal")?;
+    // 256 KiB: far above the largest frame, so a frame leaves in one write and a signal's restore
+    // sequence (which takes the stdout lock) never lands inside one.
+    let writer = BufWriter::with_capacity(256 * 1024, io::stdout());
+    let terminal =
+        Terminal::new(CrosstermBackend::new(writer)).context("cannot set up the terminal")?;
+    Ok(TerminalGuard { terminal })
+}
+
+fn install_panic_hook() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore();
+        previous(info);
+    }));
+}
+
+fn install_signal_handler() -> Result<()> {
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT])
+        .context("cannot install signal handlers")?;
+    std::thread::Builder::new()
+        .name("signals".into())
+        .spawn(move || {
+            if let Some(signal) = signals.forever().next() {
+                restore();
+                std::process::exit(128 + signal);
+            }
+        })
+        .context("cannot start the signal thread")?;
+    Ok(())
+}
