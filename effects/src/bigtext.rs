@@ -77,30 +77,28 @@ pub fn fit(message: &str, cols: u16, rows: u16, fill: f32) -> Fit {
     }
     let max_w = (f32::from(cols) * fill.clamp(0.1, 1.0)) as u16;
     let max_h = rows.saturating_mul(2);
-    for scale in (1..=8u16).rev() {
-        let per_line = max_w / (ADVANCE * scale);
-        if per_line == 0 {
+    let longest_word = message
+        .split_whitespace()
+        .map(text::width)
+        .max()
+        .unwrap_or(0);
+    // Largest scale first, words kept whole within `fill`; then scale 1 may use the full width
+    // to keep words whole; only then may scale 1 break a word.
+    let attempts = (1..=8u16)
+        .rev()
+        .map(|scale| (scale, max_w, false))
+        .chain([(1, cols, false), (1, max_w, true)]);
+    for (scale, width, may_break) in attempts {
+        let per_line = usize::from(width / (ADVANCE * scale));
+        if per_line == 0 || (!may_break && longest_word > per_line) {
             continue;
         }
-        // Prefer a smaller scale to breaking a word in two; only scale 1 may break words.
-        let longest_word = message
-            .split_whitespace()
-            .map(text::width)
-            .max()
-            .unwrap_or(0);
-        if scale > 1 && longest_word > usize::from(per_line) {
-            continue;
-        }
-        let lines = text::wrap(message, usize::from(per_line));
+        let lines = text::wrap(message, per_line);
         let n = lines.len() as u16;
         let height = n * GLYPH_HEIGHT * scale + n.saturating_sub(1) * LINE_GAP * scale;
         // Keep at least one cell row free above and below at scale > 1 so it reads as a title.
         let margin = if scale > 1 { 4 } else { 0 };
-        if height + margin <= max_h
-            && lines
-                .iter()
-                .all(|l| text::width(l) <= usize::from(per_line))
-        {
+        if height + margin <= max_h {
             return Fit::Big(draw(&lines, scale));
         }
     }
@@ -176,14 +174,23 @@ mod tests {
 
     #[test]
     fn wraps_then_shrinks_then_falls_back() {
-        // Two words fit side by side at 80 columns, must wrap at 50.
-        let Fit::Big(one_line) = fit("HELLO WORLD", 120, 24, 0.8) else {
+        // Side by side on a short wide screen, wrapped on a narrow one.
+        let Fit::Big(one_line) = fit("HELLO WORLD", 140, 10, 0.8) else {
             panic!()
         };
         let Fit::Big(two_lines) = fit("HELLO WORLD", 50, 24, 0.8) else {
             panic!()
         };
-        assert!(two_lines.height > one_line.height / one_line.scale * two_lines.scale);
+        assert_eq!(one_line.height, GLYPH_HEIGHT * one_line.scale);
+        assert_eq!(
+            two_lines.height,
+            (2 * GLYPH_HEIGHT + LINE_GAP) * two_lines.scale
+        );
+        // A word is kept whole by using the full width before it would be broken.
+        let Fit::Big(whole) = fit("WELCOME", 72, 14, 0.8) else {
+            panic!()
+        };
+        assert_eq!(whole.height, GLYPH_HEIGHT);
         assert_eq!(fit("HELLO", 20, 5, 0.8), Fit::Plain(vec!["HELLO".into()]));
         assert_eq!(
             fit("환영합니다", 80, 24, 0.8),

@@ -1,0 +1,294 @@
+//! The real binary in a pseudo-terminal: it must draw, survive resizes, and leave the terminal
+//! exactly as it found it (main screen, cursor shown, raw mode off) on every way out.
+
+use std::fs::File;
+use std::io::{Read, Write};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+const ENTER_ALT: &[u8] = b"\x1b[?1049h";
+const LEAVE_ALT: &[u8] = b"\x1b[?1049l";
+const SHOW_CURSOR: &[u8] = b"\x1b[?25h";
+const BEGIN_FRAME: &[u8] = b"\x1b[?2026h";
+
+struct Pty {
+    master: File,
+    slave: Option<OwnedFd>,
+    child: Child,
+    output: Arc<Mutex<Vec<u8>>>,
+    reader: Option<JoinHandle<()>>,
+}
+
+fn winsize(cols: u16, rows: u16) -> libc::winsize {
+    libc::winsize {
+        ws_row: rows,
+        ws_col: cols,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    }
+}
+
+impl Pty {
+    fn spawn(args: &[&str], cols: u16, rows: u16) -> Pty {
+        let (mut master, mut slave) = (0, 0);
+        let ws = winsize(cols, rows);
+        // SAFETY: openpty writes two fds; null name/termios are allowed.
+        let rc = unsafe {
+            libc::openpty(
+                &mut master,
+                &mut slave,
+                std::ptr::null_mut(),
+                std::ptr::null(),
+                &ws,
+            )
+        };
+        assert_eq!(rc, 0, "openpty failed");
+        // SAFETY: both fds were just returned by openpty and are owned here.
+        let (master, slave) = unsafe { (File::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_vitrine"));
+        cmd.args(args)
+            .env("TERM", "xterm-256color")
+            .stdin(Stdio::from(slave.try_clone().unwrap()))
+            .stdout(Stdio::from(slave.try_clone().unwrap()))
+            .stderr(Stdio::from(slave.try_clone().unwrap()));
+        // SAFETY: only async-signal-safe calls between fork and exec.
+        unsafe {
+            cmd.pre_exec(|| {
+                if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY, 0) < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let child = cmd.spawn().expect("spawn vitrine");
+        let output = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&output);
+        let mut reader_end = master.try_clone().unwrap();
+        let reader = thread::spawn(move || {
+            let mut chunk = [0u8; 65536];
+            // Ends with EIO once every slave fd is closed.
+            while let Ok(n) = reader_end.read(&mut chunk) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock().unwrap().extend_from_slice(&chunk[..n]);
+            }
+        });
+        Pty {
+            master,
+            slave: Some(slave),
+            child,
+            output,
+            reader: Some(reader),
+        }
+    }
+
+    fn output(&self) -> Vec<u8> {
+        self.output.lock().unwrap().clone()
+    }
+
+    fn wait_for(&self, what: &str, pred: impl Fn(&[u8]) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !pred(&self.output()) {
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Waits until at least `frames` synchronized frames were drawn.
+    fn wait_frames(&self, frames: usize) {
+        self.wait_for("frames", |out| count(out, BEGIN_FRAME) >= frames);
+    }
+
+    fn signal(&self, sig: i32) {
+        // SAFETY: plain kill(2) on our own child.
+        assert_eq!(unsafe { libc::kill(self.child.id() as i32, sig) }, 0);
+    }
+
+    fn resize(&self, cols: u16, rows: u16) {
+        let ws = winsize(cols, rows);
+        // SAFETY: TIOCSWINSZ on the master fd we own; the kernel signals SIGWINCH.
+        unsafe { libc::ioctl(self.master.as_raw_fd(), libc::TIOCSWINSZ, &ws) };
+    }
+
+    fn send(&mut self, bytes: &[u8]) {
+        self.master.write_all(bytes).unwrap();
+    }
+
+    /// Waits for exit, checks the tty is back in cooked mode, then collects all output.
+    fn finish(mut self) -> (ExitStatus, Vec<u8>) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(Instant::now() < deadline, "vitrine did not exit");
+            thread::sleep(Duration::from_millis(20));
+        };
+        let slave = self.slave.take().unwrap();
+        // SAFETY: tcgetattr on a valid fd into a zeroed termios.
+        let mut termios: libc::termios = unsafe { std::mem::zeroed() };
+        assert_eq!(
+            unsafe { libc::tcgetattr(slave.as_raw_fd(), &mut termios) },
+            0
+        );
+        assert_ne!(
+            termios.c_lflag & libc::ICANON,
+            0,
+            "raw mode left on (ICANON off)"
+        );
+        assert_ne!(
+            termios.c_lflag & libc::ECHO,
+            0,
+            "raw mode left on (ECHO off)"
+        );
+        drop(slave);
+        self.reader.take().unwrap().join().unwrap();
+        let output = self.output();
+        (status, output)
+    }
+}
+
+fn count(haystack: &[u8], needle: &[u8]) -> usize {
+    haystack
+        .windows(needle.len())
+        .filter(|w| *w == needle)
+        .count()
+}
+
+fn rfind(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).rposition(|w| w == needle)
+}
+
+/// The last frame is followed by leaving the alternate screen and showing the cursor.
+fn assert_restored(output: &[u8]) {
+    assert!(
+        output.windows(ENTER_ALT.len()).any(|w| w == ENTER_ALT),
+        "never entered alt screen"
+    );
+    let last_frame = rfind(output, BEGIN_FRAME).expect("no frame drawn");
+    let leave = rfind(output, LEAVE_ALT).expect("alternate screen not left");
+    let show = rfind(output, SHOW_CURSOR).expect("cursor not shown");
+    assert!(
+        leave > last_frame && show > last_frame,
+        "restore must come after the last frame"
+    );
+    assert!(
+        rfind(output, ENTER_ALT) < Some(leave),
+        "re-entered the alternate screen after restoring"
+    );
+}
+
+const ARGS: &[&str] = &[
+    "--effect",
+    "glitch,confetti",
+    "--seed",
+    "1",
+    "--duration",
+    "1s",
+];
+
+#[test]
+fn sigterm_restores_terminal() {
+    let pty = Pty::spawn(ARGS, 80, 24);
+    pty.wait_frames(5);
+    pty.signal(libc::SIGTERM);
+    let (status, output) = pty.finish();
+    assert_eq!(status.code(), Some(128 + libc::SIGTERM), "{status:?}");
+    assert_restored(&output);
+}
+
+#[test]
+fn sighup_and_sigint_restore_terminal() {
+    for sig in [libc::SIGHUP, libc::SIGINT] {
+        let pty = Pty::spawn(ARGS, 80, 24);
+        pty.wait_frames(3);
+        pty.signal(sig);
+        let (status, output) = pty.finish();
+        assert_eq!(status.code(), Some(128 + sig), "signal {sig}: {status:?}");
+        assert!(status.signal().is_none());
+        assert_restored(&output);
+    }
+}
+
+#[test]
+fn q_quits_cleanly_and_lock_ignores_it() {
+    let mut pty = Pty::spawn(ARGS, 80, 24);
+    pty.wait_frames(3);
+    pty.send(b"q");
+    let (status, output) = pty.finish();
+    assert!(status.success(), "{status:?}");
+    assert_restored(&output);
+
+    let mut locked = Pty::spawn(&[ARGS, &["--lock"]].concat(), 80, 24);
+    locked.wait_frames(3);
+    locked.send(b"q\x1b");
+    let before = count(&locked.output(), BEGIN_FRAME);
+    locked.wait_frames(before + 5);
+    assert!(
+        locked.child.try_wait().unwrap().is_none(),
+        "--lock must ignore q and Esc"
+    );
+    locked.send(b"\x1b\x11"); // Ctrl-Alt-Q
+    let (status, output) = locked.finish();
+    assert!(status.success(), "{status:?}");
+    assert_restored(&output);
+}
+
+#[test]
+fn survives_resizes_down_to_zero() {
+    let mut pty = Pty::spawn(&["--seed", "2", "--duration", "300ms"], 80, 24);
+    pty.wait_frames(2);
+    for (i, (cols, rows)) in [
+        (1, 1),
+        (0, 0),
+        (300, 100),
+        (2, 1),
+        (0, 5),
+        (13, 0),
+        (120, 40),
+    ]
+    .into_iter()
+    .cycle()
+    .take(40)
+    .enumerate()
+    {
+        pty.resize(cols, rows);
+        if i % 7 == 0 {
+            pty.send(b"n");
+        }
+        thread::sleep(Duration::from_millis(15));
+    }
+    let before = count(&pty.output(), BEGIN_FRAME);
+    pty.wait_frames(before + 3);
+    assert!(
+        pty.child.try_wait().unwrap().is_none(),
+        "vitrine exited during the resize storm"
+    );
+    pty.send(b"q");
+    let (status, output) = pty.finish();
+    assert!(
+        status.success(),
+        "{status:?}: {}",
+        String::from_utf8_lossy(&output[output.len().saturating_sub(400)..])
+    );
+    assert_restored(&output);
+}
+
+#[test]
+fn no_terminal_is_one_line_and_exit_2() {
+    let out = Command::new(env!("CARGO_BIN_EXE_vitrine"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("not a terminal") && stderr.contains("vitrine record"),
+        "{stderr}"
+    );
+}
