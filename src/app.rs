@@ -1,10 +1,12 @@
 //! The live showcase: the event/frame loop on the local terminal.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::{Context as _, Result};
 use crossterm::event::{self, Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
+use crate::cli::ShowArgs;
+use crate::pacing::FramePacer;
 use crate::screen::{self, Overlays};
 use crate::show::Show;
 use crate::terminal;
@@ -46,9 +48,14 @@ pub fn action_for(key: KeyEvent, locked: bool) -> Action {
 
 /// Runs `show` on the local terminal until a quit key, the end of a `--once` playlist, or a
 /// signal (handled in [`terminal`]).
-pub fn run(mut show: Show, fps: u32, locked: bool) -> Result<()> {
+pub fn run(mut show: Show, args: &ShowArgs) -> Result<()> {
+    let locked = args.lock;
     let mut guard = terminal::init()?;
-    let frame_interval = Duration::from_secs(1) / fps;
+    let mut pacer = FramePacer::new(
+        args.fps,
+        args.max_rate.map(|kb| kb * 1000.0),
+        Instant::now(),
+    );
     let mut overlays = Overlays::default();
     let mut dirty = true;
     let mut last = Instant::now();
@@ -82,14 +89,17 @@ pub fn run(mut show: Show, fps: u32, locked: bool) -> Result<()> {
             break;
         }
         if ticked || dirty {
+            let before = guard.written.get();
             screen::draw(&mut guard.terminal, &mut show, overlays)
                 .context("cannot write to the terminal")?;
+            let after = guard.written.get();
+            pacer.wrote(after - before, now);
             dirty = false;
         }
-        next_frame += frame_interval;
+        next_frame += pacer.interval();
         if next_frame < now {
             // Fell behind (slow terminal, suspended process): skip frames instead of bursting.
-            next_frame = now + frame_interval;
+            next_frame = now + pacer.interval();
         }
     }
     drop(guard);

@@ -33,7 +33,7 @@ pub enum Command {
     /// List the effects with a one-line description, their styles and their flags.
     List,
     /// Render headless into an asciicast v2 file (or the last frame as text); no terminal needed.
-    Record(RecordArgs),
+    Record(Box<RecordArgs>),
 }
 
 /// What to show and how: shared by the live showcase and `vitrine record`.
@@ -95,6 +95,10 @@ pub struct ShowArgs {
     #[arg(long)]
     pub lock: bool,
 
+    /// Keep output under this many kilobytes per second (slow SSH links) by lowering the fps.
+    #[arg(long, value_name = "KB/S", value_parser = parse_rate)]
+    pub max_rate: Option<f64>,
+
     #[command(flatten)]
     pub params: Params,
 }
@@ -139,6 +143,13 @@ fn parse_speed(s: &str) -> Result<f32, String> {
     match s.parse::<f32>() {
         Ok(v) if v.is_finite() && (0.01..=100.0).contains(&v) => Ok(v),
         _ => Err("expected a number from 0.01 to 100".into()),
+    }
+}
+
+fn parse_rate(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 1.0 => Ok(v),
+        _ => Err("expected kilobytes per second, at least 1".into()),
     }
 }
 

@@ -3,6 +3,7 @@
 mod app;
 mod cli;
 mod messages;
+mod pacing;
 mod playlist;
 mod record;
 mod screen;
@@ -80,7 +81,7 @@ fn run(cli: Cli) -> Result<()> {
         None => {
             let spec = spec_from(&cli.show).map_err(usage)?;
             let show = Show::new(spec).map_err(usage)?;
-            app::run(show, cli.show.fps, cli.show.lock)
+            app::run(show, &cli.show)
         }
         Some(Command::List) => list(&mut std::io::stdout().lock()),
         Some(Command::Record(rec)) => {

@@ -1,7 +1,7 @@
 //! The local terminal: raw mode + alternate screen on start, restored exactly on every way out.
 //!
 //! Quit keys and errors restore through [`TerminalGuard`]'s drop; a panic restores in the panic
-//! hook before the message is printed; SIGINT/SIGTERM/SIGHUP/SIGQUIT restore on a dedicated
+//! hook before the message is printed; SIGINT/SIGTERM/SIGHUP/SIGQUIT/SIGPIPE restore on a dedicated
 //! thread and exit at once. The signal path must not depend on the event loop: crossterm 0.29
 //! spins inside `event::poll` once the tty is gone (SSH drop), so a flag checked by the loop
 //! might never be seen.
@@ -14,12 +14,13 @@ use crossterm::terminal::{EnterAlternateScreen, disable_raw_mode, enable_raw_mod
 use crossterm::{cursor, execute};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
-use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
+use signal_hook::consts::{SIGHUP, SIGINT, SIGPIPE, SIGQUIT, SIGTERM};
 
 use crate::UsageError;
+use crate::pacing::{ByteCounter, Counted};
 
 /// The backend writer: one frame is written with one syscall (see [`crate::screen`]).
-pub type LocalTerminal = Terminal<CrosstermBackend<BufWriter<Stdout>>>;
+pub type LocalTerminal = Terminal<CrosstermBackend<Counted<BufWriter<Stdout>>>>;
 
 /// Bytes that put any terminal back in its normal state: CAN aborts an escape sequence a frame
 /// may have left half-written, then end synchronized output, reset colours, show the cursor and
@@ -45,6 +46,8 @@ pub fn restore() {
 /// Restores the terminal when dropped.
 pub struct TerminalGuard {
     pub terminal: LocalTerminal,
+    /// Bytes sent to the terminal so far.
+    pub written: ByteCounter,
 }
 
 impl Drop for TerminalGuard {
@@ -72,9 +75,11 @@ pub fn init() -> Result<TerminalGuard> {
     // 256 KiB: far above the largest frame, so a frame leaves in one write and a signal's restore
     // sequence (which takes the stdout lock) never lands inside one.
     let writer = BufWriter::with_capacity(256 * 1024, io::stdout());
+    let writer = Counted::new(writer);
+    let written = writer.counter();
     let terminal =
         Terminal::new(CrosstermBackend::new(writer)).context("cannot set up the terminal")?;
-    Ok(TerminalGuard { terminal })
+    Ok(TerminalGuard { terminal, written })
 }
 
 fn install_panic_hook() {
@@ -86,8 +91,9 @@ fn install_panic_hook() {
 }
 
 fn install_signal_handler() -> Result<()> {
-    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT])
-        .context("cannot install signal handlers")?;
+    let mut signals =
+        signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE])
+            .context("cannot install signal handlers")?;
     std::thread::Builder::new()
         .name("signals".into())
         .spawn(move || {

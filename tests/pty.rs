@@ -203,8 +203,8 @@ fn sigterm_restores_terminal() {
 }
 
 #[test]
-fn sighup_and_sigint_restore_terminal() {
-    for sig in [libc::SIGHUP, libc::SIGINT] {
+fn sighup_sigint_sigpipe_sigquit_restore_terminal() {
+    for sig in [libc::SIGHUP, libc::SIGINT, libc::SIGPIPE, libc::SIGQUIT] {
         let pty = Pty::spawn(ARGS, 80, 24);
         pty.wait_frames(3);
         pty.signal(sig);
@@ -291,4 +291,23 @@ fn no_terminal_is_one_line_and_exit_2() {
         stderr.contains("not a terminal") && stderr.contains("vitrine record"),
         "{stderr}"
     );
+}
+
+#[test]
+fn a_paused_screen_writes_nothing() {
+    let mut pty = Pty::spawn(&["--effect", "confetti", "--seed", "3"], 80, 24);
+    pty.wait_frames(3);
+    pty.send(b" ");
+    // Let the pause land and its one redraw (the badge) go out.
+    thread::sleep(Duration::from_millis(300));
+    let before = pty.output().len();
+    thread::sleep(Duration::from_millis(700));
+    assert_eq!(pty.output().len(), before, "bytes written while paused");
+    pty.send(b" ");
+    let frames = count(&pty.output(), BEGIN_FRAME);
+    pty.wait_frames(frames + 3);
+    pty.send(b"q");
+    let (status, output) = pty.finish();
+    assert!(status.success());
+    assert_restored(&output);
 }
