@@ -1,0 +1,77 @@
+//! Cost of one frame (one 60 Hz tick + a full render) for every effect and style at kiosk
+//! sizes. Run with `cargo bench -p vitrine-effects`; targets (issue 10): under 1 ms at 200x60 and
+//! under 4 ms at 400x120 on one core in release.
+
+use std::time::Duration;
+
+use divan::Bencher;
+use ratatui_core::buffer::Buffer;
+use ratatui_core::layout::Rect;
+use vitrine_effects::registry::EFFECTS;
+use vitrine_effects::{Context, Params};
+
+const SIZES: [(u16, u16); 3] = [(80, 24), (200, 60), (400, 120)];
+const TICK: Duration = Duration::from_micros(16_667);
+
+fn main() {
+    divan::main();
+}
+
+/// Every effect with every style, as `effect/style` names.
+fn cases() -> Vec<(&'static str, Option<&'static str>)> {
+    EFFECTS
+        .iter()
+        .flat_map(|info| {
+            let styles: Vec<Option<&'static str>> = if info.styles.is_empty() {
+                vec![None]
+            } else {
+                info.styles.iter().copied().map(Some).collect()
+            };
+            styles.into_iter().map(move |style| (info.name, style))
+        })
+        .collect()
+}
+
+fn bench_frame(bencher: Bencher, name: &str, style: Option<&str>, (w, h): (u16, u16)) {
+    let info = vitrine_effects::registry::find(name).expect("registered effect");
+    let mut ctx = Context::new(7, "Welcome to the office");
+    ctx.style = style.map(str::to_string);
+    let mut effect = (info.build)(&ctx, &Params::default()).expect("builds");
+    let area = Rect::new(0, 0, w, h);
+    let mut buf = Buffer::empty(area);
+    // Warm up past start-up phases and let per-size caches fill.
+    for _ in 0..120 {
+        effect.tick(TICK);
+    }
+    effect.render(area, &mut buf);
+    bencher.bench_local(|| {
+        effect.tick(TICK);
+        effect.render(area, &mut buf);
+    });
+}
+
+#[divan::bench(args = SIZES)]
+fn glitch(bencher: Bencher, size: (u16, u16)) {
+    bench_frame(bencher, "glitch", None, size);
+}
+
+#[divan::bench(args = SIZES)]
+fn confetti(bencher: Bencher, size: (u16, u16)) {
+    bench_frame(bencher, "confetti", None, size);
+}
+
+#[divan::bench(args = SIZES)]
+fn defrag(bencher: Bencher, size: (u16, u16)) {
+    bench_frame(bencher, "defrag", None, size);
+}
+
+/// Every style of every effect at 200x60, the size the targets are set for.
+#[divan::bench(args = cases())]
+fn every_style_200x60(bencher: Bencher, case: (&str, Option<&str>)) {
+    bench_frame(bencher, case.0, case.1, (200, 60));
+}
+
+#[divan::bench(args = SIZES)]
+fn water(bencher: Bencher, size: (u16, u16)) {
+    bench_frame(bencher, "water", None, size);
+}
