@@ -311,3 +311,49 @@ fn a_paused_screen_writes_nothing() {
     assert!(status.success());
     assert_restored(&output);
 }
+
+/// 500 resizes across 0x0..300x100 while running; then the last frame must be laid out for the
+/// final size (read back through a terminal emulator).
+#[test]
+fn resize_storm_then_correct_final_frame() {
+    let mut pty = Pty::spawn(&["--seed", "5", "--duration", "200ms"], 80, 24);
+    pty.wait_frames(2);
+    let mut state: u32 = 12345;
+    for i in 0..500 {
+        // A small LCG keeps the sequence fixed without a dependency.
+        state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        let cols = (state >> 8) % 301;
+        let rows = (state >> 20) % 101;
+        pty.resize(cols as u16, rows as u16);
+        if i % 50 == 0 {
+            pty.send(b"n");
+        }
+        thread::sleep(Duration::from_millis(2));
+    }
+    let (cols, rows) = (100u16, 30u16);
+    pty.resize(cols, rows);
+    thread::sleep(Duration::from_millis(300));
+    pty.send(b" "); // pause: the badge is drawn at the top right of the final size
+    pty.wait_for("paused badge", |out| {
+        String::from_utf8_lossy(out).contains("paused")
+    });
+    thread::sleep(Duration::from_millis(200));
+    assert!(
+        pty.child.try_wait().unwrap().is_none(),
+        "vitrine exited during the resize storm"
+    );
+    let output = pty.output();
+    // A resize clears the screen and redraws everything; read from the last clear on.
+    let start = rfind(&output, b"\x1b[2J").expect("a resize redraws from a cleared screen");
+    let mut screen = vt100::Parser::new(rows, cols, 0);
+    screen.process(&output[start..]);
+    let top = screen.screen().contents_between(0, 0, 0, cols);
+    assert!(
+        top.trim_end().ends_with("paused"),
+        "top row for {cols}x{rows}: {top:?}"
+    );
+    pty.send(b"q");
+    let (status, output) = pty.finish();
+    assert!(status.success(), "{status:?}");
+    assert_restored(&output);
+}
