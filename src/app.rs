@@ -4,6 +4,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result};
 use crossterm::event::{self, Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use vitrine_effects::depth::{ColorDepth, ColorMapper};
 
 use crate::screen::{self, Overlays};
 use crate::show::Show;
@@ -44,10 +45,11 @@ pub fn action_for(key: KeyEvent, locked: bool) -> Action {
     }
 }
 
-/// Runs `show` on the local terminal until a quit key, the end of a `--once` playlist, or a
-/// signal (handled in [`terminal`]).
-pub fn run(mut show: Show, fps: u32, locked: bool) -> Result<()> {
+/// Runs `show` on the local terminal at colour `depth` until a quit key, the end of a `--once`
+/// playlist, or a signal (handled in [`terminal`]).
+pub fn run(mut show: Show, fps: u32, locked: bool, depth: ColorDepth) -> Result<()> {
     let mut guard = terminal::init()?;
+    let mut colors = ColorMapper::new(depth);
     let frame_interval = Duration::from_secs(1) / fps;
     let mut overlays = Overlays::default();
     let mut dirty = true;
@@ -82,7 +84,7 @@ pub fn run(mut show: Show, fps: u32, locked: bool) -> Result<()> {
             break;
         }
         if ticked || dirty {
-            screen::draw(&mut guard.terminal, &mut show, overlays)
+            screen::draw(&mut guard.terminal, &mut show, overlays, &mut colors)
                 .context("cannot write to the terminal")?;
             dirty = false;
         }

@@ -3,8 +3,11 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use clap::builder::PossibleValuesParser;
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use vitrine_effects::Params;
+use vitrine_effects::{Params, Rgb, color, palette};
+
+use crate::color::ColorChoice;
 
 /// Terminal kiosk visual-effects showcase: glitch text, confetti, water blur and an MS-DOS
 /// defrag screen, cycling on a fixed tick.
@@ -33,7 +36,7 @@ pub enum Command {
     /// List the effects with a one-line description, their styles and their flags.
     List,
     /// Render headless into an asciicast v2 file (or the last frame as text); no terminal needed.
-    Record(RecordArgs),
+    Record(Box<RecordArgs>),
 }
 
 /// What to show and how: shared by the live showcase and `vitrine record`.
@@ -95,6 +98,20 @@ pub struct ShowArgs {
     #[arg(long)]
     pub lock: bool,
 
+    /// Colour depth. auto reads NO_COLOR, TERM and COLORTERM; SSH does not forward COLORTERM,
+    /// so pass truecolor there if the terminal has it. 16 suits the Linux console; mono keeps
+    /// every effect readable with no colour at all.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "DEPTH", help_heading = "Colours")]
+    pub color: ColorChoice,
+
+    /// A built-in palette for the effects that pick colours (`vitrine list` shows them).
+    #[arg(long, value_name = "NAME", value_parser = PossibleValuesParser::new(palette::names()), help_heading = "Colours")]
+    pub palette: Option<String>,
+
+    /// Your own colours instead of a palette, e.g. an office's brand colours: "#0055a4,#ffd700,white".
+    #[arg(long, value_name = "LIST", value_parser = parse_colors, conflicts_with = "palette", help_heading = "Colours")]
+    pub colors: Option<ColorList>,
+
     #[command(flatten)]
     pub params: Params,
 }
@@ -125,6 +142,18 @@ pub struct RecordArgs {
 pub enum RecordFormat {
     Cast,
     Text,
+}
+
+/// The colours given with `--colors`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ColorList(pub Vec<Rgb>);
+
+fn parse_colors(s: &str) -> Result<ColorList, String> {
+    let list = color::parse_list(s).map_err(|e| e.to_string())?;
+    if list.is_empty() {
+        return Err("expected at least one colour, e.g. \"#0055a4,#ffd700\"".into());
+    }
+    Ok(ColorList(list))
 }
 
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
@@ -199,5 +228,44 @@ mod tests {
         };
         assert_eq!(rec.show.effect, ["glitch", "defrag"]);
         assert_eq!(rec.size, (20, 5));
+    }
+
+    #[test]
+    fn colour_options() {
+        let show = |args: &[&str]| {
+            Cli::try_parse_from(std::iter::once("vitrine").chain(args.iter().copied()))
+                .map(|cli| cli.show)
+        };
+        let defaults = show(&[]).unwrap();
+        assert_eq!(defaults.color, ColorChoice::Auto);
+        assert_eq!((defaults.palette, defaults.colors), (None, None));
+
+        let args = show(&["--color", "16", "--colors", "#0055a4, white"]).unwrap();
+        assert_eq!(args.color, ColorChoice::Ansi16);
+        assert_eq!(
+            args.colors,
+            Some(ColorList(vec![Rgb(0, 0x55, 0xa4), Rgb::WHITE]))
+        );
+        assert_eq!(
+            show(&["--color", "256"]).unwrap().color,
+            ColorChoice::Ansi256
+        );
+        assert_eq!(
+            show(&["--palette", "pastel"]).unwrap().palette.as_deref(),
+            Some("pastel")
+        );
+
+        for bad in [
+            &["--color", "8"][..],
+            &["--palette", "nope"],
+            &["--colors", "#12345"],
+            &["--colors", ","],
+            &["--palette", "neon", "--colors", "red"],
+        ] {
+            let err = show(bad).unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{bad:?}: {err}");
+        }
+        let err = show(&["--colors", "#0055a4,#zzz"]).unwrap_err().to_string();
+        assert!(err.contains("invalid colour '#zzz'"), "{err}");
     }
 }

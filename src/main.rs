@@ -2,6 +2,7 @@
 
 mod app;
 mod cli;
+mod color;
 mod messages;
 mod playlist;
 mod record;
@@ -17,6 +18,7 @@ use std::time::Duration;
 use anyhow::Result;
 use clap::{CommandFactory, Parser};
 use vitrine_effects::Context;
+use vitrine_effects::palette::{self, PALETTES};
 use vitrine_effects::registry::EFFECTS;
 
 use crate::cli::{Cli, Command, ShowArgs};
@@ -63,7 +65,8 @@ fn run(cli: Cli) -> Result<()> {
         None => {
             let spec = spec_from(&cli.show).map_err(usage)?;
             let show = Show::new(spec).map_err(usage)?;
-            app::run(show, cli.show.fps, cli.show.lock)
+            let depth = color::resolve(cli.show.color, false);
+            app::run(show, cli.show.fps, cli.show.lock, depth)
         }
         Some(Command::List) => list(&mut std::io::stdout().lock()),
         Some(Command::Record(rec)) => {
@@ -83,6 +86,7 @@ fn run(cli: Cli) -> Result<()> {
                 rec.size,
                 rec.seconds,
                 rec.show.fps,
+                color::resolve(rec.show.color, true),
                 rec.format,
                 &mut out,
             )
@@ -105,6 +109,12 @@ fn spec_from(args: &ShowArgs) -> Result<ShowSpec> {
     let mut context = Context::new(0, "");
     context.style = args.style.clone();
     context.calm = args.calm;
+    context.palette = match (&args.colors, &args.palette) {
+        (Some(colors), _) => colors.0.clone(),
+        // The name was checked by clap against the same list.
+        (None, Some(name)) => palette::palette(name).unwrap_or_default().to_vec(),
+        (None, None) => Vec::new(),
+    };
     Ok(ShowSpec {
         items,
         item_duration: args.duration,
@@ -152,7 +162,21 @@ fn list(out: &mut dyn Write) -> Result<()> {
     }
     writeln!(
         out,
-        "\nCommon flags: --style --speed --calm --duration --message (see vitrine --help)"
+        "\nPalettes (--palette NAME, or your own with --colors \"#hex,#hex\"):"
+    )?;
+    for p in PALETTES {
+        let colors: Vec<String> = p.colors.iter().map(ToString::to_string).collect();
+        writeln!(
+            out,
+            "  {:<10} {}: {}",
+            p.name,
+            p.description,
+            colors.join(" ")
+        )?;
+    }
+    writeln!(
+        out,
+        "\nCommon flags: --style --speed --calm --duration --message --color (see vitrine --help)"
     )?;
     Ok(())
 }
