@@ -98,9 +98,8 @@ pub struct ShowArgs {
     #[arg(long)]
     pub lock: bool,
 
-    /// Colour depth. auto reads NO_COLOR, TERM and COLORTERM; SSH does not forward COLORTERM,
-    /// so pass truecolor there if the terminal has it. 16 suits the Linux console; mono keeps
-    /// every effect readable with no colour at all.
+    /// Colour depth of the terminal. SSH does not forward COLORTERM: over SSH pass truecolor if
+    /// the terminal has it.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "DEPTH", help_heading = "Colours")]
     pub color: ColorChoice,
 

@@ -20,6 +20,9 @@
 //! entries, filled lazily), so after a few frames the pass is a table lookup per cell and never
 //! allocates.
 
+use std::ops::RangeInclusive;
+use std::sync::OnceLock;
+
 use ratatui_core::buffer::Buffer;
 use ratatui_core::layout::Rect;
 use ratatui_core::style::{Color, Modifier};
@@ -163,14 +166,21 @@ fn distance(x: Lab, y: Lab, lightness: f32) -> f32 {
 /// Lightness weight for the 16-colour match (1.0 would be plain OKLab).
 const LIGHTNESS_16: f32 = 0.5;
 
-/// The index in `candidates` of the colour nearest `c`.
-fn nearest(c: Rgb, candidates: impl Iterator<Item = Rgb>, lightness: f32) -> usize {
+/// OKLab of every xterm palette index, computed once.
+fn palette_lab() -> &'static [Lab; 256] {
+    static LAB: OnceLock<[Lab; 256]> = OnceLock::new();
+    LAB.get_or_init(|| std::array::from_fn(|n| oklab(xterm_rgb(n as u8))))
+}
+
+/// The palette index in `candidates` nearest `c`.
+fn nearest(c: Rgb, candidates: RangeInclusive<u8>, lightness: f32) -> u8 {
     let lab = oklab(c);
-    let mut best = (0, f32::INFINITY);
-    for (i, cand) in candidates.enumerate() {
-        let d = distance(lab, oklab(cand), lightness);
+    let table = palette_lab();
+    let mut best = (*candidates.start(), f32::INFINITY);
+    for n in candidates {
+        let d = distance(lab, table[usize::from(n)], lightness);
         if d < best.1 {
-            best = (i, d);
+            best = (n, d);
         }
     }
     best.0
@@ -178,17 +188,17 @@ fn nearest(c: Rgb, candidates: impl Iterator<Item = Rgb>, lightness: f32) -> usi
 
 /// The xterm-256 index (16–255) nearest `c`, uncached.
 pub fn nearest_256(c: Rgb) -> u8 {
-    16 + nearest(c, (16..=255).map(xterm_rgb), 1.0) as u8
+    nearest(c, 16..=255, 1.0)
 }
 
 /// The ANSI index (0–15) nearest `c`, uncached.
 pub fn nearest_16(c: Rgb) -> u8 {
-    nearest(c, ANSI16.into_iter(), LIGHTNESS_16) as u8
+    nearest(c, 0..=15, LIGHTNESS_16)
 }
 
 /// The ANSI index (0–7) nearest `c` among the normal (non-bright) colours, uncached.
 pub fn nearest_8(c: Rgb) -> u8 {
-    nearest(c, ANSI16[..8].iter().copied(), LIGHTNESS_16) as u8
+    nearest(c, 0..=7, LIGHTNESS_16)
 }
 
 /// Cache slots: RGB with 5 bits per channel.
@@ -240,8 +250,21 @@ impl Pixels {
         }
     }
 
+    /// Whether the colours this glyph shows are concrete (not the terminal's default).
+    fn concrete(self, cell: &ratatui_core::buffer::Cell) -> bool {
+        let (fg, bg) = (cell.fg != Color::Reset, cell.bg != Color::Reset);
+        match self {
+            Pixels::Blank => bg,
+            Pixels::Full => fg,
+            Pixels::Upper | Pixels::Lower => fg && bg,
+        }
+    }
+
     /// The (top, bottom) colours of a cell drawn with this glyph.
-    fn halves(self, fg: Color, bg: Color) -> (Color, Color) {
+    fn halves<T>(self, fg: T, bg: T) -> (T, T)
+    where
+        T: Copy,
+    {
         match self {
             Pixels::Blank => (bg, bg),
             Pixels::Upper => (fg, bg),
@@ -368,34 +391,36 @@ impl ColorMapper {
 
     fn map_16_cell(&mut self, cell: &mut ratatui_core::buffer::Cell) {
         let reversed = cell.modifier.contains(Modifier::REVERSED);
-        if !reversed
-            && let Some(pixels) = Pixels::of(cell.symbol())
-            && cell.fg != Color::Reset
-            && cell.bg != Color::Reset
-        {
-            let (top, bottom) = pixels.halves(cell.fg, cell.bg);
-            let (t, b) = (self.map_16(top, false), self.map_16(bottom, false));
-            let bright = |c: Color| NAMED[8..].contains(&c);
-            // Only the foreground can be bright: put a bright half there.
-            let (glyph, fg, bg) = if t == b && !bright(t) {
-                (" ", t, t)
-            } else if t == b {
-                ("█", t, self.map_16(top, true))
-            } else if !bright(b) {
-                ("▀", t, b)
-            } else if !bright(t) {
-                ("▄", b, t)
-            } else {
-                ("▀", t, self.map_16(bottom, true))
-            };
-            cell.set_symbol(glyph);
-            cell.fg = fg;
-            cell.bg = bg;
-            return;
-        }
         // A reversed cell shows its foreground colour as the background.
-        cell.fg = self.map_16(cell.fg, reversed);
-        cell.bg = self.map_16(cell.bg, !reversed);
+        let text_fg = self.map_16(cell.fg, reversed);
+        let text_bg = self.map_16(cell.bg, !reversed);
+        let pixels = Pixels::of(cell.symbol()).filter(|p| !reversed && p.concrete(cell));
+        let Some(pixels) = pixels else {
+            cell.fg = text_fg;
+            cell.bg = text_bg;
+            return;
+        };
+        let (top, bottom) = pixels.halves(cell.fg, cell.bg);
+        let (t, b) = (self.map_16(top, false), self.map_16(bottom, false));
+        let bright = |c: Color| NAMED[8..].contains(&c);
+        // Only the foreground can be bright: put a bright half there. A colour the glyph does
+        // not show keeps its plain mapping, so unchanged cells cost no extra bytes.
+        let (glyph, fg, bg) = if t == b && !bright(t) && pixels != Pixels::Full {
+            (" ", text_fg, t)
+        } else if t == b {
+            ("█", t, text_bg)
+        } else if !bright(b) {
+            ("▀", t, b)
+        } else if !bright(t) {
+            ("▄", b, t)
+        } else {
+            ("▀", t, self.map_16(bottom, true))
+        };
+        if cell.symbol() != glyph {
+            cell.set_symbol(glyph);
+        }
+        cell.fg = fg;
+        cell.bg = bg;
     }
 
     /// Mono: moves the threshold toward the Otsu split of this frame's brightness.
@@ -478,12 +503,13 @@ fn mono_cell(cell: &mut ratatui_core::buffer::Cell, threshold: f32) {
     cell.bg = Color::Reset;
     let lit = |c: Color| rgb_of(c).is_some_and(|c| f32::from(luma(c)) > threshold);
 
-    if let Some(pixels) = Pixels::of(cell.symbol())
-        && fg != Color::Reset
-        && bg != Color::Reset
-    {
-        let (top, bottom) = pixels.halves(fg, bg);
-        cell.set_symbol(Pixels::glyph(lit(top), lit(bottom)));
+    if let Some(pixels) = Pixels::of(cell.symbol()) {
+        // The default foreground counts as lit, the default background as dark.
+        let (top, bottom) = pixels.halves(fg == Color::Reset || lit(fg), lit(bg));
+        let glyph = Pixels::glyph(top, bottom);
+        if cell.symbol() != glyph {
+            cell.set_symbol(glyph);
+        }
         return;
     }
 
@@ -591,6 +617,7 @@ mod tests {
             ("▀", black, white), // bright bottom: flipped to a lower half block
             ("▀", white, black),
             ("A", white, white), // text on a bright background: background drops to grey
+            (" ", white, black), // a plain space keeps its foreground (no extra bytes)
         ]);
         let area = buf.area;
         ColorMapper::new(ColorDepth::Ansi16).apply(&mut buf, area);
@@ -606,6 +633,7 @@ mod tests {
                 ("▄", Color::White, Color::Black),
                 ("▀", Color::White, Color::Black),
                 ("A", Color::White, Color::Gray),
+                (" ", Color::White, Color::Black),
             ]
         );
     }
