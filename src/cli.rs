@@ -104,7 +104,7 @@ pub struct ShowArgs {
     pub color: ColorChoice,
 
     /// A built-in palette for the effects that pick colours (`vitrine list` shows them).
-    #[arg(long, value_name = "NAME", value_parser = PossibleValuesParser::new(palette::names()), help_heading = "Colours")]
+    #[arg(long, value_name = "NAME", value_parser = PossibleValuesParser::new(palette::names()), ignore_case = true, help_heading = "Colours")]
     pub palette: Option<String>,
 
     /// Your own colours instead of a palette, e.g. an office's brand colours: "#0055a4,#ffd700,white".

@@ -180,3 +180,39 @@ fn list(out: &mut dyn Write) -> Result<()> {
     )?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use vitrine_effects::Rgb;
+
+    use super::*;
+
+    fn palette_for(args: &[&str]) -> Vec<Rgb> {
+        let cli =
+            Cli::try_parse_from(std::iter::once("vitrine").chain(args.iter().copied())).unwrap();
+        spec_from(&cli.show).unwrap().context.palette
+    }
+
+    #[test]
+    fn palette_flags_reach_the_effects() {
+        assert!(palette_for(&[]).is_empty());
+        assert_eq!(
+            palette_for(&["--palette", "VGA"]),
+            palette::palette("vga").unwrap()
+        );
+        assert_eq!(
+            palette_for(&["--colors", "#0055a4,#ffd700"]),
+            [Rgb(0, 0x55, 0xa4), Rgb(0xff, 0xd7, 0)]
+        );
+    }
+
+    #[test]
+    fn list_names_the_palettes() {
+        let mut out = Vec::new();
+        list(&mut out).unwrap();
+        let out = String::from_utf8(out).unwrap();
+        for p in PALETTES {
+            assert!(out.contains(p.name), "{}", p.name);
+        }
+    }
+}

@@ -636,6 +636,16 @@ mod tests {
                 (" ", Color::White, Color::Black),
             ]
         );
+
+        // Reverse video shows the foreground as the background: that one is limited to 8.
+        let mut buf = buffer(&[("R", white, black)]);
+        buf[(0, 0)].modifier = Modifier::REVERSED;
+        let area = buf.area;
+        ColorMapper::new(ColorDepth::Ansi16).apply(&mut buf, area);
+        assert_eq!(
+            (buf[(0, 0)].fg, buf[(0, 0)].bg),
+            (Color::Gray, Color::Black)
+        );
     }
 
     #[test]
@@ -847,13 +857,16 @@ mod tests {
         }
     }
 
-    /// What each depth may leave in a cell.
-    fn allowed(depth: ColorDepth, color: Color, background: bool) -> bool {
-        match (depth, color) {
-            (ColorDepth::TrueColor, _) | (_, Color::Reset) => true,
-            (ColorDepth::Ansi256, Color::Indexed(n)) => n >= 16,
-            (ColorDepth::Ansi16, c) => NAMED[..if background { 8 } else { 16 }].contains(&c),
-            _ => false,
+    /// Whether `cell` has only colours `depth` can show. At 16 colours the background as shown
+    /// (the foreground of a reversed cell) must be one of the 8 normal colours.
+    fn allowed(depth: ColorDepth, cell: &ratatui_core::buffer::Cell) -> bool {
+        let (fg, bg) = shown_colors(cell);
+        let named = |c: Color, n: usize| c == Color::Reset || NAMED[..n].contains(&c);
+        match depth {
+            ColorDepth::TrueColor => true,
+            ColorDepth::Ansi256 => ![fg, bg].iter().any(|c| matches!(c, Color::Rgb(..))),
+            ColorDepth::Ansi16 => named(fg, 16) && named(bg, 8),
+            ColorDepth::Mono => fg == Color::Reset && bg == Color::Reset,
         }
     }
 
@@ -889,7 +902,7 @@ mod tests {
                         let depth = mapper.depth();
                         for cell in &buf.content {
                             assert!(
-                                allowed(depth, cell.fg, false) && allowed(depth, cell.bg, true),
+                                allowed(depth, cell),
                                 "{} {style:?} at {depth:?}: {cell:?}",
                                 info.name
                             );
