@@ -4,6 +4,7 @@ use std::time::Instant;
 
 use anyhow::{Context as _, Result};
 use crossterm::event::{self, Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use vitrine_effects::depth::{ColorDepth, ColorMapper};
 
 use crate::cli::ShowArgs;
 use crate::pacing::FramePacer;
@@ -46,11 +47,12 @@ pub fn action_for(key: KeyEvent, locked: bool) -> Action {
     }
 }
 
-/// Runs `show` on the local terminal until a quit key, the end of a `--once` playlist, or a
-/// signal (handled in [`terminal`]).
-pub fn run(mut show: Show, args: &ShowArgs) -> Result<()> {
+/// Runs `show` on the local terminal at colour `depth` until a quit key, the end of a `--once`
+/// playlist, or a signal (handled in [`terminal`]).
+pub fn run(mut show: Show, args: &ShowArgs, depth: ColorDepth) -> Result<()> {
     let locked = args.lock;
     let mut guard = terminal::init()?;
+    let mut colors = ColorMapper::new(depth);
     let mut pacer = FramePacer::new(
         args.fps,
         args.max_rate.map(|kb| kb * 1000.0),
@@ -90,7 +92,7 @@ pub fn run(mut show: Show, args: &ShowArgs) -> Result<()> {
         }
         if ticked || dirty {
             let before = guard.written.get();
-            screen::draw(&mut guard.terminal, &mut show, overlays)
+            screen::draw(&mut guard.terminal, &mut show, overlays, &mut colors)
                 .context("cannot write to the terminal")?;
             let after = guard.written.get();
             pacer.wrote(after - before, now);

@@ -3,8 +3,11 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use clap::builder::PossibleValuesParser;
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use vitrine_effects::Params;
+use vitrine_effects::{Params, Rgb, color, palette};
+
+use crate::color::ColorChoice;
 
 /// Terminal kiosk visual-effects showcase: glitch text, confetti, water blur and an MS-DOS
 /// defrag screen, cycling on a fixed tick.
@@ -99,6 +102,19 @@ pub struct ShowArgs {
     #[arg(long, value_name = "KB/S", value_parser = parse_rate)]
     pub max_rate: Option<f64>,
 
+    /// Colour depth of the terminal. SSH does not forward COLORTERM: over SSH pass truecolor if
+    /// the terminal has it.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "DEPTH", help_heading = "Colours")]
+    pub color: ColorChoice,
+
+    /// A built-in palette for the effects that pick colours (`vitrine list` shows them).
+    #[arg(long, value_name = "NAME", value_parser = PossibleValuesParser::new(palette::names()), ignore_case = true, help_heading = "Colours")]
+    pub palette: Option<String>,
+
+    /// Your own colours instead of a palette, e.g. an office's brand colours: "#0055a4,#ffd700,white".
+    #[arg(long, value_name = "LIST", value_parser = parse_colors, conflicts_with = "palette", help_heading = "Colours")]
+    pub colors: Option<ColorList>,
+
     #[command(flatten)]
     pub params: Params,
 }
@@ -129,6 +145,18 @@ pub struct RecordArgs {
 pub enum RecordFormat {
     Cast,
     Text,
+}
+
+/// The colours given with `--colors`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ColorList(pub Vec<Rgb>);
+
+fn parse_colors(s: &str) -> Result<ColorList, String> {
+    let list = color::parse_list(s).map_err(|e| e.to_string())?;
+    if list.is_empty() {
+        return Err("expected at least one colour, e.g. \"#0055a4,#ffd700\"".into());
+    }
+    Ok(ColorList(list))
 }
 
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
@@ -210,5 +238,44 @@ mod tests {
         };
         assert_eq!(rec.show.effect, ["glitch", "defrag"]);
         assert_eq!(rec.size, (20, 5));
+    }
+
+    #[test]
+    fn colour_options() {
+        let show = |args: &[&str]| {
+            Cli::try_parse_from(std::iter::once("vitrine").chain(args.iter().copied()))
+                .map(|cli| cli.show)
+        };
+        let defaults = show(&[]).unwrap();
+        assert_eq!(defaults.color, ColorChoice::Auto);
+        assert_eq!((defaults.palette, defaults.colors), (None, None));
+
+        let args = show(&["--color", "16", "--colors", "#0055a4, white"]).unwrap();
+        assert_eq!(args.color, ColorChoice::Ansi16);
+        assert_eq!(
+            args.colors,
+            Some(ColorList(vec![Rgb(0, 0x55, 0xa4), Rgb::WHITE]))
+        );
+        assert_eq!(
+            show(&["--color", "256"]).unwrap().color,
+            ColorChoice::Ansi256
+        );
+        assert_eq!(
+            show(&["--palette", "pastel"]).unwrap().palette.as_deref(),
+            Some("pastel")
+        );
+
+        for bad in [
+            &["--color", "8"][..],
+            &["--palette", "nope"],
+            &["--colors", "#12345"],
+            &["--colors", ","],
+            &["--palette", "neon", "--colors", "red"],
+        ] {
+            let err = show(bad).unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{bad:?}: {err}");
+        }
+        let err = show(&["--colors", "#0055a4,#zzz"]).unwrap_err().to_string();
+        assert!(err.contains("invalid colour '#zzz'"), "{err}");
     }
 }

@@ -2,6 +2,7 @@
 
 mod app;
 mod cli;
+mod color;
 mod messages;
 mod pacing;
 mod playlist;
@@ -18,6 +19,7 @@ use std::time::Duration;
 use anyhow::Result;
 use clap::{CommandFactory, Parser};
 use vitrine_effects::Context;
+use vitrine_effects::palette::{self, PALETTES};
 use vitrine_effects::registry::EFFECTS;
 
 use crate::cli::{Cli, Command, ShowArgs};
@@ -81,7 +83,8 @@ fn run(cli: Cli) -> Result<()> {
         None => {
             let spec = spec_from(&cli.show).map_err(usage)?;
             let show = Show::new(spec).map_err(usage)?;
-            app::run(show, &cli.show)
+            let depth = color::resolve(cli.show.color, false);
+            app::run(show, &cli.show, depth)
         }
         Some(Command::List) => list(&mut std::io::stdout().lock()),
         Some(Command::Record(rec)) => {
@@ -101,6 +104,7 @@ fn run(cli: Cli) -> Result<()> {
                 rec.size,
                 rec.seconds,
                 rec.show.fps,
+                color::resolve(rec.show.color, true),
                 rec.format,
                 &mut out,
             )
@@ -123,6 +127,12 @@ fn spec_from(args: &ShowArgs) -> Result<ShowSpec> {
     let mut context = Context::new(0, "");
     context.style = args.style.clone();
     context.calm = args.calm;
+    context.palette = match (&args.colors, &args.palette) {
+        (Some(colors), _) => colors.0.clone(),
+        // The name was checked by clap against the same list.
+        (None, Some(name)) => palette::palette(name).unwrap_or_default().to_vec(),
+        (None, None) => Vec::new(),
+    };
     Ok(ShowSpec {
         items,
         item_duration: args.duration,
@@ -170,7 +180,57 @@ fn list(out: &mut dyn Write) -> Result<()> {
     }
     writeln!(
         out,
-        "\nCommon flags: --style --speed --calm --duration --message (see vitrine --help)"
+        "\nPalettes (--palette NAME, or your own with --colors \"#hex,#hex\"):"
+    )?;
+    for p in PALETTES {
+        let colors: Vec<String> = p.colors.iter().map(ToString::to_string).collect();
+        writeln!(
+            out,
+            "  {:<10} {}: {}",
+            p.name,
+            p.description,
+            colors.join(" ")
+        )?;
+    }
+    writeln!(
+        out,
+        "\nCommon flags: --style --speed --calm --duration --message --color (see vitrine --help)"
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use vitrine_effects::Rgb;
+
+    use super::*;
+
+    fn palette_for(args: &[&str]) -> Vec<Rgb> {
+        let cli =
+            Cli::try_parse_from(std::iter::once("vitrine").chain(args.iter().copied())).unwrap();
+        spec_from(&cli.show).unwrap().context.palette
+    }
+
+    #[test]
+    fn palette_flags_reach_the_effects() {
+        assert!(palette_for(&[]).is_empty());
+        assert_eq!(
+            palette_for(&["--palette", "VGA"]),
+            palette::palette("vga").unwrap()
+        );
+        assert_eq!(
+            palette_for(&["--colors", "#0055a4,#ffd700"]),
+            [Rgb(0, 0x55, 0xa4), Rgb(0xff, 0xd7, 0)]
+        );
+    }
+
+    #[test]
+    fn list_names_the_palettes() {
+        let mut out = Vec::new();
+        list(&mut out).unwrap();
+        let out = String::from_utf8(out).unwrap();
+        for p in PALETTES {
+            assert!(out.contains(p.name), "{}", p.name);
+        }
+    }
 }

@@ -9,6 +9,7 @@ use anyhow::Result;
 use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
 use ratatui::{Terminal, TerminalOptions, Viewport};
+use vitrine_effects::depth::{ColorDepth, ColorMapper};
 
 use crate::cli::RecordFormat;
 use crate::screen::{self, Overlays};
@@ -35,12 +36,14 @@ impl Write for Capture {
     }
 }
 
-/// Records `seconds` of `show` at `fps` on a `width`×`height` screen into `out`.
+/// Records `seconds` of `show` at `fps` on a `width`×`height` screen with colour `depth` into
+/// `out`.
 pub fn record(
     mut show: Show,
     (width, height): (u16, u16),
     seconds: f64,
     fps: u32,
+    depth: ColorDepth,
     format: RecordFormat,
     out: &mut dyn Write,
 ) -> Result<()> {
@@ -52,6 +55,7 @@ pub fn record(
             viewport: Viewport::Fixed(area),
         },
     )?;
+    let mut colors = ColorMapper::new(depth);
     let frame = Duration::from_secs(1) / fps;
     let frames = (seconds * f64::from(fps)).round().max(1.0) as u64;
 
@@ -76,7 +80,7 @@ pub fn record(
         if show.finished() {
             break;
         }
-        screen::draw(&mut terminal, &mut show, Overlays::default())?;
+        screen::draw(&mut terminal, &mut show, Overlays::default(), &mut colors)?;
         let bytes = capture.take();
         if format == RecordFormat::Cast && !bytes.is_empty() {
             let time = (i as f64 * frame.as_secs_f64() * 1e6).round() / 1e6;
@@ -85,9 +89,11 @@ pub fn record(
         }
     }
     if format == RecordFormat::Text {
-        // Draw the final state once more into a plain buffer to read its symbols.
+        // Draw the final state once more into a plain buffer to read its symbols (in mono the
+        // colour pass turns coloured pixels into block glyphs, so it runs here too).
         let mut buffer = ratatui::buffer::Buffer::empty(area);
         show.render(area, &mut buffer);
+        colors.apply(&mut buffer, area);
         let mut skip = 0;
         for y in 0..height {
             let mut line = String::new();

@@ -1,6 +1,7 @@
 //! Drawing a show onto any ratatui terminal: the one render path shared by the live terminal,
 //! the recorder and remote sessions. Each frame is wrapped in synchronized output (DEC mode
-//! 2026) so terminals that support it never show a half-drawn frame; others ignore it.
+//! 2026) so terminals that support it never show a half-drawn frame; others ignore it. The last
+//! step of every frame reduces its colours to what the terminal shows ([`ColorMapper`]).
 
 use std::io::{self, Write};
 
@@ -12,6 +13,7 @@ use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Clear, Paragraph, Widget};
+use vitrine_effects::depth::ColorMapper;
 
 use crate::show::Show;
 
@@ -21,11 +23,13 @@ pub struct Overlays {
     pub help: bool,
 }
 
-/// Draws one frame of `show` and flushes it.
+/// Draws one frame of `show` and the overlays, maps it to the terminal's colour depth with
+/// `colors`, and flushes it.
 pub fn draw<W: Write>(
     terminal: &mut Terminal<CrosstermBackend<W>>,
     show: &mut Show,
     overlays: Overlays,
+    colors: &mut ColorMapper,
 ) -> io::Result<()> {
     queue!(terminal.backend_mut(), BeginSynchronizedUpdate)?;
     terminal.draw(|frame| {
@@ -37,6 +41,7 @@ pub fn draw<W: Write>(
         if overlays.help {
             help(area, frame.buffer_mut(), show.current_name());
         }
+        colors.apply(frame.buffer_mut(), area);
     })?;
     queue!(terminal.backend_mut(), EndSynchronizedUpdate)?;
     terminal.backend_mut().flush()

@@ -24,6 +24,8 @@ pub mod banner;
 pub mod bigtext;
 pub mod canvas;
 pub mod color;
+pub mod depth;
+pub mod palette;
 pub mod registry;
 pub mod rng;
 pub mod text;
