@@ -40,8 +40,9 @@
 //! luminance hardly moves, so the original's 300 ms cycle is kept. The strobe style switches a
 //! large area between bright and dark, so its steps last at least 200 ms whatever `--cycle` says:
 //! at most five changes, i.e. 2.5 flashes, per second. With `--calm` the copies hop at 2 Hz
-//! (a cycle of at least 2.5 s), the skew sways in 500 ms steps, corruption bands change once a
-//! second and the strobe becomes a slow colour fade with no flash at all. Tests measure both.
+//! (a cycle of at least 2.5 s), the skew sways in 500 ms steps at most every 4 s, corruption
+//! bands change once a second and the strobe becomes a slow colour fade with no flash at all.
+//! Tests measure both (the screen's mean luminance, sampled at 60 Hz).
 
 use std::f64::consts::PI;
 use std::time::Duration;
@@ -95,6 +96,8 @@ const JOLT_AT: f64 = 0.48;
 /// Length of each of the jolt's three steps (2 % of 4 s), and in calm mode.
 const JOLT_STEP: f64 = 0.08;
 const CALM_JOLT_STEP: f64 = 0.5;
+/// Shortest skew period in calm mode, so the swaying stays rare.
+const CALM_SKEW_PERIOD: f64 = 4.0;
 /// How far the blur at its strongest (the original's 4 px) blends toward the 3×3 mean: 4 px
 /// is 1/32 of the original's letters but a full pixel-mean would smear our 3-pixel strokes.
 const BLUR_MIX: f32 = 0.6;
@@ -108,6 +111,8 @@ const STROBE_MIN_STEP: f64 = 0.2;
 const CALM_FADE_STEP: f64 = 2.0;
 /// How often corruption bands change, in calm mode (otherwise once per hop cycle).
 const CALM_CORRUPT_SLOT: f64 = 1.0;
+/// Fewest cells per visible star (100 stars fit 80×24).
+const CELLS_PER_STAR: usize = 16;
 /// Glyphs of the corrupt style: all one cell wide and in the Linux console font.
 const CORRUPT_GLYPHS: [&str; 20] = [
     "▓", "▒", "░", "█", "▌", "▐", "▀", "▄", "#", "%", "&", "@", "$", "=", "/", "\\", "<", ">", "?",
@@ -233,6 +238,8 @@ struct Layer {
     delay: f64,
     /// Current position in units of the offset (set per frame).
     hop: (f32, f32),
+    /// The same in whole pixels of the big text (set per frame).
+    px: (i32, i32),
 }
 
 /// A static star: position as a fraction of the area, and glow 0..=2.
@@ -337,6 +344,7 @@ impl Glitch {
                 // The third copy is a third of a cycle late; extra copies spread further.
                 delay: cycle * (if k % 3 == 2 { 1.0 / 3.0 } else { 0.0 } + (k / 3) as f64 / 6.0),
                 hop: (0.0, 0.0),
+                px: (0, 0),
             })
             .collect();
         let mut rng = rng::seeded(ctx.seed, "glitch stars");
@@ -353,7 +361,11 @@ impl Glitch {
             seed: ctx.seed,
             offset: params.offset,
             cycle,
-            skew_period: (!params.no_skew).then_some(params.skew_period.as_secs_f64()),
+            skew_period: (!params.no_skew).then_some(if ctx.calm {
+                params.skew_period.as_secs_f64().max(CALM_SKEW_PERIOD)
+            } else {
+                params.skew_period.as_secs_f64()
+            }),
             scanlines: !params.no_scanlines,
             layers,
             stars,
@@ -547,6 +559,11 @@ fn scaled(units: f32, offset: f32, unit: f32) -> i32 {
     (units * step).round() as i32
 }
 
+/// Pixels per offset unit of the big text: 1/16 of the letter height (8 pixels × scale).
+fn big_unit(bitmap: &Bitmap) -> f32 {
+    f32::from(bitmap.scale) / 2.0
+}
+
 /// Composites the big text into `canvas`: copies, white text and scanlines, skewed and shifted
 /// per pixel row. Returns the box's top-left pixel.
 fn compose_big(canvas: &mut PixelCanvas, bitmap: &Bitmap, scene: &Scene) -> (i32, i32) {
@@ -563,13 +580,10 @@ fn compose_big(canvas: &mut PixelCanvas, bitmap: &Bitmap, scene: &Scene) -> (i32
     // Start on a cell boundary so the still text looks like the plain banner.
     let box_y = (h / 2 - (bh + 1) / 2) / 2 * 2;
     // 1/16 of the letter height: the font is 8 pixels × scale tall.
-    let unit = f32::from(bitmap.scale) / 2.0;
-    let offsets = layers
+    let unit = big_unit(bitmap);
+    let reach = layers
         .iter()
-        .map(|l| (scaled(l.hop.0, offset, unit), scaled(l.hop.1, offset, unit)));
-    let reach = offsets
-        .clone()
-        .map(|(dx, dy)| dy.abs().max(dx.abs()))
+        .map(|l| l.px.0.abs().max(l.px.1.abs()))
         .max()
         .unwrap_or(0);
     let scan_rows = frame.scan.map(|s| s.map(|f| (f * bh as f32) as i32));
@@ -586,11 +600,10 @@ fn compose_big(canvas: &mut PixelCanvas, bitmap: &Bitmap, scene: &Scene) -> (i32
             } else if bitmap.get(bx, by) {
                 frame.main
             } else {
-                offsets
-                    .clone()
-                    .zip(layers)
-                    .filter(|&((dx, dy), _)| bitmap.get(bx - dx, by - dy))
-                    .fold(BG, |under, (_, l)| l.color.over(under, LAYER_OPACITY))
+                layers
+                    .iter()
+                    .filter(|l| bitmap.get(bx - l.px.0, by - l.px.1))
+                    .fold(BG, |under, l| l.color.over(under, LAYER_OPACITY))
             };
             canvas.set(x, y, color);
         }
@@ -766,7 +779,9 @@ fn render_plain(
     }
 }
 
-/// Draws the stars on the cells `blank` says are empty.
+/// Draws the stars on the cells `blank` says are empty. The original scatters its 100 stars
+/// over a whole browser page; a small terminal gets at most one per [`CELLS_PER_STAR`] cells so
+/// the stars stay a sparse background instead of noise around the text.
 fn draw_stars(buf: &mut Buffer, area: Rect, stars: &[Star], blank: impl Fn(u16, u16) -> bool) {
     // The original's glow of 1, 2 or 3 px as a dim dot, a bright dot and a bullet.
     const GLOWS: [(&str, Rgb); 3] = [
@@ -774,7 +789,8 @@ fn draw_stars(buf: &mut Buffer, area: Rect, stars: &[Star], blank: impl Fn(u16, 
         ("·", Rgb(192, 192, 192)),
         ("•", Rgb(224, 224, 224)),
     ];
-    for star in stars {
+    let room = usize::from(area.width) * usize::from(area.height) / CELLS_PER_STAR;
+    for star in stars.iter().take(room) {
         let col = ((star.x * f32::from(area.width)) as u16).min(area.width - 1);
         let row = ((star.y * f32::from(area.height)) as u16).min(area.height - 1);
         if blank(col, row) {
@@ -820,6 +836,15 @@ impl Effect for Glitch {
         else {
             return;
         };
+        if let Fit::Big(bitmap) = fit {
+            let unit = big_unit(bitmap);
+            for l in layers.iter_mut() {
+                l.px = (
+                    scaled(l.hop.0, *offset, unit),
+                    scaled(l.hop.1, *offset, unit),
+                );
+            }
+        }
         let box_rows = match fit {
             Fit::Big(bitmap) => i32::from(bitmap.height.div_ceil(2)),
             Fit::Plain(lines) => lines.len().min(usize::from(area.height)) as i32,
