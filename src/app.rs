@@ -4,11 +4,11 @@ use std::time::Instant;
 
 use anyhow::{Context as _, Result};
 use crossterm::event::{self, Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
-use vitrine_effects::depth::{ColorDepth, ColorMapper};
+use vitrine_effects::depth::ColorDepth;
 
 use crate::cli::ShowArgs;
 use crate::pacing::FramePacer;
-use crate::screen::{self, Overlays};
+use crate::screen::Overlays;
 use crate::show::Show;
 use crate::terminal;
 
@@ -51,8 +51,7 @@ pub fn action_for(key: KeyEvent, locked: bool) -> Action {
 /// playlist, or a signal (handled in [`terminal`]).
 pub fn run(mut show: Show, args: &ShowArgs, depth: ColorDepth) -> Result<()> {
     let locked = args.lock;
-    let mut guard = terminal::init()?;
-    let mut colors = ColorMapper::new(depth);
+    let mut guard = terminal::init(depth)?;
     let mut pacer = FramePacer::new(
         args.fps,
         args.max_rate.map(|kb| kb * 1000.0),
@@ -75,7 +74,10 @@ pub fn run(mut show: Show, args: &ShowArgs, depth: ColorDepth) -> Result<()> {
                     Action::Poke => show.poke(),
                     Action::Ignore => continue,
                 },
-                Event::Resize(..) => {}
+                Event::Resize(..) => guard
+                    .screen
+                    .invalidate()
+                    .context("cannot write to the terminal")?,
                 _ => continue,
             }
             dirty = true;
@@ -92,7 +94,9 @@ pub fn run(mut show: Show, args: &ShowArgs, depth: ColorDepth) -> Result<()> {
         }
         if ticked || dirty {
             let before = guard.written.get();
-            screen::draw(&mut guard.terminal, &mut show, overlays, &mut colors)
+            guard
+                .screen
+                .draw(&mut show, overlays)
                 .context("cannot write to the terminal")?;
             let after = guard.written.get();
             pacer.wrote(after - before, now);

@@ -9,10 +9,10 @@ use anyhow::Result;
 use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
 use ratatui::{Terminal, TerminalOptions, Viewport};
-use vitrine_effects::depth::{ColorDepth, ColorMapper};
+use vitrine_effects::depth::ColorDepth;
 
 use crate::cli::RecordFormat;
-use crate::screen::{self, Overlays};
+use crate::screen::{Overlays, Screen};
 use crate::show::Show;
 
 /// A `Write` sink whose bytes can be taken out after each frame.
@@ -49,13 +49,13 @@ pub fn record(
 ) -> Result<()> {
     let capture = Capture::default();
     let area = Rect::new(0, 0, width, height);
-    let mut terminal = Terminal::with_options(
+    let terminal = Terminal::with_options(
         CrosstermBackend::new(capture.clone()),
         TerminalOptions {
             viewport: Viewport::Fixed(area),
         },
     )?;
-    let mut colors = ColorMapper::new(depth);
+    let mut screen = Screen::new(terminal, depth);
     let frame = Duration::from_secs(1) / fps;
     let frames = (seconds * f64::from(fps)).round().max(1.0) as u64;
 
@@ -80,7 +80,7 @@ pub fn record(
         if show.finished() {
             break;
         }
-        screen::draw(&mut terminal, &mut show, Overlays::default(), &mut colors)?;
+        screen.draw(&mut show, Overlays::default())?;
         let bytes = capture.take();
         if format == RecordFormat::Cast && !bytes.is_empty() {
             let time = (i as f64 * frame.as_secs_f64() * 1e6).round() / 1e6;
@@ -91,9 +91,7 @@ pub fn record(
     if format == RecordFormat::Text {
         // Draw the final state once more into a plain buffer to read its symbols (in mono the
         // colour pass turns coloured pixels into block glyphs, so it runs here too).
-        let mut buffer = ratatui::buffer::Buffer::empty(area);
-        show.render(area, &mut buffer);
-        colors.apply(&mut buffer, area);
+        let buffer = screen.snapshot(&mut show, area);
         let mut skip = 0;
         for y in 0..height {
             let mut line = String::new();

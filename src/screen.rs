@@ -1,7 +1,8 @@
 //! Drawing a show onto any ratatui terminal: the one render path shared by the live terminal,
-//! the recorder and remote sessions. Each frame is wrapped in synchronized output (DEC mode
-//! 2026) so terminals that support it never show a half-drawn frame; others ignore it. The last
-//! step of every frame reduces its colours to what the terminal shows ([`ColorMapper`]).
+//! the recorder and remote sessions. Only changed cells are written, and an unchanged frame
+//! writes nothing. Each frame is wrapped in synchronized output (DEC mode 2026) so terminals
+//! that support it never show a half-drawn frame; others ignore it. The last step of every
+//! frame reduces its colours to what the terminal shows ([`ColorMapper`]).
 
 use std::io::{self, Write};
 
@@ -9,11 +10,12 @@ use crossterm::queue;
 use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
+use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Clear, Paragraph, Widget};
-use vitrine_effects::depth::ColorMapper;
+use vitrine_effects::depth::{ColorDepth, ColorMapper};
 
 use crate::show::Show;
 
@@ -23,31 +25,95 @@ pub struct Overlays {
     pub help: bool,
 }
 
-/// Draws one frame of `show` and the overlays, maps it to the terminal's colour depth with
-/// `colors`, and flushes it.
-pub fn draw<W: Write>(
-    terminal: &mut Terminal<CrosstermBackend<W>>,
-    show: &mut Show,
-    overlays: Overlays,
-    colors: &mut ColorMapper,
-) -> io::Result<()> {
-    queue!(terminal.backend_mut(), BeginSynchronizedUpdate)?;
-    terminal.draw(|frame| {
-        let area = frame.area();
-        show.render(area, frame.buffer_mut());
-        if show.paused() {
-            paused_badge(area, frame.buffer_mut());
-        }
-        if overlays.help {
-            help(area, frame.buffer_mut(), show.current_name());
-        }
-        colors.apply(frame.buffer_mut(), area);
-    })?;
-    queue!(terminal.backend_mut(), EndSynchronizedUpdate)?;
-    terminal.backend_mut().flush()
+/// A terminal (local, recorded or remote) plus what it currently shows.
+///
+/// Each frame is composed into a scratch buffer first; when it equals what the terminal already
+/// shows, nothing at all is written (a paused or static screen costs no bytes). Otherwise only
+/// the changed cells go out, through ratatui's diff, inside one synchronized update.
+pub struct Screen<W: Write> {
+    terminal: Terminal<CrosstermBackend<W>>,
+    colors: ColorMapper,
+    frame: Buffer,
+    shown: Buffer,
 }
 
-fn paused_badge(area: Rect, buf: &mut ratatui::buffer::Buffer) {
+impl<W: Write> Screen<W> {
+    /// Wraps `terminal`, mapping every frame to colour `depth`.
+    pub fn new(terminal: Terminal<CrosstermBackend<W>>, depth: ColorDepth) -> Self {
+        Self {
+            terminal,
+            colors: ColorMapper::new(depth),
+            frame: Buffer::empty(Rect::ZERO),
+            shown: Buffer::empty(Rect::ZERO),
+        }
+    }
+
+    /// The terminal, e.g. to resize a fixed viewport or reach the backend's writer.
+    pub fn terminal_mut(&mut self) -> &mut Terminal<CrosstermBackend<W>> {
+        &mut self.terminal
+    }
+
+    /// Forgets what the terminal shows, so the next frame is drawn in full on a cleared screen
+    /// (after a resize the terminal may have reflowed or dropped its contents).
+    pub fn invalidate(&mut self) -> io::Result<()> {
+        self.shown = Buffer::empty(Rect::ZERO);
+        // `resize` clears without `clear`'s cursor-position query, which costs a round trip
+        // (and fails on a terminal that never answers).
+        self.terminal.autoresize()?;
+        let area = self.terminal.get_frame().area();
+        self.terminal.resize(area)
+    }
+
+    /// Draws one frame of `show` and the overlays, maps it to the colour depth, and writes the
+    /// cells that changed. Returns whether anything was written.
+    pub fn draw(&mut self, show: &mut Show, overlays: Overlays) -> io::Result<bool> {
+        // Follows the terminal's size (fullscreen viewports); a size change clears the screen and
+        // resets ratatui's idea of what is shown, so everything is redrawn.
+        self.terminal.autoresize()?;
+        let area = self.terminal.get_frame().area();
+        compose(&mut self.frame, area, show, overlays);
+        self.colors.apply(&mut self.frame, area);
+        if self.frame == self.shown {
+            return Ok(false);
+        }
+        queue!(self.terminal.backend_mut(), BeginSynchronizedUpdate)?;
+        self.terminal
+            .current_buffer_mut()
+            .content
+            .clone_from_slice(&self.frame.content);
+        self.terminal.flush()?;
+        self.terminal.swap_buffers();
+        queue!(self.terminal.backend_mut(), EndSynchronizedUpdate)?;
+        self.terminal.backend_mut().flush()?;
+        std::mem::swap(&mut self.frame, &mut self.shown);
+        Ok(true)
+    }
+
+    /// Renders the current frame into a plain buffer (for `record --format text`).
+    pub fn snapshot(&mut self, show: &mut Show, area: Rect) -> Buffer {
+        let mut buf = Buffer::empty(area);
+        compose(&mut buf, area, show, Overlays::default());
+        self.colors.apply(&mut buf, area);
+        buf
+    }
+}
+
+/// The effect plus overlays, into `buf` resized to `area`.
+fn compose(buf: &mut Buffer, area: Rect, show: &mut Show, overlays: Overlays) {
+    if buf.area != area {
+        buf.resize(area);
+    }
+    buf.reset();
+    show.render(area, buf);
+    if show.paused() {
+        paused_badge(area, buf);
+    }
+    if overlays.help {
+        help(area, buf, show.current_name());
+    }
+}
+
+fn paused_badge(area: Rect, buf: &mut Buffer) {
     let text = " ❚❚ paused ";
     if area.width < 12 || area.height < 2 {
         return;
@@ -56,7 +122,7 @@ fn paused_badge(area: Rect, buf: &mut ratatui::buffer::Buffer) {
     buf.set_string(area.right() - 12, area.y, text, style);
 }
 
-fn help(area: Rect, buf: &mut ratatui::buffer::Buffer, effect: &str) {
+fn help(area: Rect, buf: &mut Buffer, effect: &str) {
     let lines = [
         Line::from(format!("now showing: {effect}")).style(Modifier::BOLD),
         Line::from(""),

@@ -16,11 +16,14 @@ use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use signal_hook::consts::{SIGHUP, SIGINT, SIGPIPE, SIGQUIT, SIGTERM};
 
+use vitrine_effects::depth::ColorDepth;
+
 use crate::UsageError;
 use crate::pacing::{ByteCounter, Counted};
+use crate::screen::Screen;
 
-/// The backend writer: one frame is written with one syscall (see [`crate::screen`]).
-pub type LocalTerminal = Terminal<CrosstermBackend<Counted<BufWriter<Stdout>>>>;
+/// The local screen; its writer sends one frame with one syscall (see [`init`]).
+pub type LocalScreen = Screen<Counted<BufWriter<Stdout>>>;
 
 /// Bytes that put any terminal back in its normal state: CAN aborts an escape sequence a frame
 /// may have left half-written, then end synchronized output, reset colours, show the cursor and
@@ -45,21 +48,21 @@ pub fn restore() {
 
 /// Restores the terminal when dropped.
 pub struct TerminalGuard {
-    pub terminal: LocalTerminal,
+    pub screen: LocalScreen,
     /// Bytes sent to the terminal so far.
     pub written: ByteCounter,
 }
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
-        let _ = self.terminal.backend_mut().flush();
+        let _ = self.screen.terminal_mut().backend_mut().flush();
         restore();
     }
 }
 
 /// Checks for a terminal, installs the panic hook and signal thread, then enters raw mode and
-/// the alternate screen.
-pub fn init() -> Result<TerminalGuard> {
+/// the alternate screen; frames are mapped to colour `depth`.
+pub fn init(depth: ColorDepth) -> Result<TerminalGuard> {
     if !io::stdout().is_terminal() {
         return Err(UsageError(
             "standard output is not a terminal; to render without one use `vitrine record`".into(),
@@ -79,7 +82,10 @@ pub fn init() -> Result<TerminalGuard> {
     let written = writer.counter();
     let terminal =
         Terminal::new(CrosstermBackend::new(writer)).context("cannot set up the terminal")?;
-    Ok(TerminalGuard { terminal, written })
+    Ok(TerminalGuard {
+        screen: Screen::new(terminal, depth),
+        written,
+    })
 }
 
 fn install_panic_hook() {

@@ -87,6 +87,11 @@ impl Pty {
         }
     }
 
+    fn child_alive(&self) -> bool {
+        // SAFETY: waitpid with WNOHANG on our own child does not reap it.
+        unsafe { libc::kill(self.child.id() as i32, 0) == 0 }
+    }
+
     fn output(&self) -> Vec<u8> {
         self.output.lock().unwrap().clone()
     }
@@ -94,7 +99,13 @@ impl Pty {
     fn wait_for(&self, what: &str, pred: impl Fn(&[u8]) -> bool) {
         let deadline = Instant::now() + Duration::from_secs(30);
         while !pred(&self.output()) {
-            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            if Instant::now() >= deadline {
+                let out = self.output();
+                let tail =
+                    String::from_utf8_lossy(&out[out.len().saturating_sub(300)..]).to_string();
+                let alive = self.child_alive();
+                panic!("timed out waiting for {what}; alive: {alive}; output ends {tail:?}");
+            }
             thread::sleep(Duration::from_millis(20));
         }
     }
@@ -150,6 +161,14 @@ impl Pty {
         self.reader.take().unwrap().join().unwrap();
         let output = self.output();
         (status, output)
+    }
+}
+
+impl Drop for Pty {
+    /// A failed test must not leave vitrine running (or the reader thread waiting on it).
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
@@ -263,6 +282,8 @@ fn survives_resizes_down_to_zero() {
         }
         thread::sleep(Duration::from_millis(15));
     }
+    // Back to a size with cells: the show must draw again.
+    pty.resize(80, 24);
     let before = count(&pty.output(), BEGIN_FRAME);
     pty.wait_frames(before + 3);
     assert!(
@@ -295,7 +316,7 @@ fn no_terminal_is_one_line_and_exit_2() {
 
 #[test]
 fn a_paused_screen_writes_nothing() {
-    let mut pty = Pty::spawn(&["--effect", "confetti", "--seed", "3"], 80, 24);
+    let mut pty = Pty::spawn(&["--effect", "glitch", "--seed", "3"], 80, 24);
     pty.wait_frames(3);
     pty.send(b" ");
     // Let the pause land and its one redraw (the badge) go out.
