@@ -33,7 +33,7 @@ pub enum Command {
     /// List the effects with a one-line description, their styles and their flags.
     List,
     /// Render headless into an asciicast v2 file (or the last frame as text); no terminal needed.
-    Record(RecordArgs),
+    Record(Box<RecordArgs>),
 }
 
 /// What to show and how: shared by the live showcase and `vitrine record`.
