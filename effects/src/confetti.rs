@@ -37,7 +37,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use rand::Rng as _;
-use ratatui_core::buffer::Buffer;
+use ratatui_core::buffer::{Buffer, Cell};
 use ratatui_core::layout::Rect;
 
 use crate::banner::Banner;
@@ -753,6 +753,18 @@ impl Confetti {
     }
 }
 
+/// Blanks `rect` (inside `buf`) to spaces on `bg`, a row slice at a time.
+fn fill(buf: &mut Buffer, rect: Rect, bg: Rgb) {
+    let mut blank = Cell::EMPTY;
+    blank.set_fg(TEXT.into()).set_bg(bg.into());
+    for y in rect.top()..rect.bottom() {
+        let start = buf.index_of(rect.x, y);
+        for cell in &mut buf.content[start..start + usize::from(rect.width)] {
+            cell.clone_from(&blank);
+        }
+    }
+}
+
 impl Effect for Confetti {
     fn name(&self) -> &'static str {
         INFO.name
@@ -784,17 +796,9 @@ impl Effect for Confetti {
             return;
         }
         self.resize(area.width, area.height);
-        for pos in area.positions() {
-            let cell = &mut buf[pos];
-            cell.reset();
-            cell.set_char(' ')
-                .set_fg(TEXT.into())
-                .set_bg(BACKGROUND.into());
-        }
         let message_box = self.message_box(area);
-        for pos in message_box.positions() {
-            buf[pos].set_bg(BOX.into());
-        }
+        fill(buf, area, BACKGROUND);
+        fill(buf, message_box, BOX);
         if self.params.confetti_front {
             self.banner.render(area, buf, TEXT, Some(BOX));
             self.draw_pieces(area, buf, Rect::default());
@@ -1148,10 +1152,7 @@ mod tests {
             fx.tick(TICK);
         }
         let area = Rect::new(3, 2, 60, 18);
-        let mut buf = Buffer::filled(
-            Rect::new(0, 0, 70, 24),
-            ratatui_core::buffer::Cell::new("X"),
-        );
+        let mut buf = Buffer::filled(Rect::new(0, 0, 70, 24), Cell::new("X"));
         fx.render(area, &mut buf);
         assert!(area.positions().all(|p| buf[p].symbol() != "X"));
         assert_eq!(buf[(0, 0)].symbol(), "X", "outside the area is untouched");
