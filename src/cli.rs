@@ -33,6 +33,7 @@ pub enum Command {
     /// List the effects with a one-line description, their styles and their flags.
     List,
     /// Render headless into an asciicast v2 file (or the last frame as text); no terminal needed.
+    // Boxed: the flattened effect parameters make it much larger than `List`.
     Record(Box<RecordArgs>),
 }
 
