@@ -121,7 +121,9 @@ pub enum Shape {
 /// Where cannons fire from, as fractions of the screen (0,0 is the top left corner).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Origin {
+    /// Fraction of the width, 0 (left) ..= 1 (right).
     pub x: f32,
+    /// Fraction of the height, 0 (top) ..= 1 (bottom).
     pub y: f32,
 }
 
