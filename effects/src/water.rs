@@ -215,10 +215,14 @@ const WAVE_GAIN: f32 = 1.0 / 400.0;
 const CREST_SLOPE: i32 = 900;
 /// Most a crest lightens or a trough darkens, in 1/256.
 const CREST_MAX: i32 = 90;
+/// Crest shading comes in steps of this many 1/256.
+const CREST_STEP: i32 = 15;
 /// How much a full-coverage shadow darkens the water, in 1/256.
 const SHADOW: u32 = 140;
 /// Shadow offset in pixels (right, down): light comes from the top left.
 const SHADOW_OFFSET: (usize, usize) = (1, 2);
+/// Steps of caustic light; few, so a slowly moving line changes few cells per frame.
+const CAUSTIC_LEVELS: u32 = 4;
 /// Half-width of a caustic light line, in noise units.
 const CAUSTIC_WIDTH: f32 = 0.1;
 /// How far full caustic light moves the water colour toward the light colour, in 1/256.
@@ -594,15 +598,18 @@ impl Water {
                 } else {
                     0
                 };
+                // In steps of CREST_STEP: faint swell far from a drop stays off, so the whole
+                // screen does not change colour slightly on every frame.
                 let crest = waves.map_or(0, |waves| {
-                    (waves.slope(x, y).1 * 256 / CREST_SLOPE).clamp(-CREST_MAX, CREST_MAX)
+                    (waves.slope(x, y).1 * 256 / CREST_SLOPE / CREST_STEP * CREST_STEP)
+                        .clamp(-CREST_MAX, CREST_MAX)
                 });
                 let mut c = water;
                 if shadow > 0 {
                     c = mix(c, Rgb::BLACK, SHADOW * shadow / 255);
                 }
                 if light > 0 {
-                    c = mix(c, light_colour, LIGHT_MAX * light / 8);
+                    c = mix(c, light_colour, LIGHT_MAX * light / CAUSTIC_LEVELS);
                 }
                 if a > 0 {
                     c = mix(c, ink, a + (a >> 7));
@@ -652,7 +659,10 @@ impl Water {
                 let water = upper.lerp(lower, 0.5);
                 let mut fg = self.fg_rows[row];
                 if self.style == WaterStyle::Caustics {
-                    fg = fg.lerp(Rgb::WHITE, self.field.caustic(col, row) as f32 / 8.0);
+                    fg = fg.lerp(
+                        Rgb::WHITE,
+                        self.field.caustic(col, row) as f32 / CAUSTIC_LEVELS as f32,
+                    );
                 }
                 let fg = fg.lerp(water, 0.5 * focus);
                 Style::new()
@@ -972,7 +982,7 @@ impl Field {
         }
     }
 
-    /// Caustic light at pixel (`x`, `y`) in eighths (0..=8): a few levels only, so a slowly
+    /// Caustic light at pixel (`x`, `y`), 0..=[`CAUSTIC_LEVELS`]: a few levels only, so a slowly
     /// moving line changes few cells per frame.
     fn caustic(&self, x: usize, y: usize) -> u32 {
         let [a, b] = bilinear(&self.light, self.grid_w, x, y);
@@ -998,12 +1008,12 @@ impl Field {
     }
 }
 
-/// Light in eighths where two networks have noise values `a` and `b`: bright along the zero
+/// Light (0..=[`CAUSTIC_LEVELS`]) where two networks have noise values `a` and `b`: bright along the zero
 /// lines of each, which wind and branch like the light on a pool floor.
 fn caustic_level(a: f32, b: f32) -> u32 {
     let line = |v: f32| (1.0 - v.abs() / CAUSTIC_WIDTH).max(0.0);
     let (a, b) = (line(a), line(b));
-    ((a * a + 0.7 * b * b).min(1.0) * 8.0 + 0.5) as u32
+    ((a * a + 0.7 * b * b).min(1.0) * CAUSTIC_LEVELS as f32 + 0.5) as u32
 }
 
 /// The grid value at pixel (`x`, `y`), interpolated between the four nearest grid points.
