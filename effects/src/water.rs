@@ -170,7 +170,8 @@ impl WaterStyle {
     fn amplitude(self) -> f32 {
         match self {
             Self::Turbulence => 1.2,
-            Self::Ripple => 2.0,
+            // Only the waves move it (see WAVE_GAIN).
+            Self::Ripple => 0.0,
             Self::Sway => 1.4,
             Self::Focus => 0.4,
             Self::Caustics => 0.7,
