@@ -32,7 +32,9 @@
 //! one-line status remain, and below 10×3 the bare map. The kiosk message goes in the status
 //! line, above the map as the drive label, or in a dialog now and then (`--message-in`).
 //!
-//! The `win98` style is not drawn yet; it falls back to the DOS look.
+//! `--style win98` draws the same simulation as Windows 98's Disk Defragmenter with details
+//! shown: a grey window under a navy title bar, a white map of cyan squares that turn blue as
+//! they are placed, green while read and red while written.
 
 mod disk;
 mod screen;
@@ -46,7 +48,7 @@ use ratatui_core::layout::Rect;
 pub use self::disk::Method;
 use self::disk::{Disk, DiskSpec, OpKind, Optimizer};
 use self::screen::{Action, Dialog, Screen, Theme, View};
-use crate::registry::EffectInfo;
+use crate::registry::{self, EffectInfo};
 use crate::rng::{self, Rng};
 use crate::{Context, Effect};
 
@@ -269,12 +271,16 @@ impl Defrag {
         let mut rng = rng::seeded(ctx.seed, "defrag disk");
         let disk = Disk::generate(&params.disk_spec(), &mut rng);
         let unfragmented = disk.percent_unfragmented();
+        let theme = match registry::style_for(&INFO, ctx) {
+            "win98" => Theme::WIN98,
+            _ => Theme::DOS,
+        };
         Ok(Self {
             params: params.clone(),
             rng,
             disk,
             optimizer: Optimizer::default(),
-            screen: Screen::new(Theme::DOS.with_palette(&ctx.palette)),
+            screen: Screen::new(theme.with_palette(&ctx.palette)),
             phase: Phase::Analyze,
             in_phase: Duration::ZERO,
             elapsed: Duration::ZERO,
@@ -461,8 +467,9 @@ mod tests {
             .join("\n")
     }
 
-    /// The background of each cell as a letter: b blue, w white, y yellow, g grey, c cyan,
-    /// k black (shadow).
+    /// The colour of each cell as a letter: its background, or for a Win98 square (`■`) its
+    /// foreground. b blue, w white, y yellow, g grey, c cyan, k black (shadow, bad), n navy,
+    /// s silver, B bright blue, G green, R red, d dark grey.
     fn backgrounds(buf: &Buffer) -> String {
         let w = usize::from(buf.area.width);
         let letter = |c: Color| match c {
@@ -472,11 +479,21 @@ mod tests {
             Color::Rgb(0xAA, 0xAA, 0xAA) => 'g',
             Color::Rgb(0, 0xAA, 0xAA) => 'c',
             Color::Rgb(0, 0, 0) => 'k',
+            Color::Rgb(0, 0, 0x80) => 'n',
+            Color::Rgb(0xC0, 0xC0, 0xC0) => 's',
+            Color::Rgb(0, 0, 0xFF) => 'B',
+            Color::Rgb(0, 0xAA, 0) => 'G',
+            Color::Rgb(0xFF, 0, 0) => 'R',
+            Color::Rgb(0x80, 0x80, 0x80) => 'd',
             _ => '?',
         };
         buf.content
             .chunks(w.max(1))
-            .map(|row| row.iter().map(|c| letter(c.bg)).collect::<String>())
+            .map(|row| {
+                row.iter()
+                    .map(|c| letter(if c.symbol() == "■" { c.fg } else { c.bg }))
+                    .collect::<String>()
+            })
             .collect::<Vec<_>>()
             .join("\n")
     }
@@ -587,6 +604,19 @@ mod tests {
         insta::assert_snapshot!("optimizing_80x24_colours", backgrounds(&buf));
         run_to_finish(&mut fx);
         insta::assert_snapshot!("finished_80x24", text(&frame(&mut fx, 80, 24)));
+    }
+
+    #[test]
+    fn snapshot_win98_style() {
+        let mut ctx = Context::new(7, "Welcome");
+        ctx.style = Some("win98".into());
+        let mut fx = Defrag::new(&ctx, &DefragParams::default()).unwrap();
+        run(&mut fx, Duration::from_secs(5));
+        insta::assert_snapshot!("win98_recommendation_80x24", text(&frame(&mut fx, 80, 24)));
+        run(&mut fx, Duration::from_secs(55));
+        let buf = frame(&mut fx, 80, 24);
+        insta::assert_snapshot!("win98_optimizing_80x24", text(&buf));
+        insta::assert_snapshot!("win98_optimizing_80x24_colours", backgrounds(&buf));
     }
 
     #[test]

@@ -22,43 +22,74 @@ use super::disk::{CellState, Disk, Method};
 use crate::color::Rgb;
 use crate::text;
 
+/// Which program the screen imitates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Look {
+    /// MS-DOS 6 DEFRAG: blue text screen, `•` blocks turning yellow.
+    Dos,
+    /// Windows 98 Disk Defragmenter: grey window, white map of cyan squares turning blue.
+    Win98,
+}
+
 /// The colours of one look. Both looks are 16-colour designs, so nothing is lost on the Linux
 /// console.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Theme {
-    /// Screen and map background (VGA blue).
+    pub look: Look,
+    /// Screen background (VGA blue; the Win98 window grey).
     pub screen: Rgb,
-    /// Text, frames and most map glyphs.
+    /// Map background.
+    pub map: Rgb,
+    /// Text and frames.
     pub text: Rgb,
-    /// Menu bar, status line and buttons.
+    /// Menu bar (Win98: title bar) background, text and hot letters.
+    pub menu: Rgb,
+    pub menu_ink: Rgb,
+    pub menu_hot: Rgb,
+    /// Status line and buttons.
     pub bar: Rgb,
-    /// Text on bars and dialogs.
+    /// Text on buttons and dialogs.
     pub ink: Rgb,
-    /// Status line text and hot letters' emphasis (VGA red).
+    /// Status line text (VGA red).
     pub alert: Rgb,
-    /// Background of a used block.
+    /// A used block (DOS: its background; Win98: its square).
     pub used: Rgb,
-    /// Background of an optimized block (VGA yellow).
+    /// An optimized block (VGA yellow; Win98 blue).
     pub optimized: Rgb,
-    /// The glyph on used and optimized blocks.
+    /// The dot on DOS used and optimized blocks.
     pub dot: Rgb,
     /// Unused space glyph.
     pub unused: Rgb,
-    /// Bad blocks.
+    /// Blocks being read and written.
+    pub reading: Rgb,
+    pub writing: Rgb,
+    /// Bad and unmovable blocks.
     pub bad: Rgb,
+    pub fixed: Rgb,
+    /// Progress bar fill.
+    pub progress: Rgb,
+    /// The recommended method in its dialog.
+    pub emphasis: Rgb,
+    /// Push buttons in dialogs, and their hot letter.
+    pub button: Rgb,
+    pub button_hot: Rgb,
     /// Dialog background (VGA cyan).
     pub dialog: Rgb,
-    /// Dialog drop shadow.
+    /// Dialog drop shadow and the text inside it.
     pub shadow: Rgb,
-    /// Text inside a shadow.
     pub shadowed: Rgb,
 }
 
 impl Theme {
     /// MS-DOS 6 DEFRAG on a VGA text screen.
     pub const DOS: Theme = Theme {
+        look: Look::Dos,
         screen: Rgb(0x00, 0x00, 0xAA),
+        map: Rgb(0x00, 0x00, 0xAA),
         text: Rgb(0xFF, 0xFF, 0xFF),
+        menu: Rgb(0xAA, 0xAA, 0xAA),
+        menu_ink: Rgb(0x00, 0x00, 0x00),
+        menu_hot: Rgb(0xFF, 0xFF, 0xFF),
         bar: Rgb(0xAA, 0xAA, 0xAA),
         ink: Rgb(0x00, 0x00, 0x00),
         alert: Rgb(0xAA, 0x00, 0x00),
@@ -66,20 +97,67 @@ impl Theme {
         optimized: Rgb(0xFF, 0xFF, 0x55),
         dot: Rgb(0x00, 0x00, 0xAA),
         unused: Rgb(0xAA, 0xAA, 0xAA),
+        reading: Rgb(0xFF, 0xFF, 0xFF),
+        writing: Rgb(0xFF, 0xFF, 0xFF),
         bad: Rgb(0xFF, 0x55, 0x55),
+        fixed: Rgb(0xFF, 0xFF, 0xFF),
+        progress: Rgb(0xFF, 0xFF, 0xFF),
+        emphasis: Rgb(0x00, 0x00, 0xAA),
+        button: Rgb(0xAA, 0xAA, 0xAA),
+        button_hot: Rgb(0xFF, 0xFF, 0xFF),
         dialog: Rgb(0x00, 0xAA, 0xAA),
         shadow: Rgb(0x00, 0x00, 0x00),
         shadowed: Rgb(0x55, 0x55, 0x55),
     };
 
-    /// This theme with brand colours: the first replaces the screen blue, the second the
-    /// optimized yellow, the third the dialog cyan.
+    /// Windows 98 Disk Defragmenter with details shown: cyan squares for data not yet
+    /// defragmented, blue once done, green while read, red while written (the colours of
+    /// Manz's recreation and the press descriptions).
+    pub const WIN98: Theme = Theme {
+        look: Look::Win98,
+        screen: Rgb(0xC0, 0xC0, 0xC0),
+        map: Rgb(0xFF, 0xFF, 0xFF),
+        text: Rgb(0x00, 0x00, 0x00),
+        menu: Rgb(0x00, 0x00, 0x80),
+        menu_ink: Rgb(0xFF, 0xFF, 0xFF),
+        menu_hot: Rgb(0xFF, 0xFF, 0xFF),
+        bar: Rgb(0xC0, 0xC0, 0xC0),
+        ink: Rgb(0x00, 0x00, 0x00),
+        alert: Rgb(0x00, 0x00, 0x00),
+        used: Rgb(0x00, 0xAA, 0xAA),
+        optimized: Rgb(0x00, 0x00, 0xFF),
+        dot: Rgb(0x00, 0x00, 0x00),
+        unused: Rgb(0xFF, 0xFF, 0xFF),
+        reading: Rgb(0x00, 0xAA, 0x00),
+        writing: Rgb(0xFF, 0x00, 0x00),
+        bad: Rgb(0x00, 0x00, 0x00),
+        fixed: Rgb(0x80, 0x80, 0x80),
+        progress: Rgb(0x00, 0x00, 0x80),
+        emphasis: Rgb(0x00, 0x00, 0x80),
+        button: Rgb(0xFF, 0xFF, 0xFF),
+        button_hot: Rgb(0x00, 0x00, 0x80),
+        dialog: Rgb(0xC0, 0xC0, 0xC0),
+        shadow: Rgb(0x00, 0x00, 0x00),
+        shadowed: Rgb(0x80, 0x80, 0x80),
+    };
+
+    /// This theme with brand colours: the first replaces the main colour (the DOS screen
+    /// blue, the Win98 title bar), the second the optimized colour, the third the dialog's.
     #[must_use]
     pub fn with_palette(mut self, palette: &[Rgb]) -> Theme {
         let mut colours = palette.iter().copied();
         if let Some(c) = colours.next() {
-            self.screen = c;
-            self.dot = c;
+            match self.look {
+                Look::Dos => {
+                    self.screen = c;
+                    self.map = c;
+                    self.dot = c;
+                }
+                Look::Win98 => {
+                    self.menu = c;
+                    self.progress = c;
+                }
+            }
         }
         if let Some(c) = colours.next() {
             self.optimized = c;
@@ -90,6 +168,14 @@ impl Theme {
         self
     }
 
+    /// The program's name on the status line.
+    fn program(&self) -> &'static str {
+        match self.look {
+            Look::Dos => "MS-DOS Defrag",
+            Look::Win98 => "Defragmenter",
+        }
+    }
+
     fn on_screen(&self, fg: Rgb) -> Style {
         Style::new().fg(fg.into()).bg(self.screen.into())
     }
@@ -98,24 +184,40 @@ impl Theme {
         Style::new().fg(fg.into()).bg(self.bar.into())
     }
 
+    fn on_menu(&self, fg: Rgb) -> Style {
+        Style::new().fg(fg.into()).bg(self.menu.into())
+    }
+
     fn on_dialog(&self, fg: Rgb) -> Style {
         Style::new().fg(fg.into()).bg(self.dialog.into())
     }
 
     /// Glyph and style of a map block.
     fn block(&self, state: CellState) -> (&'static str, Style) {
-        let screen = |fg| self.on_screen(fg);
-        match state {
-            CellState::Unused => ("░", screen(self.unused)),
-            CellState::Used => ("•", Style::new().fg(self.dot.into()).bg(self.used.into())),
-            CellState::Optimized => (
-                "•",
-                Style::new().fg(self.dot.into()).bg(self.optimized.into()),
-            ),
-            CellState::Reading => ("r", screen(self.text)),
-            CellState::Writing => ("W", screen(self.text)),
-            CellState::Bad => ("B", screen(self.bad)),
-            CellState::Unmovable => ("X", screen(self.text)),
+        let on_map = |fg: Rgb| Style::new().fg(fg.into()).bg(self.map.into());
+        match self.look {
+            Look::Dos => match state {
+                CellState::Unused => ("░", on_map(self.unused)),
+                CellState::Used => ("•", Style::new().fg(self.dot.into()).bg(self.used.into())),
+                CellState::Optimized => (
+                    "•",
+                    Style::new().fg(self.dot.into()).bg(self.optimized.into()),
+                ),
+                CellState::Reading => ("r", on_map(self.reading)),
+                CellState::Writing => ("W", on_map(self.writing)),
+                CellState::Bad => ("B", on_map(self.bad)),
+                CellState::Unmovable => ("X", on_map(self.fixed)),
+            },
+            // Small squares on white, like the Win98 map's grid of blocks.
+            Look::Win98 => match state {
+                CellState::Unused => (" ", on_map(self.unused)),
+                CellState::Used => ("■", on_map(self.used)),
+                CellState::Optimized => ("■", on_map(self.optimized)),
+                CellState::Reading => ("■", on_map(self.reading)),
+                CellState::Writing => ("■", on_map(self.writing)),
+                CellState::Bad => ("■", on_map(self.bad)),
+                CellState::Unmovable => ("■", on_map(self.fixed)),
+            },
         }
     }
 }
@@ -311,7 +413,7 @@ impl Screen {
         self.draw_map(buf, view);
         let layout = self.layout;
         if let Some(menu) = layout.menu {
-            self.draw_menu(buf, menu);
+            self.draw_menu(buf, menu, view.drive);
         }
         if let (Some(label), Some(message)) = (layout.label, view.message_for(MessageIn::Label)) {
             self.draw_label(buf, label, message, view.drive);
@@ -366,6 +468,7 @@ impl Screen {
         let width = usize::from(map.width);
         // While analysing, blocks appear as far as the disk has been read, with `r` at the
         // reading edge.
+        fill(buf, map, Style::new().bg(self.theme.map.into()));
         let analysing = view.action == Action::Analyzing;
         let edge = (view.revealed.clamp(0.0, 1.0) * (self.blocks * self.block) as f64) as usize
             / self.block;
@@ -382,21 +485,35 @@ impl Screen {
         }
     }
 
-    fn draw_menu(&self, buf: &mut Buffer, row: Rect) {
+    fn draw_menu(&self, buf: &mut Buffer, row: Rect, drive: char) {
         let t = &self.theme;
-        fill(buf, row, t.on_bar(t.ink));
+        fill(buf, row, t.on_menu(t.menu_ink));
         let mut x = i32::from(row.x) + 2;
-        for item in ["Optimize", "Configure", "Help"] {
-            // The hot letter is white, as in every MS-DOS 6 menu bar.
-            x += put(buf, row, x, row.y, item, |i| {
-                t.on_bar(if i == 0 { t.text } else { t.ink })
-            }) as i32
-                + 2;
-        }
-        let hint = "Esc=Stop Defrag";
+        let hint = match t.look {
+            Look::Dos => {
+                for item in ["Optimize", "Configure", "Help"] {
+                    // The hot letter stands out, as in every MS-DOS 6 menu bar.
+                    x += put(buf, row, x, row.y, item, |i| {
+                        t.on_menu(if i == 0 { t.menu_hot } else { t.menu_ink })
+                    }) as i32
+                        + 2;
+                }
+                "Esc=Stop Defrag"
+            }
+            Look::Win98 => {
+                x += put(buf, row, x, row.y, "Defragmenting Drive ", |_| {
+                    t.on_menu(t.menu_ink)
+                }) as i32;
+                let mut letter = [0; 4];
+                x += put(buf, row, x, row.y, drive.encode_utf8(&mut letter), |_| {
+                    t.on_menu(t.menu_ink)
+                }) as i32;
+                "_ □ ×"
+            }
+        };
         let hint_x = i32::from(row.right()) - text::width(hint) as i32 - 1;
         if hint_x > x {
-            put(buf, row, hint_x, row.y, hint, |_| t.on_bar(t.ink));
+            put(buf, row, hint_x, row.y, hint, |_| t.on_menu(t.menu_ink));
         }
     }
 
@@ -432,17 +549,25 @@ impl Screen {
         let _ = write!(self.scratch, "{percent}%");
         let right = i32::from(inner.right()) - self.scratch.len() as i32;
         put(buf, inner, right, inner.y, &self.scratch, |_| style);
-        // The bar: solid blocks over a shaded track.
         if rows.contains(&(inner.y + 1)) {
             let (done, total) = view.progress;
             let filled = (usize::from(inner.width) * done)
                 .checked_div(total)
                 .unwrap_or(usize::from(inner.width));
+            // DOS: solid blocks over a shaded track; Win98: navy blocks in a white well.
+            let (track, track_style) = match t.look {
+                Look::Dos => ("▒", style),
+                Look::Win98 => (" ", Style::new().bg(t.map.into())),
+            };
+            let fill_style = Style::new().fg(t.progress.into()).bg(match t.look {
+                Look::Dos => t.screen.into(),
+                Look::Win98 => t.map.into(),
+            });
             for i in 0..inner.width {
-                let symbol = if usize::from(i) < filled {
-                    "█"
+                let (symbol, style) = if usize::from(i) < filled {
+                    ("█", fill_style)
                 } else {
-                    "▒"
+                    (track, track_style)
                 };
                 buf[(inner.x + i, inner.y + 1)]
                     .set_symbol(symbol)
@@ -514,7 +639,7 @@ impl Screen {
         } else if message.is_some() {
             view.action.short()
         } else {
-            "MS-DOS Defrag"
+            self.theme.program()
         };
         let right_width = if self.layout.compact {
             text::width(right_text) as u16 + 2
@@ -585,7 +710,7 @@ impl Screen {
                     inner,
                     inner.y + 5,
                     view.method.title(),
-                    t.on_dialog(t.screen),
+                    t.on_dialog(t.emphasis),
                 );
                 let gap = i32::from(inner.width).saturating_sub(30) / 3;
                 let x = i32::from(inner.x) + gap;
@@ -711,15 +836,34 @@ fn window(
         w,
         h,
     );
-    // The shadow darkens what is under it, two columns right and one row down.
-    let shadow = Rect::new(rect.x + 2, rect.y + 1, w, h).intersection(clip);
+    // The DOS shadow darkens what is under it, two columns right and one row down; Win98
+    // message boxes have none.
+    let shadow = match t.look {
+        Look::Dos => Rect::new(rect.x + 2, rect.y + 1, w, h).intersection(clip),
+        Look::Win98 => Rect::default(),
+    };
     for pos in shadow.positions() {
         if !rect.contains(pos) {
             buf[pos].set_style(Style::new().fg(t.shadowed.into()).bg(t.shadow.into()));
         }
     }
     fill(buf, rect, t.on_dialog(t.ink));
-    frame(buf, rect, title, t.on_dialog(t.ink));
+    match t.look {
+        Look::Dos => frame(buf, rect, title, t.on_dialog(t.ink)),
+        // A Win98 message box: navy title bar over a plain grey body.
+        Look::Win98 => {
+            let bar = Rect::new(rect.x, rect.y, rect.width, 1);
+            fill(buf, bar, t.on_menu(t.menu_ink));
+            put(
+                buf,
+                bar,
+                i32::from(rect.x) + 1,
+                rect.y,
+                title.trim(),
+                |_| t.on_menu(t.menu_ink),
+            );
+        }
+    }
     Some(inner(rect))
 }
 
@@ -730,13 +874,14 @@ fn button(buf: &mut Buffer, clip: Rect, x: i32, y: u16, width: u16, label: &str,
     if y < clip.y || y >= clip.bottom() || left >= right {
         return;
     }
+    let style = |fg: Rgb| Style::new().fg(fg.into()).bg(t.button.into());
     fill(
         buf,
         Rect::new(left as u16, y, (right - left) as u16, 1),
-        t.on_bar(t.ink),
+        style(t.ink),
     );
     let lx = x + (i32::from(width) - text::width(label) as i32) / 2;
     put(buf, clip, lx, y, label, |i| {
-        t.on_bar(if i == 0 { t.text } else { t.ink })
+        style(if i == 0 { t.button_hot } else { t.ink })
     });
 }
