@@ -31,8 +31,6 @@ Keys (when a keyboard is attached):
   ?                help overlay              any other key pokes the effect (confetti burst, ripple)
 With --lock every key is ignored except the quit chord Ctrl-Alt-Q; SIGTERM/SIGINT still quit.";
 
-// Parsed once at start-up, so the size of `Record` (every effect's flags) does not matter.
-#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// List the effects with a one-line description, their styles and their flags.

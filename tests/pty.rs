@@ -368,11 +368,16 @@ fn resize_storm_then_correct_final_frame() {
     let start = rfind(&output, b"\x1b[2J").expect("a resize redraws from a cleared screen");
     let mut screen = vt100::Parser::new(rows, cols, 0);
     screen.process(&output[start..]);
-    let top = screen.screen().contents_between(0, 0, 0, cols);
-    assert!(
-        top.trim_end().ends_with("paused"),
-        "top row for {cols}x{rows}: {top:?}"
-    );
+    let top: Vec<char> = screen
+        .screen()
+        .contents_between(0, 0, 0, cols)
+        .chars()
+        .collect();
+    // The badge " ❚❚ paused " sits 12 columns from the right edge of the final width.
+    let badge: String = top[usize::from(cols) - 12..usize::from(cols) - 1]
+        .iter()
+        .collect();
+    assert_eq!(badge, " ❚❚ paused ", "top row for {cols}x{rows}: {top:?}");
     pty.send(b"q");
     let (status, output) = pty.finish();
     assert!(status.success(), "{status:?}");
