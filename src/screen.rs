@@ -13,6 +13,7 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Clear, Paragraph, Widget};
 
+use crate::overlay;
 use crate::show::Show;
 
 /// What is drawn over the effect.
@@ -30,7 +31,8 @@ pub fn draw<W: Write>(
     queue!(terminal.backend_mut(), BeginSynchronizedUpdate)?;
     terminal.draw(|frame| {
         let area = frame.area();
-        show.render(area, frame.buffer_mut());
+        show.render(overlay::effect_area(show, area), frame.buffer_mut());
+        overlay::draw(show, area, frame.buffer_mut());
         if show.paused() {
             paused_badge(area, frame.buffer_mut());
         }
