@@ -790,6 +790,48 @@ message_file = "defrag.txt"
         assert!(err.contains("unknown setting 'config'"), "{err}");
     }
 
+    /// Effect flags arrive through `Params`; this checks the conversion with flags shaped like
+    /// theirs (a number, a list, a switch) on a stand-in command.
+    #[test]
+    fn effect_flags_become_arguments() {
+        let cmd = Command::new("t")
+            .no_binary_name(true)
+            .arg(
+                clap::Arg::new("drops")
+                    .long("drops")
+                    .value_parser(clap::value_parser!(u32)),
+            )
+            .arg(clap::Arg::new("shapes").long("shapes").value_delimiter(','))
+            .arg(clap::Arg::new("tags").long("tag").action(ArgAction::Append))
+            .arg(
+                clap::Arg::new("trails")
+                    .long("trails")
+                    .action(ArgAction::SetTrue),
+            );
+        let table: Table = toml::from_str(
+            "drops = 40\nshapes = [\"square\", \"circle\"]\ntag = [\"a\", \"b\"]\n\
+             trails = true\n",
+        )
+        .unwrap();
+        let args: Vec<String> = table
+            .iter()
+            .flat_map(|(k, v)| setting(&cmd, k, v, Path::new(".")).ok().unwrap().args)
+            .collect();
+        assert_eq!(
+            args,
+            [
+                "--drops=40",
+                "--shapes=square,circle",
+                "--tag=a",
+                "--tag=b",
+                "--trails"
+            ]
+        );
+        let matches = cmd.try_get_matches_from(&args).unwrap();
+        assert_eq!(matches.get_one::<u32>("drops"), Some(&40));
+        assert_eq!(matches.get_many::<String>("shapes").unwrap().len(), 2);
+    }
+
     #[test]
     fn lists_and_flags_become_arguments() {
         let loaded = load(

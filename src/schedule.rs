@@ -59,7 +59,7 @@ impl Schedule {
                 v.try_into::<RawWindow>()
                     .map_err(|e| {
                         format!(
-                            "bad schedule: {} (expected {{ days = [\"fri\"], from = \"16:00\", \
+                            "bad schedule: {} (write e.g. {{ days = [\"fri\"], from = \"16:00\", \
                              to = \"18:00\" }})",
                             e.message().trim()
                         )

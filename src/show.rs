@@ -414,6 +414,7 @@ impl Show {
         // effect if it somehow does rather than blank the screen.
         if let Ok(effect) = self.spec.items[self.playlist.current()].build(seed, self.message_index)
         {
+            log::debug!("now showing {}", effect.name());
             let old = std::mem::replace(&mut self.effect, effect);
             if self.spec.transition != Transition::None {
                 self.outgoing = Some(Outgoing {
