@@ -444,10 +444,20 @@ pub fn overrides(matches: &ArgMatches) -> Vec<Setting> {
         .collect()
 }
 
+/// Flags that together say one thing: where the messages come from. Setting one of them in
+/// an item (or on the command line) replaces all of them from below, so an item with its own
+/// `messages` does not also show the global message file.
+const MESSAGE_SOURCES: &[&str] = &["messages", "message_file"];
+
 /// `base` with every setting of `over` replacing the one with the same flag.
 fn layer<'a>(base: &'a [Setting], over: &'a [Setting]) -> Vec<&'a Setting> {
+    let replaces = |o: &Setting, b: &Setting| {
+        o.id == b.id
+            || (MESSAGE_SOURCES.contains(&o.id.as_str())
+                && MESSAGE_SOURCES.contains(&b.id.as_str()))
+    };
     base.iter()
-        .filter(|b| !over.iter().any(|o| o.id == b.id))
+        .filter(|b| !over.iter().any(|o| replaces(o, b)))
         .chain(over)
         .collect()
 }
@@ -513,7 +523,11 @@ fn resolve(text: &str, dir: &Path, overrides: &[Setting]) -> Result<Loaded, Loca
             let settings: Vec<Setting> = settings.into_iter().cloned().collect();
             let layered = layer(&settings, overrides);
             let item_args = to_args(&cmd, &layered, raw.span.clone())?;
-            files.extend(item_args.message_file.clone());
+            if let Some(file) = &item_args.message_file
+                && !files.contains(file)
+            {
+                files.push(file.clone());
+            }
             let in_item = |e: anyhow::Error| {
                 Located(
                     raw.span.clone(),
@@ -690,6 +704,20 @@ message_file = "defrag.txt"
         assert_eq!(defrag.duration, Duration::from_secs(120));
     }
 
+    const MESSAGES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/messages.txt");
+
+    #[test]
+    fn item_messages_replace_the_global_message_file() {
+        let text = format!(
+            "message_file = \"{MESSAGES}\"\n[[item]]\neffect = \"water\"\nmessages = [\"Mine\"]\n\
+             [[item]]\neffect = \"glitch\"\n"
+        );
+        let loaded = load(&text, &[]).unwrap();
+        assert_eq!(loaded.spec.items[0].messages, ["Mine"]);
+        assert_eq!(loaded.spec.items[1].messages, ["Welcome"]);
+        assert_eq!(loaded.files, [PathBuf::from(MESSAGES)]);
+    }
+
     #[test]
     fn partial_config_uses_the_defaults() {
         let loaded = load("[[item]]\neffect = \"water\"\n", &[]).unwrap();
@@ -722,6 +750,10 @@ message_file = "defrag.txt"
             assert_eq!(item.messages, ["From the CLI"]);
             assert!(item.context.calm);
         }
+        // The global message file is replaced as well, not added to.
+        let with_file = format!("message_file = \"{MESSAGES}\"\n{text}");
+        let loaded = load(&with_file, &["--message", "Only this"]).unwrap();
+        assert_eq!(loaded.spec.items[1].messages, ["Only this"]);
         // Defaults the user did not type do not override the file.
         assert_eq!(loaded.spec.transition, Transition::Wipe);
         // --effect replaces the file's playlist but keeps its settings.
