@@ -206,7 +206,11 @@ fn parse(text: &str, dir: &Path, cmd: &Command) -> Result<Parsed, Located> {
                 "'schedule' belongs in an [[item]] table".into(),
             ));
         }
-        push_unique(&mut global, setting(cmd, key, value, dir)?)?;
+        let setting = setting(cmd, key, value, dir)?;
+        if setting.id == "effect" {
+            check_effects(value)?;
+        }
+        push_unique(&mut global, setting)?;
     }
     if !nested.item.is_empty()
         && let Some(effect) = global.iter().find(|s| s.id == "effect")
@@ -290,6 +294,22 @@ fn parse_item(table: &Spanned<Table>, dir: &Path, cmd: &Command) -> Result<RawIt
         }
     }
     Ok(item)
+}
+
+/// Checks a top-level `effects = [...]` list against the registry, pointing at a bad name.
+fn check_effects(value: &Spanned<Value>) -> Result<(), Located> {
+    let names: Vec<String> = match value.get_ref() {
+        Value::Array(values) => values.iter().map(|v| v.to_string()).collect(),
+        Value::String(s) => s.split(',').map(str::to_string).collect(),
+        other => vec![other.to_string()],
+    };
+    let names: Vec<String> = names
+        .iter()
+        .map(|n| n.trim().trim_matches('"').to_string())
+        .collect();
+    crate::show::resolve_effects(&names)
+        .map(drop)
+        .map_err(|e| Located(value.span(), e.to_string()))
 }
 
 /// Adds `setting`, refusing a second key for the same flag (`message` and `messages`).
@@ -504,16 +524,15 @@ fn resolve(text: &str, dir: &Path, overrides: &[Setting]) -> Result<Loaded, Loca
     let global = layer(&parsed.global, overrides);
     let global_owned: Vec<Setting> = global.iter().map(|s| (*s).clone()).collect();
     let args = to_args(&cmd, &global, 0..0)?;
-    let at_key = |id: &str| {
-        parsed
-            .global
-            .iter()
-            .find(|s| s.id == id)
-            .and_then(|s| s.span.clone())
-            .unwrap_or(0..0)
-    };
+    // Effect names were checked while parsing, so what can fail here is the message file.
+    let message_file = parsed
+        .global
+        .iter()
+        .find(|s| s.id == "message_file")
+        .and_then(|s| s.span.clone())
+        .unwrap_or(0..0);
     let mut spec =
-        crate::spec_from(&args).map_err(|e| Located(at_key("message_file"), format!("{e:#}")))?;
+        crate::spec_from(&args).map_err(|e| Located(message_file.clone(), format!("{e:#}")))?;
     let mut files: Vec<PathBuf> = args.message_file.iter().cloned().collect();
     let cli_playlist = overrides.iter().any(|s| s.id == "effect");
     if !parsed.items.is_empty() && !cli_playlist {
@@ -815,6 +834,13 @@ message_file = "defrag.txt"
         let (err, pos) = error("fps = 20\nclock = \n");
         assert_eq!(pos.0, 2);
         assert!(err.contains("invalid TOML"), "{err}");
+
+        let (err, pos) = error("fps = 5\neffects = [\"water\", \"fog\"]\n");
+        assert_eq!(pos, (2, 11));
+        assert!(err.contains("unknown effect 'fog'"), "{err}");
+        let (err, pos) = error("\nmessage_file = \"/nonexistent/m.txt\"\n");
+        assert_eq!(pos, (2, 1));
+        assert!(err.contains("cannot read message file"), "{err}");
 
         let (err, _) = error("lock = \"yes\"\n");
         assert!(err.contains("true or false"), "{err}");
