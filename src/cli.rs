@@ -9,6 +9,9 @@ use vitrine_effects::{Params, Rgb, color, palette};
 
 use crate::color::ColorChoice;
 
+use crate::app::Chord;
+use crate::transition::Transition;
+
 /// Terminal kiosk visual-effects showcase: glitch text, confetti, water blur and an MS-DOS
 /// defrag screen, cycling on a fixed tick.
 ///
@@ -29,9 +32,12 @@ Keys (when a keyboard is attached):
   q, Esc, Ctrl-C   quit                      space     pause / resume
   n, Right         next effect               p, Left   previous effect
   ?                help overlay              any other key pokes the effect (confetti burst, ripple)
-With --lock every key is ignored except the quit chord Ctrl-Alt-Q; SIGTERM/SIGINT still quit.";
+With --lock every key is ignored except the unlock chord (default Ctrl-Alt-Q, see --unlock-chord);
+SIGTERM/SIGINT still quit. Kiosk setup (config file, hot reload, schedules, autostart): assets/KIOSK.md";
 
 #[derive(Debug, Subcommand)]
+// Parsed once at start-up; boxing the record options would only add noise.
+#[allow(clippy::large_enum_variant)]
 pub enum Command {
     /// List the effects with a one-line description, their styles and their flags.
     List,
@@ -95,7 +101,7 @@ pub struct ShowArgs {
     #[arg(long)]
     pub calm: bool,
 
-    /// Kiosk lock: ignore every key except the quit chord Ctrl-Alt-Q.
+    /// Kiosk lock: ignore every key except the quit chord (--unlock-chord, default Ctrl-Alt-Q).
     #[arg(long)]
     pub lock: bool,
 
@@ -118,6 +124,56 @@ pub struct ShowArgs {
 
     #[command(flatten)]
     pub params: Params,
+
+    #[command(flatten)]
+    pub kiosk: KioskArgs,
+}
+
+/// Running unattended: config file, transitions, overlays, lock chord and logging.
+#[derive(Clone, Debug, Args)]
+#[command(next_help_heading = "Kiosk")]
+pub struct KioskArgs {
+    /// Kiosk config (TOML): a playlist of items with their own params, messages and schedules.
+    /// Edits apply live; flags given on the command line override the file.
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// How one item gives way to the next.
+    #[arg(long, value_enum, default_value_t = Transition::Dissolve, value_name = "KIND")]
+    pub transition: Transition,
+
+    /// How long a transition takes.
+    #[arg(long, default_value = "800ms", value_parser = parse_duration, value_name = "DURATION")]
+    pub transition_time: Duration,
+
+    /// Show the local time and date in the top-right corner.
+    #[arg(long)]
+    pub clock: bool,
+
+    /// Scroll the messages along the bottom line.
+    #[arg(long)]
+    pub ticker: bool,
+
+    /// The key chord that quits, even with --lock, e.g. ctrl+alt+q or ctrl+shift+f12.
+    #[arg(long, default_value = "ctrl+alt+q", value_parser = Chord::parse, value_name = "CHORD")]
+    pub unlock_chord: Chord,
+
+    /// Least severe log messages to keep.
+    #[arg(long, value_enum, default_value_t = LogLevel::Info, value_name = "LEVEL")]
+    pub log_level: LogLevel,
+
+    /// Append the log to this file. Without it the log goes to standard error, unless that is
+    /// the screen: then it is held and printed after the show ends.
+    #[arg(long, value_name = "PATH")]
+    pub log_file: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogLevel {
+    Error,
+    Warn,
+    Info,
+    Debug,
 }
 
 #[derive(Clone, Debug, Args)]

@@ -3,13 +3,18 @@
 mod app;
 mod cli;
 mod color;
+mod config;
+mod logging;
 mod messages;
+mod overlay;
 mod pacing;
 mod playlist;
 mod record;
+mod schedule;
 mod screen;
 mod show;
 mod terminal;
+mod transition;
 
 use std::fmt;
 use std::io::Write;
@@ -17,13 +22,17 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Result;
-use clap::{CommandFactory, Parser};
+#[cfg(test)]
+use clap::Parser;
+use clap::{ArgMatches, CommandFactory, FromArgMatches};
 use vitrine_effects::Context;
 use vitrine_effects::palette::{self, PALETTES};
 use vitrine_effects::registry::EFFECTS;
 
 use crate::cli::{Cli, Command, ShowArgs};
-use crate::show::{Show, ShowSpec};
+use crate::config::Source;
+use crate::schedule::Schedule;
+use crate::show::{Item, Show, ShowSpec};
 
 /// An error in what the user asked for (exit code 2), as opposed to a failure while running
 /// (exit code 1).
@@ -39,8 +48,12 @@ impl fmt::Display for UsageError {
 impl std::error::Error for UsageError {}
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
+    // The matches are kept to tell flags the user typed from defaults: those override a config.
+    let parsed = Cli::command()
+        .try_get_matches()
+        .and_then(|matches| Cli::from_arg_matches(&matches).map(|cli| (cli, matches)));
+    let (cli, matches) = match parsed {
+        Ok(parsed) => parsed,
         Err(err) if !err.use_stderr() => {
             // --help and --version.
             let _ = err.print();
@@ -57,7 +70,9 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match run(cli) {
+    let result = run(cli, &matches);
+    logging::release_held();
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             // A closed pipe (`vitrine list | head`) is not an error worth reporting.
@@ -78,18 +93,25 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> Result<()> {
+fn run(cli: Cli, matches: &ArgMatches) -> Result<()> {
     match cli.command {
         None => {
-            let spec = spec_from(&cli.show).map_err(usage)?;
-            let show = Show::new(spec).map_err(usage)?;
-            let depth = color::resolve(cli.show.color, false);
-            app::run(show, &cli.show, depth)
+            let mut source = Source::new(cli.show, config::overrides(matches));
+            let loaded = source.load().map_err(usage)?;
+            logging::init(&loaded.args.kiosk, true)?;
+            let show = Show::new(loaded.spec).map_err(usage)?;
+            let depth = color::resolve(loaded.args.color, false);
+            app::run(show, &loaded.args, source, depth)
         }
         Some(Command::List) => list(&mut std::io::stdout().lock()),
         Some(Command::Record(rec)) => {
-            let mut spec = spec_from(&rec.show).map_err(usage)?;
-            spec.seed = rec.show.seed.unwrap_or(1);
+            let record_matches = matches.subcommand_matches("record").unwrap_or(matches);
+            let loaded = Source::new(rec.show.clone(), config::overrides(record_matches))
+                .load()
+                .map_err(usage)?;
+            logging::init(&loaded.args.kiosk, false)?;
+            let mut spec = loaded.spec;
+            spec.seed = loaded.args.seed.unwrap_or(1);
             let show = Show::new(spec).map_err(usage)?;
             let mut out: Box<dyn Write> = if rec.out.as_os_str() == "-" {
                 Box::new(std::io::stdout().lock())
@@ -121,8 +143,11 @@ fn usage(err: anyhow::Error) -> anyhow::Error {
     }
 }
 
-fn spec_from(args: &ShowArgs) -> Result<ShowSpec> {
-    let items = show::resolve_effects(&args.effect)?;
+/// The show the flags describe: one item per effect, all with the same settings. A config
+/// builds each of its items through here too (see [`config`]), so every flag means the same in
+/// both places.
+pub(crate) fn spec_from(args: &ShowArgs) -> Result<ShowSpec> {
+    let infos = show::resolve_effects(&args.effect)?;
     let messages = messages::load(&args.messages, args.message_file.as_deref())?;
     let mut context = Context::new(0, "");
     context.style = args.style.clone();
@@ -133,18 +158,29 @@ fn spec_from(args: &ShowArgs) -> Result<ShowSpec> {
         (None, Some(name)) => palette::palette(name).unwrap_or_default().to_vec(),
         (None, None) => Vec::new(),
     };
+    let items = infos
+        .into_iter()
+        .map(|info| Item {
+            info,
+            context: context.clone(),
+            params: args.params.clone(),
+            duration: args.duration,
+            messages: messages.clone(),
+            message_interval: args.message_interval,
+            speed: args.speed,
+            schedule: Schedule::default(),
+        })
+        .collect();
     Ok(ShowSpec {
         items,
-        item_duration: args.duration,
         shuffle: args.shuffle,
         once: args.once,
-        messages,
-        message_interval: args.message_interval,
         seed: args.seed.unwrap_or_else(random_seed),
         tick: Duration::from_secs(1) / args.tick_rate,
-        speed: args.speed,
-        context,
-        params: args.params.clone(),
+        transition: args.kiosk.transition,
+        transition_time: args.kiosk.transition_time,
+        clock: args.kiosk.clock,
+        ticker: args.kiosk.ticker,
     })
 }
 
@@ -206,9 +242,11 @@ mod tests {
     use super::*;
 
     fn palette_for(args: &[&str]) -> Vec<Rgb> {
-        let cli =
-            Cli::try_parse_from(std::iter::once("vitrine").chain(args.iter().copied())).unwrap();
-        spec_from(&cli.show).unwrap().context.palette
+        let cli = Cli::parse_from(std::iter::once("vitrine").chain(args.iter().copied()));
+        spec_from(&cli.show).unwrap().items[0]
+            .context
+            .palette
+            .clone()
     }
 
     #[test]

@@ -67,15 +67,27 @@ pub struct FramePacer {
 }
 
 impl FramePacer {
-    /// `fps` frames per second at most; `max_rate` in bytes per second if limited.
-    pub fn new(fps: u32, max_rate: Option<f64>, now: Instant) -> Self {
-        let base = Duration::from_secs(1) / fps.max(1);
+    /// Frames at most every `base` interval (the `--fps` interval); `max_rate` in bytes per
+    /// second if limited.
+    pub fn new(base: Duration, max_rate: Option<f64>, now: Instant) -> Self {
         Self {
             base,
             interval: base,
             budget: max_rate,
             window_start: now,
             window_bytes: 0,
+        }
+    }
+
+    /// Changes the `--fps` interval (a config reload); a longer stretched interval is kept.
+    pub fn set_base(&mut self, base: Duration) {
+        if base != self.base {
+            self.interval = if self.interval > self.base {
+                self.interval.max(base)
+            } else {
+                base
+            };
+            self.base = base;
         }
     }
 
@@ -129,7 +141,7 @@ mod tests {
     #[test]
     fn without_a_budget_the_fps_interval_holds() {
         let start = Instant::now();
-        let mut pacer = FramePacer::new(30, None, start);
+        let mut pacer = FramePacer::new(Duration::from_secs(1) / 30, None, start);
         run(&mut pacer, start, 5, 100_000);
         assert_eq!(pacer.interval(), Duration::from_secs(1) / 30);
     }
@@ -138,7 +150,7 @@ mod tests {
     fn a_budget_is_kept_after_a_few_seconds_and_released_when_output_shrinks() {
         let start = Instant::now();
         // 30 fps x 4 KB = 120 KB/s against a 20 KB/s budget.
-        let mut pacer = FramePacer::new(30, Some(20_000.0), start);
+        let mut pacer = FramePacer::new(Duration::from_secs(1) / 30, Some(20_000.0), start);
         let sent = run(&mut pacer, start, 10, 4_000);
         assert!(sent <= 20_000, "last second sent {sent} bytes");
         assert!(pacer.interval() > Duration::from_secs(1) / 30);

@@ -65,6 +65,13 @@ impl Playlist {
         }
     }
 
+    /// Makes `item` the current one (in a shuffled pass, wherever it falls in the order).
+    pub fn seek(&mut self, item: usize) {
+        if let Some(position) = self.order.iter().position(|&i| i == item) {
+            self.position = position;
+        }
+    }
+
     /// Moves to the previous item, wrapping around.
     pub fn previous(&mut self) {
         self.position = self.position.checked_sub(1).unwrap_or(self.order.len() - 1);
@@ -92,6 +99,8 @@ mod tests {
         p.previous();
         p.previous();
         assert_eq!(p.current(), 2);
+        p.seek(1);
+        assert_eq!(take(&mut p, 3), [1, 2, 0]);
     }
 
     #[test]

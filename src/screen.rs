@@ -17,6 +17,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Clear, Paragraph, Widget};
 use vitrine_effects::depth::{ColorDepth, ColorMapper};
 
+use crate::overlay;
 use crate::show::Show;
 
 /// What is drawn over the effect.
@@ -104,7 +105,8 @@ fn compose(buf: &mut Buffer, area: Rect, show: &mut Show, overlays: Overlays) {
         buf.resize(area);
     }
     buf.reset();
-    show.render(area, buf);
+    show.render(overlay::effect_area(show, area), buf);
+    overlay::draw(show, area, buf);
     if show.paused() {
         paused_badge(area, buf);
     }

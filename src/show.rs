@@ -1,38 +1,105 @@
-//! The engine: a playlist of effects advanced on a fixed simulation tick.
+//! The engine: a playlist of items advanced on a fixed simulation tick.
 //!
 //! Real time goes in through [`Show::advance`]; effects only ever see fixed steps, so their speed
 //! does not depend on the frame rate or machine load, and a seed gives the same frames whether
 //! the show runs live, in the recorder or over SSH.
+//!
+//! Each [`Item`] is an effect with its own params, context, duration, messages and schedule.
+//! Items outside their schedule are skipped (see [`eligible`]); moving from one item to the next
+//! runs a [`Transition`] during which both effects tick. [`Show::reload`] swaps in a new spec
+//! without blanking the screen: the effect on screen keeps running if its item still exists.
 
 use std::time::Duration;
 
 use anyhow::{Result, bail};
+use jiff::civil::DateTime;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use vitrine_effects::registry::{self, EffectInfo};
 use vitrine_effects::{Context, Effect, Params};
 
 use crate::playlist::Playlist;
+use crate::schedule::Schedule;
+use crate::transition::{self, Transition};
 
 /// Most simulated time one `advance` call may catch up on; beyond it time is dropped, so a
 /// stalled machine (or a suspended laptop) does not spin through minutes of ticks at once.
 const MAX_CATCH_UP: Duration = Duration::from_millis(250);
 
+/// How often the current item's schedule is checked while it plays.
+const SCHEDULE_CHECK: Duration = Duration::from_secs(1);
+
+/// Ticker scroll speed in cells per second (halved with `--calm`).
+const TICKER_SPEED: f64 = 8.0;
+
+/// Separates messages in the ticker.
+pub const TICKER_GAP: &str = "   •   ";
+
+/// One playlist entry: an effect and everything it is built and shown with.
+#[derive(Clone, Debug)]
+pub struct Item {
+    pub info: &'static EffectInfo,
+    /// Style, calm and palette; the seed and message are filled in when the item starts.
+    pub context: Context,
+    pub params: Params,
+    pub duration: Duration,
+    /// Messages rotated while the item plays (never empty).
+    pub messages: Vec<String>,
+    pub message_interval: Duration,
+    /// Animation time scale.
+    pub speed: f32,
+    pub schedule: Schedule,
+}
+
+impl Item {
+    /// Whether `other` would build the same effect (messages, duration and schedule aside), so
+    /// a reload can keep the running effect.
+    fn same_effect(&self, other: &Item) -> bool {
+        self.info.name == other.info.name
+            && self.context == other.context
+            && self.params == other.params
+            && self.speed == other.speed
+    }
+
+    /// Builds the effect with `seed` and message `message` (an index into the messages).
+    fn build(&self, seed: u64, message: usize) -> Result<Box<dyn Effect>> {
+        let mut context = self.context.clone();
+        context.seed = seed;
+        context.message = self.message(message).to_string();
+        if let Some(style) = &context.style
+            && !self
+                .info
+                .styles
+                .iter()
+                .any(|s| s.eq_ignore_ascii_case(style))
+        {
+            context.style = None;
+        }
+        (self.info.build)(&context, &self.params)
+            .map_err(|e| anyhow::anyhow!("effect {}: {e}", self.info.name))
+    }
+
+    fn message(&self, index: usize) -> &str {
+        match self.messages.len() {
+            0 => "",
+            n => &self.messages[index % n],
+        }
+    }
+}
+
 /// Everything that defines a show, resolved and validated.
 #[derive(Clone, Debug)]
 pub struct ShowSpec {
-    pub items: Vec<&'static EffectInfo>,
-    pub item_duration: Duration,
+    pub items: Vec<Item>,
     pub shuffle: bool,
     pub once: bool,
-    pub messages: Vec<String>,
-    pub message_interval: Duration,
     pub seed: u64,
     pub tick: Duration,
-    pub speed: f32,
-    /// Style, calm and palette; the seed and message are filled in per item.
-    pub context: Context,
-    pub params: Params,
+    pub transition: Transition,
+    pub transition_time: Duration,
+    /// Overlays drawn by [`crate::overlay`].
+    pub clock: bool,
+    pub ticker: bool,
 }
 
 impl ShowSpec {
@@ -42,29 +109,58 @@ impl ShowSpec {
         if self.items.is_empty() {
             bail!("no effects to show");
         }
-        if let Some(style) = &self.context.style
-            && !self
+        // A style asked for across several effects must suit at least one of them; the others
+        // run in their default style.
+        for item in &self.items {
+            let Some(style) = &item.context.style else {
+                continue;
+            };
+            let asked = self
                 .items
                 .iter()
-                .any(|info| info.styles.iter().any(|s| s.eq_ignore_ascii_case(style)))
-        {
-            let known: Vec<String> = self
-                .items
-                .iter()
-                .filter(|i| !i.styles.is_empty())
-                .map(|i| format!("{}: {}", i.name, i.styles.join(", ")))
-                .collect();
-            bail!(
-                "unknown --style '{style}' for the chosen effects ({})",
-                known.join("; ")
-            );
+                .filter(|i| i.context.style.as_ref() == Some(style));
+            if !asked
+                .clone()
+                .any(|i| i.info.styles.iter().any(|s| s.eq_ignore_ascii_case(style)))
+            {
+                let known: Vec<String> = asked
+                    .filter(|i| !i.info.styles.is_empty())
+                    .map(|i| format!("{}: {}", i.info.name, i.info.styles.join(", ")))
+                    .collect();
+                bail!(
+                    "unknown --style '{style}' for the chosen effects ({})",
+                    known.join("; ")
+                );
+            }
         }
-        for info in &self.items {
-            (info.build)(&self.context, &self.params)
-                .map_err(|e| anyhow::anyhow!("effect {}: {e}", info.name))?;
+        for item in &self.items {
+            item.build(self.seed, 0)?;
         }
         Ok(())
     }
+}
+
+/// Which items may play at local time `now`: those whose schedule contains it. When none does
+/// (every item is scheduled and all windows are closed), every item may, so the screen is never
+/// empty.
+pub fn eligible(items: &[Item], now: DateTime) -> Vec<bool> {
+    let open: Vec<bool> = items.iter().map(|i| i.schedule.contains(now)).collect();
+    if open.iter().any(|&o| o) {
+        open
+    } else {
+        vec![true; items.len()]
+    }
+}
+
+/// The local wall-clock time, for schedules.
+fn local_now() -> DateTime {
+    jiff::ZonedDateTime::now().datetime()
+}
+
+/// The item on its way out during a transition.
+struct Outgoing {
+    effect: Box<dyn Effect>,
+    elapsed: Duration,
 }
 
 /// A running show.
@@ -72,6 +168,9 @@ pub struct Show {
     spec: ShowSpec,
     playlist: Playlist,
     effect: Box<dyn Effect>,
+    outgoing: Option<Outgoing>,
+    /// The outgoing effect renders here during a transition (reused, resized on demand).
+    scratch: Buffer,
     /// How many items have been started; mixes into each item's seed so repeats differ.
     started: u64,
     item_elapsed: Duration,
@@ -79,73 +178,152 @@ pub struct Show {
     message_elapsed: Duration,
     accumulator: Duration,
     paused: bool,
+    clock: Box<dyn Fn() -> DateTime + Send>,
+    since_schedule_check: Duration,
+    ticker_text: String,
+    ticker_offset: f64,
+    config_error: Option<String>,
 }
 
 impl Show {
     pub fn new(spec: ShowSpec) -> Result<Self> {
+        Self::with_clock(spec, Box::new(local_now))
+    }
+
+    /// A show whose schedules read local time from `clock` (tests pass a fixed time).
+    pub fn with_clock(spec: ShowSpec, clock: Box<dyn Fn() -> DateTime + Send>) -> Result<Self> {
         spec.validate()?;
-        let playlist = Playlist::new(spec.items.len(), spec.shuffle, spec.once, spec.seed);
-        let effect = build(&spec, playlist.current(), 0, 0)?;
-        Ok(Self {
+        let mut playlist = Playlist::new(spec.items.len(), spec.shuffle, spec.once, spec.seed);
+        let open = eligible(&spec.items, clock());
+        if !open[playlist.current()] {
+            playlist.seek(open.iter().position(|&o| o).unwrap_or(0));
+        }
+        // The first item runs with the seed exactly, so `record --seed N` matches the library.
+        let effect = spec.items[playlist.current()].build(spec.seed, 0)?;
+        let mut show = Self {
             spec,
             playlist,
             effect,
+            outgoing: None,
+            scratch: Buffer::empty(Rect::ZERO),
             started: 1,
             item_elapsed: Duration::ZERO,
             message_index: 0,
             message_elapsed: Duration::ZERO,
             accumulator: Duration::ZERO,
             paused: false,
-        })
+            clock,
+            since_schedule_check: Duration::ZERO,
+            ticker_text: String::new(),
+            ticker_offset: 0.0,
+            config_error: None,
+        };
+        show.update_ticker_text();
+        Ok(show)
     }
 
     /// Lets `real` time pass: runs as many fixed ticks as fit, rotates messages and moves on to
-    /// the next item when the current one has had its time. Returns whether anything advanced
-    /// (nothing does while paused, so a paused screen need not be redrawn).
+    /// the next item when the current one has had its time (or its schedule window closed).
+    /// Returns whether anything advanced (nothing does while paused, so a paused screen need
+    /// not be redrawn).
     pub fn advance(&mut self, real: Duration) -> bool {
         if self.paused || self.finished() {
             return false;
         }
         let real = real.min(MAX_CATCH_UP);
-        self.accumulator += real.mul_f32(self.spec.speed);
+        let item = &self.spec.items[self.playlist.current()];
+        self.accumulator += real.mul_f32(item.speed);
         let mut ticked = false;
         while self.accumulator >= self.spec.tick {
             self.accumulator -= self.spec.tick;
             self.effect.tick(self.spec.tick);
+            if let Some(out) = &mut self.outgoing {
+                out.effect.tick(self.spec.tick);
+            }
+            ticked = true;
+        }
+        if let Some(out) = &mut self.outgoing {
+            out.elapsed += real;
+            ticked = true;
+            if out.elapsed >= self.spec.transition_time {
+                self.outgoing = None;
+            }
+        }
+        if self.spec.ticker {
+            let speed = if item.context.calm {
+                TICKER_SPEED / 2.0
+            } else {
+                TICKER_SPEED
+            };
+            self.ticker_offset += real.as_secs_f64() * speed;
             ticked = true;
         }
         self.message_elapsed += real;
-        if self.spec.messages.len() > 1 && self.message_elapsed >= self.spec.message_interval {
+        if item.messages.len() > 1 && self.message_elapsed >= item.message_interval {
             self.message_elapsed = Duration::ZERO;
-            self.message_index = (self.message_index + 1) % self.spec.messages.len();
-            self.effect
-                .set_message(&self.spec.messages[self.message_index]);
+            self.message_index = (self.message_index + 1) % item.messages.len();
+            self.effect.set_message(item.message(self.message_index));
         }
         self.item_elapsed += real;
-        if self.item_elapsed >= self.spec.item_duration {
-            self.playlist.next();
-            if !self.playlist.finished() {
-                self.switch();
+        self.since_schedule_check += real;
+        if self.item_elapsed >= item.duration {
+            self.next();
+        } else if self.since_schedule_check >= SCHEDULE_CHECK {
+            self.since_schedule_check = Duration::ZERO;
+            let open = eligible(&self.spec.items, (self.clock)());
+            if !open[self.playlist.current()] {
+                self.next();
             }
         }
         ticked
     }
 
-    /// Draws the current effect into `area` of `buf`.
+    /// Draws the current effect into `area` of `buf`; during a transition, the outgoing effect
+    /// composited over it.
     pub fn render(&mut self, area: Rect, buf: &mut Buffer) {
         self.effect.render(area, buf);
+        if let Some(out) = &mut self.outgoing {
+            let area = area.intersection(buf.area);
+            if self.scratch.area != area {
+                self.scratch.resize(area);
+            }
+            out.effect.render(area, &mut self.scratch);
+            let progress = out.elapsed.as_secs_f32() / self.spec.transition_time.as_secs_f32();
+            transition::composite(
+                self.spec.transition,
+                progress,
+                self.spec.seed ^ self.started,
+                &self.scratch,
+                buf,
+                area,
+            );
+        }
     }
 
+    /// Moves on to the next item that may play now (the end of a `--once` pass finishes).
     pub fn next(&mut self) {
-        self.playlist.next();
-        if self.playlist.finished() {
-            return;
+        let open = eligible(&self.spec.items, (self.clock)());
+        for _ in 0..open.len() {
+            self.playlist.next();
+            if self.playlist.finished() {
+                return;
+            }
+            if open[self.playlist.current()] {
+                break;
+            }
         }
         self.switch();
     }
 
+    /// Goes back to the previous item that may play now.
     pub fn previous(&mut self) {
-        self.playlist.previous();
+        let open = eligible(&self.spec.items, (self.clock)());
+        for _ in 0..open.len() {
+            self.playlist.previous();
+            if open[self.playlist.current()] {
+                break;
+            }
+        }
         self.switch();
     }
 
@@ -171,45 +349,100 @@ impl Show {
         self.effect.name()
     }
 
-    #[cfg(test)]
-    fn message(&self) -> &str {
-        self.spec
-            .messages
-            .get(self.message_index)
-            .map_or("", String::as_str)
+    /// The spec in force (the last good one after a failed reload).
+    pub fn spec(&self) -> &ShowSpec {
+        &self.spec
     }
 
+    /// The current item's messages joined for the ticker, and how far it has scrolled in cells.
+    pub fn ticker(&self) -> (&str, f64) {
+        (&self.ticker_text, self.ticker_offset)
+    }
+
+    /// The last config error while a broken edit is on disk; `None` once it is fixed.
+    pub fn config_error(&self) -> Option<&str> {
+        self.config_error.as_deref()
+    }
+
+    pub fn set_config_error(&mut self, error: Option<String>) {
+        self.config_error = error;
+    }
+
+    /// Swaps in a new spec without blanking the screen. If the item on screen still exists (same
+    /// effect, context and params) it keeps running, with its new messages; otherwise the show
+    /// transitions to the first item of the new playlist that may play now.
+    pub fn reload(&mut self, spec: ShowSpec) -> Result<()> {
+        spec.validate()?;
+        let current = &self.spec.items[self.playlist.current()];
+        let old_message = current.message(self.message_index).to_string();
+        let kept = spec.items.iter().position(|i| i.same_effect(current));
+        let open = eligible(&spec.items, (self.clock)());
+        self.playlist = Playlist::new(spec.items.len(), spec.shuffle, spec.once, spec.seed);
+        self.spec = spec;
+        match kept {
+            Some(index) if open[index] => {
+                self.playlist.seek(index);
+                let item = &self.spec.items[index];
+                self.message_index %= item.messages.len().max(1);
+                let message = item.message(self.message_index);
+                if message != old_message {
+                    self.effect.set_message(message);
+                }
+                self.update_ticker_text();
+            }
+            _ => {
+                self.playlist
+                    .seek(open.iter().position(|&o| o).unwrap_or(0));
+                self.switch();
+            }
+        }
+        Ok(())
+    }
+
+    #[cfg(test)]
+    fn message(&self) -> &str {
+        self.spec.items[self.playlist.current()].message(self.message_index)
+    }
+
+    /// Starts the playlist's current item, handing the old effect to a transition.
     fn switch(&mut self) {
+        let seed = self
+            .spec
+            .seed
+            .wrapping_add(self.started.wrapping_mul(0x9e37_79b9_7f4a_7c15));
         // Every item was built once in `validate`, so building again cannot fail; keep the old
         // effect if it somehow does rather than blank the screen.
-        if let Ok(effect) = build(
-            &self.spec,
-            self.playlist.current(),
-            self.started,
-            self.message_index,
-        ) {
-            self.effect = effect;
+        if let Ok(effect) = self.spec.items[self.playlist.current()].build(seed, self.message_index)
+        {
+            log::debug!("now showing {}", effect.name());
+            let old = std::mem::replace(&mut self.effect, effect);
+            if self.spec.transition != Transition::None {
+                self.outgoing = Some(Outgoing {
+                    effect: old,
+                    elapsed: Duration::ZERO,
+                });
+            }
         }
         self.started += 1;
         self.item_elapsed = Duration::ZERO;
-        self.accumulator = Duration::ZERO;
+        self.since_schedule_check = Duration::ZERO;
+        self.update_ticker_text();
     }
-}
 
-fn build(spec: &ShowSpec, item: usize, started: u64, message: usize) -> Result<Box<dyn Effect>> {
-    let info = spec.items[item];
-    let mut context = spec.context.clone();
-    // The first item runs with the seed exactly, so `record --seed N` matches the library.
-    context.seed = spec
-        .seed
-        .wrapping_add(started.wrapping_mul(0x9e37_79b9_7f4a_7c15));
-    context.message = spec.messages.get(message).cloned().unwrap_or_default();
-    if let Some(style) = &context.style
-        && !info.styles.iter().any(|s| s.eq_ignore_ascii_case(style))
-    {
-        context.style = None;
+    fn update_ticker_text(&mut self) {
+        let messages = &self.spec.items[self.playlist.current()].messages;
+        self.ticker_text.clear();
+        for message in messages {
+            // Multi-line messages run on one line in the ticker.
+            for (i, line) in message.lines().enumerate() {
+                if i > 0 {
+                    self.ticker_text.push(' ');
+                }
+                self.ticker_text.push_str(line);
+            }
+            self.ticker_text.push_str(TICKER_GAP);
+        }
     }
-    (info.build)(&context, &spec.params).map_err(|e| anyhow::anyhow!("effect {}: {e}", info.name))
 }
 
 /// Resolves effect names (empty = all) against the registry.
@@ -234,24 +467,47 @@ pub fn resolve_effects(names: &[String]) -> Result<Vec<&'static EffectInfo>> {
 }
 
 #[cfg(test)]
-mod tests {
+pub mod tests {
+    use jiff::civil::date;
+
     use super::*;
 
-    fn spec(names: &[&str]) -> ShowSpec {
-        ShowSpec {
-            items: resolve_effects(&names.iter().map(|s| s.to_string()).collect::<Vec<_>>())
-                .unwrap(),
-            item_duration: Duration::from_secs(2),
-            shuffle: false,
-            once: false,
-            messages: vec!["One".into(), "Two".into()],
-            message_interval: Duration::from_secs(1),
-            seed: 5,
-            tick: Duration::from_micros(16_667),
-            speed: 1.0,
+    /// An item with test defaults: 2 s long, messages "One" and "Two" rotating every second.
+    pub fn item(name: &str) -> Item {
+        Item {
+            info: registry::find(name).unwrap(),
             context: Context::new(0, ""),
             params: Params::default(),
+            duration: Duration::from_secs(2),
+            messages: vec!["One".into(), "Two".into()],
+            message_interval: Duration::from_secs(1),
+            speed: 1.0,
+            schedule: Schedule::default(),
         }
+    }
+
+    pub fn spec(names: &[&str]) -> ShowSpec {
+        ShowSpec {
+            items: names.iter().map(|n| item(n)).collect(),
+            shuffle: false,
+            once: false,
+            seed: 5,
+            tick: Duration::from_micros(16_667),
+            transition: Transition::None,
+            transition_time: Duration::from_millis(500),
+            clock: false,
+            ticker: false,
+        }
+    }
+
+    fn schedule(text: &str) -> Schedule {
+        let table: toml::Table = toml::from_str(text).unwrap();
+        Schedule::from_toml(table["schedule"].clone()).unwrap()
+    }
+
+    /// Friday 2025-03-14 at `h`:`m`.
+    fn friday(h: i8, m: i8) -> DateTime {
+        date(2025, 3, 14).at(h, m, 0, 0)
     }
 
     #[test]
@@ -286,6 +542,19 @@ mod tests {
     }
 
     #[test]
+    fn each_item_has_its_own_duration_and_messages() {
+        let mut s = spec(&["glitch", "defrag"]);
+        s.items[0].duration = Duration::from_millis(500);
+        s.items[1].messages = vec!["Only".into()];
+        let mut show = Show::new(s).unwrap();
+        show.advance(Duration::from_millis(250));
+        show.advance(Duration::from_millis(250));
+        assert_eq!(show.current_name(), "defrag");
+        assert_eq!(show.message(), "Only");
+        assert_eq!(show.ticker().0, format!("Only{TICKER_GAP}"));
+    }
+
+    #[test]
     fn pause_stops_time_and_once_finishes() {
         let mut s = spec(&["glitch", "water"]);
         s.once = true;
@@ -305,14 +574,22 @@ mod tests {
     fn rejects_unknown_effects_and_styles() {
         assert!(resolve_effects(&["nope".into()]).is_err());
         let mut s = spec(&["defrag"]);
-        s.context.style = Some("strobe".into());
+        s.items[0].context.style = Some("strobe".into());
         let err = Show::new(s).err().unwrap().to_string();
         assert!(err.contains("unknown --style 'strobe'"), "{err}");
+        // Fine when another chosen effect has the style.
+        let mut s = spec(&["defrag", "glitch"]);
+        for item in &mut s.items {
+            item.context.style = Some("strobe".into());
+        }
+        assert!(Show::new(s).is_ok());
     }
 
     #[test]
     fn renders_at_any_size_including_zero() {
-        let mut show = Show::new(spec(&["glitch", "confetti", "water", "defrag"])).unwrap();
+        let mut s = spec(&["glitch", "confetti", "water", "defrag"]);
+        s.transition = Transition::Dissolve;
+        let mut show = Show::new(s).unwrap();
         for (w, h) in [(80, 24), (0, 0), (1, 1), (300, 100), (2, 1)] {
             for _ in 0..4 {
                 show.advance(Duration::from_millis(40));
@@ -321,5 +598,128 @@ mod tests {
                 show.next();
             }
         }
+    }
+
+    #[test]
+    fn schedules_pick_items_by_local_time() {
+        let mut s = spec(&["glitch", "confetti", "defrag"]);
+        s.items[1].schedule =
+            schedule(r#"schedule = { days = ["fri"], from = "16:00", to = "18:00" }"#);
+        s.items[2].schedule = schedule(r#"schedule = { days = "weekdays", from = "08:00" }"#);
+        let names = |now: DateTime| -> Vec<&str> {
+            eligible(&s.items, now)
+                .iter()
+                .zip(&s.items)
+                .filter(|(open, _)| **open)
+                .map(|(_, i)| i.info.name)
+                .collect()
+        };
+        assert_eq!(names(friday(7, 0)), ["glitch"]);
+        assert_eq!(names(friday(16, 30)), ["glitch", "confetti", "defrag"]);
+        assert_eq!(names(friday(18, 0)), ["glitch", "defrag"]);
+        assert_eq!(names(date(2025, 3, 15).at(17, 0, 0, 0)), ["glitch"]);
+
+        // A show at Friday 7:00 plays only glitch, item after item.
+        let mut show = Show::with_clock(s.clone(), Box::new(|| friday(7, 0))).unwrap();
+        for _ in 0..3 {
+            assert_eq!(show.current_name(), "glitch");
+            show.next();
+        }
+        // At 16:30 it goes through all three.
+        let mut show = Show::with_clock(s, Box::new(|| friday(16, 30))).unwrap();
+        let mut seen = vec![];
+        for _ in 0..3 {
+            seen.push(show.current_name());
+            show.next();
+        }
+        assert_eq!(seen, ["glitch", "confetti", "defrag"]);
+    }
+
+    #[test]
+    fn every_item_scheduled_and_closed_falls_back_to_all() {
+        let mut s = spec(&["glitch", "confetti"]);
+        for item in &mut s.items {
+            item.schedule = schedule(r#"schedule = { days = "sat" }"#);
+        }
+        assert_eq!(eligible(&s.items, friday(12, 0)), [true, true]);
+        let mut show = Show::with_clock(s, Box::new(|| friday(12, 0))).unwrap();
+        show.next();
+        assert_eq!(show.current_name(), "confetti");
+    }
+
+    #[test]
+    fn item_leaves_when_its_window_closes() {
+        use std::sync::atomic::{AtomicI8, Ordering};
+        static HOUR: AtomicI8 = AtomicI8::new(16);
+        let mut s = spec(&["confetti", "glitch"]);
+        s.items[0].duration = Duration::from_secs(3600);
+        s.items[0].schedule = schedule(r#"schedule = { from = "16:00", to = "17:00" }"#);
+        let mut show =
+            Show::with_clock(s, Box::new(|| friday(HOUR.load(Ordering::Relaxed), 59))).unwrap();
+        show.advance(Duration::from_millis(200));
+        assert_eq!(show.current_name(), "confetti");
+        HOUR.store(17, Ordering::Relaxed);
+        for _ in 0..6 {
+            show.advance(Duration::from_millis(200));
+        }
+        assert_eq!(show.current_name(), "glitch");
+    }
+
+    #[test]
+    fn halfway_through_a_wipe_the_left_half_is_new_and_the_right_half_old() {
+        let mut s = spec(&["glitch", "defrag"]);
+        s.transition = Transition::Wipe;
+        s.transition_time = Duration::from_millis(400);
+        s.items[0].messages = vec!["OLD".into()];
+        s.items[1].messages = vec!["NEW".into()];
+        let mut show = Show::new(s).unwrap();
+        let area = Rect::new(0, 0, 60, 12);
+        show.next();
+        show.advance(Duration::from_millis(200));
+        let mut frame = Buffer::empty(area);
+        show.render(area, &mut frame);
+        let mut new_only = Buffer::empty(area);
+        show.effect.render(area, &mut new_only);
+        let mut old_only = Buffer::empty(area);
+        let outgoing = show.outgoing.as_mut().expect("mid-transition");
+        outgoing.effect.render(area, &mut old_only);
+        assert_ne!(new_only, old_only);
+        for (x, y) in area.positions().map(|p| (p.x, p.y)) {
+            let expected = if x < 30 { &new_only } else { &old_only };
+            assert_eq!(frame[(x, y)], expected[(x, y)], "cell {x},{y}");
+        }
+        show.advance(Duration::from_millis(200));
+        assert!(show.outgoing.is_none(), "the transition is over");
+    }
+
+    #[test]
+    fn reload_keeps_the_running_effect_and_updates_messages() {
+        let mut show = Show::new(spec(&["glitch", "defrag"])).unwrap();
+        show.next();
+        assert_eq!(show.current_name(), "defrag");
+        show.advance(Duration::from_millis(200));
+        let started = show.started;
+        let mut new = spec(&["water", "defrag"]);
+        new.items[1].messages = vec!["Changed".into()];
+        show.reload(new).unwrap();
+        assert_eq!(show.current_name(), "defrag");
+        assert_eq!(show.started, started, "the effect was not rebuilt");
+        assert_eq!(show.message(), "Changed");
+        assert_eq!(show.item_elapsed, Duration::from_millis(200));
+        show.next();
+        assert_eq!(show.current_name(), "water");
+
+        // The current item removed: move to the new playlist's first item.
+        let mut new = spec(&["confetti"]);
+        new.transition = Transition::Fade;
+        show.reload(new).unwrap();
+        assert_eq!(show.current_name(), "confetti");
+        assert!(show.outgoing.is_some(), "a transition, not a blank frame");
+
+        // An invalid spec changes nothing.
+        let mut bad = spec(&["defrag"]);
+        bad.items[0].context.style = Some("strobe".into());
+        assert!(show.reload(bad).is_err());
+        assert_eq!(show.current_name(), "confetti");
     }
 }

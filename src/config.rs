@@ -1,0 +1,912 @@
+//! Kiosk config files (`--config kiosk.toml`) and hot reload.
+//!
+//! The command line is the single source of truth for what a setting means: every key of the
+//! file is a long flag of `vitrine` (`message_file = "m.txt"` is `--message-file m.txt`,
+//! `calm = true` is `--calm`, `drops = 40` is the confetti flag `--drops 40`, a list repeats the
+//! flag or joins the values with commas), so every flag works in the file with the same name,
+//! defaults and validation, and the file can never drift from `--help`.
+//!
+//! ```toml
+//! fps = 20                       # global settings: top level or a [defaults] table
+//! transition = "wipe"
+//! message_file = "messages.txt"  # relative to the config file
+//!
+//! [[item]]                       # the playlist, in order
+//! effect = "glitch"
+//! style = "strobe"
+//! duration = "45s"
+//!
+//! [[item]]
+//! effect = "confetti"
+//! messages = ["Happy Friday!"]
+//! schedule = { days = ["fri"], from = "16:00", to = "18:00" }
+//! ```
+//!
+//! Items inherit the global settings and override them key by key; flags given on the command
+//! line override both (and `--effect` on the command line replaces the file's playlist). Errors
+//! point at the line and column of the offending key. [`Source`] remembers the files a show
+//! was built from and notices when any of them changes on disk.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use anyhow::Result;
+use clap::error::{ContextKind, ContextValue};
+use clap::parser::ValueSource;
+use clap::{ArgAction, ArgMatches, Args, Command, FromArgMatches};
+use serde::Deserialize;
+use toml::{Spanned, Value};
+use vitrine_effects::registry;
+
+use crate::cli::ShowArgs;
+use crate::schedule::Schedule;
+use crate::show::ShowSpec;
+
+/// Settings that only make sense for the whole show, not per item.
+const GLOBAL_ONLY: &[&str] = &[
+    "shuffle",
+    "once",
+    "seed",
+    "fps",
+    "tick_rate",
+    "color",
+    "max_rate",
+    "lock",
+    "transition",
+    "transition_time",
+    "clock",
+    "ticker",
+    "unlock_chord",
+    "log_level",
+    "log_file",
+];
+
+/// Plural spellings that read better in a file, mapped to their flag.
+const ALIASES: &[(&str, &str)] = &[("messages", "message"), ("effects", "effect")];
+
+/// A config key (or a command-line flag) as command-line arguments.
+#[derive(Clone, Debug)]
+pub struct Setting {
+    /// The clap argument id, e.g. `message_file`.
+    id: String,
+    args: Vec<String>,
+    /// Where the key is in the file; `None` for the command line.
+    span: Option<Range<usize>>,
+}
+
+/// A config error, with the position of what is wrong.
+#[derive(Debug)]
+pub struct ConfigError {
+    path: PathBuf,
+    line: usize,
+    column: usize,
+    message: String,
+    /// The offending line and how many cells to underline.
+    excerpt: Option<(String, usize, usize)>,
+}
+
+impl ConfigError {
+    fn at(path: &Path, text: &str, span: Range<usize>, message: String) -> Self {
+        let start = span.start.min(text.len());
+        let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+        let line = text[..start].matches('\n').count() + 1;
+        let prefix = &text[line_start..start];
+        let under = &text[start..span.end.clamp(start, line_end)];
+        Self {
+            path: path.to_path_buf(),
+            line,
+            column: prefix.chars().count() + 1,
+            message,
+            excerpt: Some((
+                text[line_start..line_end].trim_end().to_string(),
+                vitrine_effects::text::width(prefix),
+                vitrine_effects::text::width(under).max(1),
+            )),
+        }
+    }
+
+    /// The line and column (1-based) of the error.
+    #[cfg(test)]
+    pub fn position(&self) -> (usize, usize) {
+        (self.line, self.column)
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.path.display(),
+            self.line,
+            self.column,
+            self.message
+        )?;
+        if let Some((source, indent, width)) = &self.excerpt {
+            let number = self.line.to_string();
+            let pad = " ".repeat(number.len());
+            write!(
+                f,
+                "\n {pad} |\n {number} | {source}\n {pad} | {}{}",
+                " ".repeat(*indent),
+                "^".repeat(*width)
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// An error at a byte range of the file, before the file name and text are attached.
+struct Located(Range<usize>, String);
+
+type Table = BTreeMap<Spanned<String>, Spanned<Value>>;
+
+#[derive(Deserialize)]
+struct Nested {
+    #[serde(default)]
+    item: Vec<Spanned<Table>>,
+    #[serde(default)]
+    defaults: Table,
+}
+
+/// A `[[item]]` table, checked but not yet combined with the global settings.
+struct RawItem {
+    span: Range<usize>,
+    effect: String,
+    settings: Vec<Setting>,
+    schedule: Schedule,
+}
+
+/// A parsed config file.
+struct Parsed {
+    global: Vec<Setting>,
+    items: Vec<RawItem>,
+}
+
+/// What a config (or the command line alone) resolves to.
+pub struct Loaded {
+    /// The effective global settings (file, then command line): fps, lock, overlays, logging.
+    pub args: ShowArgs,
+    pub spec: ShowSpec,
+    /// Message files the show was built from.
+    files: Vec<PathBuf>,
+}
+
+/// The command `ShowArgs` parses with: the flags a config may set.
+fn command() -> Command {
+    ShowArgs::augment_args(Command::new("vitrine"))
+        .no_binary_name(true)
+        .disable_help_flag(true)
+        .disable_version_flag(true)
+}
+
+/// Parses the text of a config file. Relative paths in it are taken from `dir`.
+fn parse(text: &str, dir: &Path, cmd: &Command) -> Result<Parsed, Located> {
+    let toml_error = |e: toml::de::Error| {
+        Located(
+            e.span().unwrap_or(0..0),
+            format!("invalid TOML: {}", e.message().trim()),
+        )
+    };
+    let top: Table = toml::from_str(text).map_err(toml_error)?;
+    let nested: Nested = toml::from_str(text).map_err(toml_error)?;
+    let mut global = Vec::new();
+    for (key, value) in top
+        .iter()
+        .filter(|(k, _)| !matches!(k.get_ref().as_str(), "item" | "defaults"))
+        .chain(&nested.defaults)
+    {
+        if key.get_ref() == "schedule" {
+            return Err(Located(
+                key.span(),
+                "'schedule' belongs in an [[item]] table".into(),
+            ));
+        }
+        let setting = setting(cmd, key, value, dir)?;
+        if setting.id == "effect" {
+            check_effects(value)?;
+        }
+        push_unique(&mut global, setting)?;
+    }
+    if !nested.item.is_empty()
+        && let Some(effect) = global.iter().find(|s| s.id == "effect")
+    {
+        return Err(Located(
+            effect.span.clone().unwrap_or(0..0),
+            "'effect' at the top level is only for configs without [[item]] tables; \
+             give each item its own effect"
+                .into(),
+        ));
+    }
+    let items = nested
+        .item
+        .iter()
+        .map(|table| parse_item(table, dir, cmd))
+        .collect::<Result<_, _>>()?;
+    Ok(Parsed { global, items })
+}
+
+fn parse_item(table: &Spanned<Table>, dir: &Path, cmd: &Command) -> Result<RawItem, Located> {
+    let mut item = RawItem {
+        span: table.span(),
+        effect: String::new(),
+        settings: Vec::new(),
+        schedule: Schedule::default(),
+    };
+    let mut style = None;
+    for (key, value) in table.get_ref() {
+        match key.get_ref().as_str() {
+            "schedule" => {
+                item.schedule = Schedule::from_toml(value.get_ref().clone())
+                    .map_err(|e| Located(value.span(), e))?;
+                continue;
+            }
+            "effect" => {
+                let Value::String(name) = value.get_ref() else {
+                    return Err(Located(
+                        value.span(),
+                        "an item shows one effect: effect = \"NAME\"".into(),
+                    ));
+                };
+                let info = crate::show::resolve_effects(std::slice::from_ref(name))
+                    .map_err(|e| Located(value.span(), e.to_string()))?;
+                item.effect = info.first().map_or("", |i| i.name).to_string();
+            }
+            "style" => style = Some(value),
+            _ => {}
+        }
+        let setting = setting(cmd, key, value, dir)?;
+        if GLOBAL_ONLY.contains(&setting.id.as_str()) {
+            return Err(Located(
+                key.span(),
+                format!(
+                    "'{}' is a setting for the whole show; move it above the first [[item]]",
+                    key.get_ref()
+                ),
+            ));
+        }
+        push_unique(&mut item.settings, setting)?;
+    }
+    if item.effect.is_empty() {
+        return Err(Located(
+            item.span.clone(),
+            "this [[item]] has no effect = \"NAME\"".into(),
+        ));
+    }
+    if let Some(style) = style
+        && let Value::String(name) = style.get_ref()
+    {
+        let info = registry::find(&item.effect).expect("checked above");
+        if !info.styles.iter().any(|s| s.eq_ignore_ascii_case(name)) {
+            let known = if info.styles.is_empty() {
+                "it has no styles".to_string()
+            } else {
+                format!("its styles: {}", info.styles.join(", "))
+            };
+            return Err(Located(
+                style.span(),
+                format!("{} has no style '{name}' ({known})", info.name),
+            ));
+        }
+    }
+    Ok(item)
+}
+
+/// Checks a top-level `effects = [...]` list against the registry, pointing at a bad name.
+fn check_effects(value: &Spanned<Value>) -> Result<(), Located> {
+    let names: Vec<String> = match value.get_ref() {
+        Value::Array(values) => values.iter().map(|v| v.to_string()).collect(),
+        Value::String(s) => s.split(',').map(str::to_string).collect(),
+        other => vec![other.to_string()],
+    };
+    let names: Vec<String> = names
+        .iter()
+        .map(|n| n.trim().trim_matches('"').to_string())
+        .collect();
+    crate::show::resolve_effects(&names)
+        .map(drop)
+        .map_err(|e| Located(value.span(), e.to_string()))
+}
+
+/// Adds `setting`, refusing a second key for the same flag (`message` and `messages`).
+fn push_unique(settings: &mut Vec<Setting>, setting: Setting) -> Result<(), Located> {
+    if settings.iter().any(|s| s.id == setting.id) {
+        return Err(Located(
+            setting.span.unwrap_or(0..0),
+            format!("'{}' is set twice", setting.id),
+        ));
+    }
+    settings.push(setting);
+    Ok(())
+}
+
+/// Turns `key = value` into the arguments of the flag with that name.
+fn setting(
+    cmd: &Command,
+    key: &Spanned<String>,
+    value: &Spanned<Value>,
+    dir: &Path,
+) -> Result<Setting, Located> {
+    let name = key.get_ref().replace('_', "-").to_ascii_lowercase();
+    let name = ALIASES
+        .iter()
+        .find(|(alias, _)| *alias == name)
+        .map_or(name.as_str(), |(_, flag)| flag);
+    let arg = cmd
+        .get_arguments()
+        .find(|a| a.get_long() == Some(name) && a.get_id() != "config")
+        .ok_or_else(|| {
+            let hint = suggest(cmd, name).map_or(String::new(), |s| format!("; did you mean '{s}'?"));
+            Located(
+                key.span(),
+                format!(
+                    "unknown setting '{}' (settings are vitrine's long flags, see vitrine --help){hint}",
+                    key.get_ref()
+                ),
+            )
+        })?;
+    let id = arg.get_id().to_string();
+    let flag = format!("--{name}");
+    let scalar = |v: &Value| -> Result<String, Located> {
+        let text = match v {
+            Value::String(s) => s.clone(),
+            Value::Integer(i) => i.to_string(),
+            Value::Float(f) => f.to_string(),
+            Value::Boolean(b) => b.to_string(),
+            _ => {
+                return Err(Located(
+                    value.span(),
+                    format!("'{}' takes a string, a number or true/false", key.get_ref()),
+                ));
+            }
+        };
+        // Files named in the config are relative to it, not to wherever vitrine started.
+        Ok(if id == "message_file" && Path::new(&text).is_relative() {
+            dir.join(text).display().to_string()
+        } else {
+            text
+        })
+    };
+    let args = match (value.get_ref(), arg.get_action()) {
+        (Value::Boolean(on), ArgAction::SetTrue) => {
+            if *on {
+                vec![flag]
+            } else {
+                vec![]
+            }
+        }
+        (Value::Array(values), ArgAction::Append) => values
+            .iter()
+            .map(|v| Ok(format!("{flag}={}", scalar(v)?)))
+            .collect::<Result<_, _>>()?,
+        (Value::Array(values), _) => {
+            let joined: Vec<String> = values.iter().map(&scalar).collect::<Result<_, _>>()?;
+            vec![format!("{flag}={}", joined.join(","))]
+        }
+        (v, ArgAction::SetTrue) => {
+            return Err(Located(
+                value.span(),
+                format!("'{}' is true or false, not {v}", key.get_ref()),
+            ));
+        }
+        (v, _) => vec![format!("{flag}={}", scalar(v)?)],
+    };
+    Ok(Setting {
+        id,
+        args,
+        span: Some(key.span()),
+    })
+}
+
+/// The closest flag to a misspelt `name` (at most two edits away), as a config key.
+fn suggest(cmd: &Command, name: &str) -> Option<String> {
+    cmd.get_arguments()
+        .filter_map(|a| a.get_long())
+        .filter(|long| *long != "config")
+        .map(|long| (edit_distance(name, long), long))
+        .filter(|(d, _)| *d <= 2)
+        .min()
+        .map(|(_, long)| long.replace('-', "_"))
+}
+
+/// Optimal string alignment distance: insertions, deletions, substitutions and swaps of two
+/// neighbours each count one.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut rows = vec![vec![0; b.len() + 1]; a.len() + 1];
+    for (i, row) in rows.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    rows[0] = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut d = (rows[i - 1][j] + 1)
+                .min(rows[i][j - 1] + 1)
+                .min(rows[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d = d.min(rows[i - 2][j - 2] + 1);
+            }
+            rows[i][j] = d;
+        }
+    }
+    rows[a.len()][b.len()]
+}
+
+/// The flags the user actually typed (not defaults), to lay over the file's settings.
+pub fn overrides(matches: &ArgMatches) -> Vec<Setting> {
+    command()
+        .get_arguments()
+        .filter(|a| a.get_id() != "config")
+        .filter(|a| matches.value_source(a.get_id().as_str()) == Some(ValueSource::CommandLine))
+        .filter_map(|arg| {
+            let flag = format!("--{}", arg.get_long()?);
+            let values: Vec<String> = matches
+                .try_get_raw(arg.get_id().as_str())
+                .ok()??
+                .map(|v| v.to_string_lossy().into_owned())
+                .collect();
+            let args = match arg.get_action() {
+                ArgAction::SetTrue => vec![flag],
+                ArgAction::Append => values.iter().map(|v| format!("{flag}={v}")).collect(),
+                _ => vec![format!("{flag}={}", values.join(","))],
+            };
+            Some(Setting {
+                id: arg.get_id().to_string(),
+                args,
+                span: None,
+            })
+        })
+        .collect()
+}
+
+/// Flags that together say one thing: where the messages come from. Setting one of them in
+/// an item (or on the command line) replaces all of them from below, so an item with its own
+/// `messages` does not also show the global message file.
+const MESSAGE_SOURCES: &[&str] = &["messages", "message_file"];
+
+/// `base` with every setting of `over` replacing the one with the same flag.
+fn layer<'a>(base: &'a [Setting], over: &'a [Setting]) -> Vec<&'a Setting> {
+    let replaces = |o: &Setting, b: &Setting| {
+        o.id == b.id
+            || (MESSAGE_SOURCES.contains(&o.id.as_str())
+                && MESSAGE_SOURCES.contains(&b.id.as_str()))
+    };
+    base.iter()
+        .filter(|b| !over.iter().any(|o| replaces(o, b)))
+        .chain(over)
+        .collect()
+}
+
+/// Parses layered settings into `ShowArgs`; a clap error points at the key it is about.
+fn to_args(
+    cmd: &Command,
+    settings: &[&Setting],
+    fallback: Range<usize>,
+) -> Result<ShowArgs, Located> {
+    let args = settings.iter().flat_map(|s| s.args.iter());
+    let matches = cmd.clone().try_get_matches_from(args).map_err(|e| {
+        let invalid = match e.get(ContextKind::InvalidArg) {
+            Some(ContextValue::String(s)) => Some(s.clone()),
+            _ => None,
+        };
+        let flag = invalid.as_deref().and_then(|s| {
+            s.trim_start_matches('-')
+                .split([' ', '='])
+                .next()
+                .map(str::to_string)
+        });
+        let span = flag
+            .and_then(|flag| {
+                let id = cmd
+                    .get_arguments()
+                    .find(|a| a.get_long() == Some(flag.as_str()))?
+                    .get_id();
+                settings.iter().find(|s| s.id == *id)?.span.clone()
+            })
+            .unwrap_or(fallback);
+        let text = e.to_string();
+        let first = text.lines().next().unwrap_or_default();
+        Located(span, first.trim_start_matches("error: ").to_string())
+    })?;
+    ShowArgs::from_arg_matches(&matches).map_err(|e| Located(0..0, e.to_string()))
+}
+
+/// Resolves a config's text into a show: global settings, then each item on top of them,
+/// then the command line on top of everything.
+fn resolve(text: &str, dir: &Path, overrides: &[Setting]) -> Result<Loaded, Located> {
+    let cmd = command();
+    let parsed = parse(text, dir, &cmd)?;
+    let global = layer(&parsed.global, overrides);
+    let global_owned: Vec<Setting> = global.iter().map(|s| (*s).clone()).collect();
+    let args = to_args(&cmd, &global, 0..0)?;
+    // Effect names were checked while parsing, so what can fail here is the message file.
+    let message_file = parsed
+        .global
+        .iter()
+        .find(|s| s.id == "message_file")
+        .and_then(|s| s.span.clone())
+        .unwrap_or(0..0);
+    let mut spec =
+        crate::spec_from(&args).map_err(|e| Located(message_file.clone(), format!("{e:#}")))?;
+    let mut files: Vec<PathBuf> = args.message_file.iter().cloned().collect();
+    let cli_playlist = overrides.iter().any(|s| s.id == "effect");
+    if !parsed.items.is_empty() && !cli_playlist {
+        spec.items.clear();
+        for (n, raw) in parsed.items.iter().enumerate() {
+            let settings = layer(&global_owned, &raw.settings);
+            let settings: Vec<Setting> = settings.into_iter().cloned().collect();
+            let layered = layer(&settings, overrides);
+            let item_args = to_args(&cmd, &layered, raw.span.clone())?;
+            if let Some(file) = &item_args.message_file
+                && !files.contains(file)
+            {
+                files.push(file.clone());
+            }
+            let in_item = |e: anyhow::Error| {
+                Located(
+                    raw.span.clone(),
+                    format!("item {} ({}): {e:#}", n + 1, raw.effect),
+                )
+            };
+            let mut item_spec = crate::spec_from(&item_args).map_err(in_item)?;
+            item_spec.items.truncate(1);
+            item_spec.items[0].schedule = raw.schedule.clone();
+            item_spec.validate().map_err(in_item)?;
+            spec.items.push(item_spec.items.remove(0));
+        }
+    }
+    spec.validate()
+        .map_err(|e| Located(0..0, format!("{e:#}")))?;
+    Ok(Loaded { args, spec, files })
+}
+
+/// When a watched file was last seen: modification time and size (`None` if missing).
+type Stamp = Option<(SystemTime, u64)>;
+
+fn stamp(path: &Path) -> Stamp {
+    let meta = std::fs::metadata(path).ok()?;
+    Some((meta.modified().ok()?, meta.len()))
+}
+
+/// Where a show comes from: the command line and optionally a config file, plus the files to
+/// watch for changes (the config and every message file it names).
+pub struct Source {
+    cli: ShowArgs,
+    overrides: Vec<Setting>,
+    watched: Vec<(PathBuf, Stamp)>,
+}
+
+impl Source {
+    pub fn new(cli: ShowArgs, overrides: Vec<Setting>) -> Self {
+        Self {
+            cli,
+            overrides,
+            watched: Vec::new(),
+        }
+    }
+
+    /// Reads the config (if any) and message files and builds the show they describe. After a
+    /// failure the files are watched as they are now, so a broken edit is reported once, not on
+    /// every poll, and the next edit is tried again.
+    pub fn load(&mut self) -> Result<Loaded> {
+        // Stamp before reading, so an edit made while we read is seen next time.
+        let config = self
+            .cli
+            .kiosk
+            .config
+            .as_ref()
+            .map(|p| (p.clone(), stamp(p)));
+        let previous = std::mem::take(&mut self.watched);
+        let result = self.read();
+        self.watched.extend(config);
+        let files = match &result {
+            Ok(loaded) => loaded.files.clone(),
+            Err(_) => previous.into_iter().map(|(p, _)| p).collect(),
+        };
+        for file in files {
+            if !self.watched.iter().any(|(p, _)| *p == file) {
+                let seen = stamp(&file);
+                self.watched.push((file, seen));
+            }
+        }
+        result
+    }
+
+    fn read(&self) -> Result<Loaded> {
+        let Some(path) = &self.cli.kiosk.config else {
+            return Ok(Loaded {
+                spec: crate::spec_from(&self.cli)?,
+                args: self.cli.clone(),
+                files: self.cli.message_file.iter().cloned().collect(),
+            });
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            crate::UsageError(format!("cannot read config {}: {e}", path.display()))
+        })?;
+        let dir = path.parent().unwrap_or(Path::new("."));
+        Ok(resolve(&text, dir, &self.overrides)
+            .map_err(|Located(span, message)| ConfigError::at(path, &text, span, message))?)
+    }
+
+    /// Whether a watched file changed (or appeared, or vanished) since the last [`load`].
+    ///
+    /// [`load`]: Source::load
+    pub fn changed(&self) -> bool {
+        self.watched.iter().any(|(path, seen)| stamp(path) != *seen)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use clap::CommandFactory;
+
+    use super::*;
+    use crate::cli::Cli;
+    use crate::transition::Transition;
+
+    fn load(text: &str, cli: &[&str]) -> Result<Loaded, ConfigError> {
+        let matches = Cli::command()
+            .try_get_matches_from(std::iter::once("vitrine").chain(cli.iter().copied()))
+            .unwrap();
+        resolve(text, Path::new("/cfg"), &overrides(&matches))
+            .map_err(|Located(span, msg)| ConfigError::at(Path::new("kiosk.toml"), text, span, msg))
+    }
+
+    fn error(text: &str) -> (String, (usize, usize)) {
+        let err = load(text, &[]).err().expect("an error");
+        (err.to_string(), err.position())
+    }
+
+    const GOOD: &str = r#"
+# A complete kiosk.
+fps = 20
+transition = "wipe"
+clock = true
+messages = ["Welcome", "Coffee in the kitchen"]
+
+[[item]]
+effect = "glitch"
+style = "strobe"
+duration = "45s"
+
+[[item]]
+effect = "confetti"
+messages = ["Happy Friday!"]
+calm = true
+schedule = { days = ["fri"], from = "16:00", to = "18:00" }
+
+[[item]]
+effect = "defrag"
+message_file = "defrag.txt"
+"#;
+
+    #[test]
+    fn good_config_builds_items_with_their_own_settings() {
+        // The message file does not exist: the error names the item and the file.
+        let (err, (line, _)) = error(GOOD);
+        assert!(err.contains("item 3 (defrag)"), "{err}");
+        assert!(
+            err.contains("/cfg/defrag.txt"),
+            "relative to the config: {err}"
+        );
+        assert_eq!(line, 19);
+
+        let text = GOOD.replace("message_file = \"defrag.txt\"", "duration = \"2m\"");
+        let loaded = load(&text, &[]).unwrap();
+        assert_eq!(loaded.args.fps, 20);
+        assert!(loaded.args.kiosk.clock);
+        let spec = &loaded.spec;
+        assert_eq!(spec.transition, Transition::Wipe);
+        let names: Vec<_> = spec.items.iter().map(|i| i.info.name).collect();
+        assert_eq!(names, ["glitch", "confetti", "defrag"]);
+        let [glitch, confetti, defrag] = &spec.items[..] else {
+            unreachable!()
+        };
+        assert_eq!(glitch.context.style.as_deref(), Some("strobe"));
+        assert_eq!(glitch.duration, Duration::from_secs(45));
+        assert_eq!(glitch.messages, ["Welcome", "Coffee in the kitchen"]);
+        assert_eq!(confetti.messages, ["Happy Friday!"]);
+        assert!(confetti.context.calm && !glitch.context.calm);
+        assert!(
+            !confetti
+                .schedule
+                .contains(jiff::civil::date(2025, 3, 14).at(9, 0, 0, 0))
+        );
+        assert_eq!(defrag.duration, Duration::from_secs(120));
+        assert_eq!(defrag.duration, Duration::from_secs(120));
+    }
+
+    const MESSAGES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/messages.txt");
+
+    #[test]
+    fn item_messages_replace_the_global_message_file() {
+        let text = format!(
+            "message_file = \"{MESSAGES}\"\n[[item]]\neffect = \"water\"\nmessages = [\"Mine\"]\n\
+             [[item]]\neffect = \"glitch\"\n"
+        );
+        let loaded = load(&text, &[]).unwrap();
+        assert_eq!(loaded.spec.items[0].messages, ["Mine"]);
+        assert_eq!(loaded.spec.items[1].messages, ["Welcome"]);
+        assert_eq!(loaded.files, [PathBuf::from(MESSAGES)]);
+    }
+
+    #[test]
+    fn partial_config_uses_the_defaults() {
+        let loaded = load("[[item]]\neffect = \"water\"\n", &[]).unwrap();
+        assert_eq!(loaded.args.fps, 30);
+        assert!(!loaded.args.lock);
+        let item = &loaded.spec.items[0];
+        assert_eq!(item.duration, Duration::from_secs(30));
+        assert_eq!(
+            item.messages,
+            crate::messages::parse(crate::messages::DEFAULT_MESSAGES)
+        );
+        // Settings only, no items: every effect, like the command line.
+        let loaded = load("[defaults]\nlock = true\n", &[]).unwrap();
+        assert!(loaded.args.lock);
+        assert_eq!(loaded.spec.items.len(), registry::EFFECTS.len());
+        // An empty file is a valid config too.
+        assert!(load("", &[]).is_ok());
+    }
+
+    #[test]
+    fn command_line_overrides_the_file() {
+        let text = GOOD.replace("message_file = \"defrag.txt\"", "");
+        let loaded = load(
+            &text,
+            &["--fps", "50", "--message", "From the CLI", "--calm"],
+        )
+        .unwrap();
+        assert_eq!(loaded.args.fps, 50);
+        for item in &loaded.spec.items {
+            assert_eq!(item.messages, ["From the CLI"]);
+            assert!(item.context.calm);
+        }
+        // The global message file is replaced as well, not added to.
+        let with_file = format!("message_file = \"{MESSAGES}\"\n{text}");
+        let loaded = load(&with_file, &["--message", "Only this"]).unwrap();
+        assert_eq!(loaded.spec.items[1].messages, ["Only this"]);
+        // Defaults the user did not type do not override the file.
+        assert_eq!(loaded.spec.transition, Transition::Wipe);
+        // --effect replaces the file's playlist but keeps its settings.
+        let loaded = load(&text, &["--effect", "water"]).unwrap();
+        assert_eq!(loaded.spec.items.len(), 1);
+        assert_eq!(loaded.spec.items[0].info.name, "water");
+        assert_eq!(loaded.args.fps, 20);
+    }
+
+    #[test]
+    fn bad_configs_point_at_line_and_column() {
+        let (err, pos) = error("fps = 20\n[[item]]\neffect = \"glitchy\"\n");
+        assert_eq!(pos, (3, 10));
+        assert!(
+            err.starts_with("kiosk.toml:3:10: unknown effect 'glitchy'"),
+            "{err}"
+        );
+        assert!(
+            err.contains("3 | effect = \"glitchy\"\n   |          ^^^^^^^^^"),
+            "{err}"
+        );
+
+        let (err, pos) = error("fsp = 20\n");
+        assert_eq!(pos, (1, 1));
+        assert!(
+            err.contains("unknown setting 'fsp'") && err.contains("did you mean 'fps'"),
+            "{err}"
+        );
+
+        let (err, pos) = error("[[item]]\neffect = \"water\"\nduration = \"soon\"\n");
+        assert_eq!(pos, (3, 1));
+        assert!(err.contains("invalid value 'soon'"), "{err}");
+
+        let (err, pos) = error("fps = 0\n");
+        assert_eq!(pos, (1, 1));
+        assert!(err.contains("'--fps <FPS>'"), "{err}");
+
+        let (err, pos) = error("[[item]]\neffect = \"water\"\nfps = 10\n");
+        assert_eq!(pos, (3, 1));
+        assert!(err.contains("move it above the first [[item]]"), "{err}");
+
+        let (err, pos) = error("clock = true\n\n[[item]]\nstyle = \"strobe\"\n");
+        assert_eq!(pos, (3, 1));
+        assert!(err.contains("has no effect"), "{err}");
+
+        let (err, pos) = error("[[item]]\neffect = \"defrag\"\nstyle = \"strobe\"\n");
+        assert_eq!(pos, (3, 9));
+        assert!(err.contains("defrag has no style 'strobe'"), "{err}");
+
+        let (err, pos) = error("[[item]]\neffect = \"water\"\nschedule = { days = [\"fry\"] }\n");
+        assert_eq!(pos, (3, 12));
+        assert!(err.contains("unknown day 'fry'"), "{err}");
+
+        let (err, pos) = error("message = \"a\"\nmessages = [\"b\"]\n");
+        assert_eq!(pos.1, 1);
+        assert!(err.contains("set twice"), "{err}");
+
+        // Broken TOML: the parser's position.
+        let (err, pos) = error("fps = 20\nclock = \n");
+        assert_eq!(pos.0, 2);
+        assert!(err.contains("invalid TOML"), "{err}");
+
+        let (err, pos) = error("fps = 5\neffects = [\"water\", \"fog\"]\n");
+        assert_eq!(pos, (2, 11));
+        assert!(err.contains("unknown effect 'fog'"), "{err}");
+        let (err, pos) = error("\nmessage_file = \"/nonexistent/m.txt\"\n");
+        assert_eq!(pos, (2, 1));
+        assert!(err.contains("cannot read message file"), "{err}");
+
+        let (err, _) = error("lock = \"yes\"\n");
+        assert!(err.contains("true or false"), "{err}");
+        let (err, _) = error("config = \"other.toml\"\n");
+        assert!(err.contains("unknown setting 'config'"), "{err}");
+    }
+
+    /// Effect flags arrive through `Params`; this checks the conversion with flags shaped like
+    /// theirs (a number, a list, a switch) on a stand-in command.
+    #[test]
+    fn effect_flags_become_arguments() {
+        let cmd = Command::new("t")
+            .no_binary_name(true)
+            .arg(
+                clap::Arg::new("drops")
+                    .long("drops")
+                    .value_parser(clap::value_parser!(u32)),
+            )
+            .arg(clap::Arg::new("shapes").long("shapes").value_delimiter(','))
+            .arg(clap::Arg::new("tags").long("tag").action(ArgAction::Append))
+            .arg(
+                clap::Arg::new("trails")
+                    .long("trails")
+                    .action(ArgAction::SetTrue),
+            );
+        let table: Table = toml::from_str(
+            "drops = 40\nshapes = [\"square\", \"circle\"]\ntag = [\"a\", \"b\"]\n\
+             trails = true\n",
+        )
+        .unwrap();
+        let args: Vec<String> = table
+            .iter()
+            .flat_map(|(k, v)| setting(&cmd, k, v, Path::new(".")).ok().unwrap().args)
+            .collect();
+        assert_eq!(
+            args,
+            [
+                "--drops=40",
+                "--shapes=square,circle",
+                "--tag=a",
+                "--tag=b",
+                "--trails"
+            ]
+        );
+        let matches = cmd.try_get_matches_from(&args).unwrap();
+        assert_eq!(matches.get_one::<u32>("drops"), Some(&40));
+        assert_eq!(matches.get_many::<String>("shapes").unwrap().len(), 2);
+    }
+
+    #[test]
+    fn lists_and_flags_become_arguments() {
+        let loaded = load(
+            "effects = [\"water\", \"glitch\"]\nshuffle = true\nspeed = 1.5\nseed = 7\n",
+            &[],
+        )
+        .unwrap();
+        let names: Vec<_> = loaded.spec.items.iter().map(|i| i.info.name).collect();
+        assert_eq!(names, ["water", "glitch"]);
+        assert!(loaded.spec.shuffle);
+        assert_eq!(loaded.spec.seed, 7);
+        assert_eq!(loaded.spec.items[0].speed, 1.5);
+        // A message that looks like a flag stays a message.
+        let loaded = load("message = \"--lock\"\n", &[]).unwrap();
+        assert_eq!(loaded.spec.items[0].messages, ["--lock"]);
+        assert!(!loaded.args.lock);
+    }
+}
