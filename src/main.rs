@@ -6,6 +6,7 @@ mod messages;
 mod playlist;
 mod record;
 mod screen;
+mod server;
 mod show;
 mod terminal;
 
@@ -103,6 +104,11 @@ fn run(cli: Cli) -> Result<()> {
                 rec.format,
                 &mut out,
             )
+        }
+        Some(Command::Serve(args)) => {
+            let spec = spec_from(&args.show).map_err(usage)?;
+            spec.validate().map_err(usage)?;
+            server::run(spec, &args)
         }
     }
 }
