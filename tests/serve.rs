@@ -11,6 +11,9 @@ use russh::client::{self, Handle};
 use russh::keys::ssh_key::private::Ed25519Keypair;
 use russh::keys::{HashAlg, PrivateKey, PrivateKeyWithHashAlg, PublicKeyOrCertificate};
 use russh::{Channel, ChannelMsg};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
 use tokio::time::timeout;
 
 const ENTER_ALT: &[u8] = b"\x1b[?1049h";
@@ -115,24 +118,41 @@ impl Server {
     }
 
     async fn connect(&self) -> (Handle<Client>, Arc<Mutex<Option<String>>>) {
+        self.connect_with(self.port, client::Config::default())
+            .await
+    }
+
+    /// Connects to `port` (the server's, or a proxy's in front of it).
+    async fn connect_with(
+        &self,
+        port: u16,
+        config: client::Config,
+    ) -> (Handle<Client>, Arc<Mutex<Option<String>>>) {
         let seen = Arc::new(Mutex::new(None));
         let client = Client {
             server_key: seen.clone(),
         };
-        let config = Arc::new(client::Config::default());
-        let handle = timeout(
-            WAIT,
-            client::connect(config, ("127.0.0.1", self.port), client),
-        )
-        .await
-        .expect("connect timed out")
-        .expect("connect");
+        let config = Arc::new(config);
+        let handle = timeout(WAIT, client::connect(config, ("127.0.0.1", port), client))
+            .await
+            .expect("connect timed out")
+            .expect("connect");
         (handle, seen)
     }
 
     /// Connects and authenticates with key number `key`; returns whether it was accepted.
     async fn login(&self, key: u8) -> (Handle<Client>, bool) {
-        let (mut handle, _) = self.connect().await;
+        self.login_with(key, self.port, client::Config::default())
+            .await
+    }
+
+    async fn login_with(
+        &self,
+        key: u8,
+        port: u16,
+        config: client::Config,
+    ) -> (Handle<Client>, bool) {
+        let (mut handle, _) = self.connect_with(port, config).await;
         let key = PrivateKeyWithHashAlg::new(Arc::new(client_key(key)), None);
         let result = timeout(WAIT, handle.authenticate_publickey("viewer", key))
             .await
@@ -143,11 +163,22 @@ impl Server {
 
     /// A logged-in connection with a showcase on an 80x24 pty.
     async fn showcase(&self) -> (Handle<Client>, Channel<client::Msg>) {
-        let (handle, ok) = self.login(1).await;
+        self.showcase_sized(80, 24, self.port, client::Config::default())
+            .await
+    }
+
+    async fn showcase_sized(
+        &self,
+        cols: u32,
+        rows: u32,
+        port: u16,
+        config: client::Config,
+    ) -> (Handle<Client>, Channel<client::Msg>) {
+        let (handle, ok) = self.login_with(1, port, config).await;
         assert!(ok, "authorized key refused");
         let channel = handle.channel_open_session().await.expect("open session");
         channel
-            .request_pty(true, "xterm-256color", 80, 24, 0, 0, &[])
+            .request_pty(true, "xterm-256color", cols, rows, 0, 0, &[])
             .await
             .unwrap();
         channel.request_shell(true).await.unwrap();
@@ -456,4 +487,144 @@ fn usage_errors_are_one_line_exit_2() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
     }
+}
+
+#[tokio::test]
+async fn idle_and_auth_timeouts_close_connections() {
+    // A viewer who never presses a key: restored and told why.
+    let server = Server::start("idle", &["--idle-timeout", "300ms"]);
+    let (_handle, mut channel) = server.showcase().await;
+    let mut got = Received::default();
+    read_until(&mut channel, &mut got, |r| r.closed).await;
+    assert!(find(&got.data, LEAVE_ALT).is_some());
+    assert!(String::from_utf8_lossy(&got.data).contains("without a key press"));
+    // A client that never authenticates is dropped (2 s: the handshake itself must fit in).
+    let server = Server::start("auth-timeout", &["--auth-timeout", "2s"]);
+    let (handle, _) = server.connect().await;
+    let closed = timeout(WAIT, async {
+        while !handle.is_closed() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    });
+    assert!(closed.await.is_ok(), "unauthenticated client kept");
+    server.wait_log("authentication timed out").await;
+}
+
+#[tokio::test]
+async fn connection_rate_is_limited_per_address() {
+    let server = Server::start("rate", &["--rate-limit", "2"]);
+    let (_a, _) = server.connect().await;
+    let (_b, _) = server.connect().await;
+    let third = timeout(
+        WAIT,
+        client::connect(
+            Arc::new(client::Config::default()),
+            ("127.0.0.1", server.port),
+            Client {
+                server_key: Arc::default(),
+            },
+        ),
+    )
+    .await
+    .expect("third connect hung");
+    assert!(third.is_err(), "third connection within a minute accepted");
+    server.wait_log("connecting too often").await;
+}
+
+/// A TCP proxy in front of the server whose server-to-client direction can be stalled, like
+/// a link that stops delivering; the other direction keeps flowing.
+struct StallingProxy {
+    port: u16,
+    stalled: watch::Sender<bool>,
+}
+
+impl StallingProxy {
+    async fn start(upstream: u16) -> StallingProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (stalled, mut stall) = watch::channel(false);
+        tokio::spawn(async move {
+            let (client, _) = listener.accept().await.unwrap();
+            let server = TcpStream::connect(("127.0.0.1", upstream)).await.unwrap();
+            let (mut client_read, mut client_write) = client.into_split();
+            let (mut server_read, mut server_write) = server.into_split();
+            tokio::spawn(async move {
+                let _ = tokio::io::copy(&mut client_read, &mut server_write).await;
+            });
+            let mut buf = vec![0; 16 * 1024];
+            loop {
+                // While stalled, nothing is read from the server.
+                if stall.wait_for(|s| !*s).await.is_err() {
+                    return;
+                }
+                let n = match server_read.read(&mut buf).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => n,
+                };
+                if client_write.write_all(&buf[..n]).await.is_err() {
+                    return;
+                }
+            }
+        });
+        StallingProxy { port, stalled }
+    }
+}
+
+#[tokio::test]
+async fn a_client_that_stops_reading_does_not_stall_others() {
+    let server = Server::start("slow", &[]);
+    let proxy = StallingProxy::start(server.port).await;
+    // A viewer behind a link that stops delivering, with a huge screen that it makes the
+    // server redraw in full again and again (each resize). Its SSH window (64 KiB) runs out,
+    // so the server's sends to it wait, and it must skip frames instead of queueing them.
+    let small = client::Config {
+        window_size: 64 * 1024,
+        ..client::Config::default()
+    };
+    let (_slow_handle, slow) = server.showcase_sized(600, 200, proxy.port, small).await;
+    let (mut slow, slow_tx) = slow.split();
+    let slow_got = Arc::new(Mutex::new(Received::default()));
+    let reader = {
+        let got = slow_got.clone();
+        tokio::spawn(async move {
+            while let Some(msg) = slow.wait().await {
+                if let ChannelMsg::Data { data } = msg {
+                    got.lock().unwrap().data.extend_from_slice(&data);
+                }
+            }
+            got.lock().unwrap().closed = true;
+        })
+    };
+    proxy.stalled.send_replace(true);
+    for i in 0..60u32 {
+        timeout(WAIT, slow_tx.window_change(600 - i % 2, 200, 0, 0))
+            .await
+            .unwrap()
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+
+    // Meanwhile another viewer gets a steady stream of frames.
+    let (_fast_handle, mut fast) = server.showcase().await;
+    let mut got = Received::default();
+    read_until(&mut fast, &mut got, |r| count(&r.data, BEGIN_FRAME) >= 20).await;
+
+    // The link recovers; the slow viewer quits and still gets its terminal restored.
+    proxy.stalled.send_replace(false);
+    slow_tx.data(&b"q"[..]).await.unwrap();
+    timeout(WAIT, reader).await.unwrap().unwrap();
+    assert!(find(&slow_got.lock().unwrap().data, LEAVE_ALT).is_some());
+    server.wait_log("showcase ended (Quit)").await;
+    let log = server.log();
+    let line = log
+        .lines()
+        .find(|l| l.contains("] showcase ended (Quit)"))
+        .unwrap();
+    let skipped: u64 = line
+        .split(", ")
+        .find_map(|part| part.strip_suffix(" skipped for a slow client"))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no skip count: {line}"));
+    eprintln!("{line}");
+    assert!(skipped > 0, "frames were queued instead of skipped: {line}");
 }

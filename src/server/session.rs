@@ -120,18 +120,13 @@ pub async fn run(
         bytes: 0,
     };
     let mut capture = Capture::default();
-    let area = *size.borrow_and_update();
-    // Neither step can fail: a fixed viewport never asks the backend for a size, and the
-    // capture writes to memory.
-    let Ok(mut terminal) = Terminal::with_options(
-        CrosstermBackend::new(capture.clone()),
-        TerminalOptions {
-            viewport: Viewport::Fixed(area),
-        },
-    ) else {
+    let Ok(mut terminal) = remote_terminal(&capture, *size.borrow_and_update()) else {
         return report;
     };
     let _ = queue!(capture, EnterAlternateScreen, Hide, Clear(ClearType::All));
+    // A new size waits here until the next frame is drawn, so a client sending window
+    // changes by the thousand costs one re-layout per frame and no queued bytes.
+    let mut resized = false;
     let (frames, pending) = mpsc::channel::<Vec<u8>>(1);
     let writer = tokio::spawn(write_frames(out, pending));
 
@@ -168,8 +163,7 @@ pub async fn run(
                 if changed.is_err() {
                     break End::Closed;
                 }
-                let area = *size.borrow_and_update();
-                let _ = terminal.resize(area);
+                resized = true;
                 dirty = true;
             }
             () = &mut idle, if idle_timeout.is_some() => break End::Idle,
@@ -184,6 +178,12 @@ pub async fn run(
                 }
                 match frames.try_reserve() {
                     Ok(slot) => {
+                        if std::mem::take(&mut resized)
+                            && let Ok(resized) = remote_terminal(&capture, *size.borrow_and_update())
+                        {
+                            terminal = resized;
+                            let _ = queue!(capture, Hide, Clear(ClearType::All));
+                        }
                         let _ = screen::draw(&mut terminal, &mut show, overlays);
                         let bytes = capture.take();
                         report.frames += 1;
@@ -219,6 +219,22 @@ pub async fn run(
             .await;
     }
     report
+}
+
+type RemoteTerminal = Terminal<CrosstermBackend<Capture>>;
+
+/// A terminal of the client's size drawing into `capture`. A resize builds a new one rather
+/// than calling `Terminal::resize`: for a fixed viewport that asks the backend for the screen
+/// size, and a crossterm backend answers with the *server's* terminal (or an error without
+/// one), not the client's. A new terminal starts with empty buffers, so after a clear screen
+/// the next frame redraws everything.
+fn remote_terminal(capture: &Capture, area: Rect) -> std::io::Result<RemoteTerminal> {
+    Terminal::with_options(
+        CrosstermBackend::new(capture.clone()),
+        TerminalOptions {
+            viewport: Viewport::Fixed(area),
+        },
+    )
 }
 
 /// Sends frames in order, waiting on the channel window; when the frame queue closes, ends
