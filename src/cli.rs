@@ -155,10 +155,10 @@ pub struct ServeArgs {
     pub max_sessions: u32,
 
     /// New connections a minute from one address (an IPv4 address or an IPv6 /64); 0 = no limit.
-    #[arg(long, default_value_t = 10, value_name = "PER_MINUTE")]
+    #[arg(long, default_value_t = 30, value_name = "PER_MINUTE")]
     pub rate_limit: u32,
 
-    /// Close a connection that has not authenticated within this time.
+    /// Close a connection that has not authenticated and started its showcase within this time.
     #[arg(long, default_value = "30s", value_parser = parse_duration, value_name = "DURATION")]
     pub auth_timeout: Duration,
 

@@ -273,7 +273,7 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 #[tokio::test]
 async fn frames_resize_and_quit() {
     let server = Server::start("frames", &[]);
-    let (_handle, mut channel) = server.showcase().await;
+    let (handle, mut channel) = server.showcase().await;
     let mut got = Received::default();
     read_until(&mut channel, &mut got, |r| count(&r.data, BEGIN_FRAME) >= 3).await;
     assert_eq!(got.success, 2, "pty and shell requests granted");
@@ -295,6 +295,18 @@ async fn frames_resize_and_quit() {
     assert!(leave > before, "restore comes after the frames");
     assert_eq!(got.exit_status, Some(0));
     server.wait_log("showcase ended (Quit)").await;
+    // The connection ends with its showcase, even if the client keeps it open.
+    wait_closed(&handle).await;
+}
+
+/// Waits (bounded) until the server has closed `handle`'s connection.
+async fn wait_closed(handle: &Handle<Client>) {
+    let closed = timeout(WAIT, async {
+        while !handle.is_closed() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    });
+    assert!(closed.await.is_ok(), "connection kept open");
 }
 
 #[tokio::test]
@@ -501,13 +513,13 @@ async fn idle_and_auth_timeouts_close_connections() {
     // A client that never authenticates is dropped (2 s: the handshake itself must fit in).
     let server = Server::start("auth-timeout", &["--auth-timeout", "2s"]);
     let (handle, _) = server.connect().await;
-    let closed = timeout(WAIT, async {
-        while !handle.is_closed() {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    });
-    assert!(closed.await.is_ok(), "unauthenticated client kept");
+    // An authenticated client that never asks for a showcase is dropped too.
+    let (authenticated, ok) = server.login(1).await;
+    assert!(ok);
+    wait_closed(&handle).await;
+    wait_closed(&authenticated).await;
     server.wait_log("authentication timed out").await;
+    server.wait_log("no showcase requested in time").await;
 }
 
 #[tokio::test]

@@ -32,6 +32,8 @@ const INPUT_QUEUE: usize = 64;
 pub struct ConnectionState {
     /// Set once the client has authenticated (the auth timeout checks it).
     pub authenticated: AtomicBool,
+    /// Set once a showcase has started (the auth timeout checks it too).
+    pub started: AtomicBool,
     /// Set while a showcase runs on this connection.
     pub showing: AtomicBool,
     /// Notified when the showcase has restored the client's terminal and closed its channel.
@@ -178,6 +180,7 @@ impl Connection {
         };
         let (fps, idle) = (self.shared.fps, self.shared.idle_timeout);
         let (id, peer, state) = (self.id, self.peer, self.state.clone());
+        self.state.started.store(true, Ordering::SeqCst);
         self.state.showing.store(true, Ordering::SeqCst);
         tokio::spawn(async move {
             let report = session::run(show, io, fps, idle).await;

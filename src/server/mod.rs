@@ -40,7 +40,7 @@ use limits::RateLimiter;
 const EXTRA_CONNECTIONS: usize = 16;
 /// How long a session's goodbye and a connection's close may take on shutdown.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
-/// How long a client has on shutdown to close a connection whose showcase has ended.
+/// How long a client has to close a connection whose showcase has ended.
 const CLIENT_CLOSE_GRACE: Duration = Duration::from_secs(1);
 
 /// What every connection shares.
@@ -249,40 +249,62 @@ async fn connection(
         Err(_) => return log(id, peer, "handshake timed out"),
     };
     let handle = running.handle();
-    let auth_deadline = async {
+    // Authenticating and starting a showcase must both happen within the auth timeout: a
+    // connection that does neither only holds a slot.
+    let setup_deadline = async {
         tokio::time::sleep(auth_timeout).await;
-        if state.authenticated.load(Ordering::SeqCst) {
+        if state.started.load(Ordering::SeqCst) {
             std::future::pending::<()>().await;
         }
     };
     let mut shutdown = shared.shutdown.clone();
-    let timed_out = tokio::select! {
+    let event = tokio::select! {
         _ = &mut running => return,
-        () = auth_deadline => true,
-        () = async { let _ = shutdown.wait_for(|down| *down).await; } => false,
+        () = setup_deadline => Event::SetupTimeout,
+        () = async { let _ = shutdown.wait_for(|down| *down).await; } => Event::Shutdown,
+        () = state.shown.notified() => Event::ShowcaseEnded,
     };
-    let reason = if timed_out {
-        log(id, peer, "closed: authentication timed out");
-        "authentication timed out"
-    } else {
-        // Let the showcase restore the client's terminal and close its channel first: a
-        // disconnect now could overtake that goodbye. Clients close the connection themselves
-        // once their channel is closed.
-        if state.showing.load(Ordering::SeqCst) {
-            let _ = tokio::time::timeout(SHUTDOWN_GRACE, state.shown.notified()).await;
+    let reason = match event {
+        Event::SetupTimeout if !state.authenticated.load(Ordering::SeqCst) => {
+            log(id, peer, "closed: authentication timed out");
+            "authentication timed out"
         }
-        if tokio::time::timeout(CLIENT_CLOSE_GRACE, &mut running)
-            .await
-            .is_ok()
-        {
-            return;
+        Event::SetupTimeout => {
+            log(id, peer, "closed: no showcase requested in time");
+            "no showcase requested"
         }
-        "server shutting down"
+        Event::Shutdown | Event::ShowcaseEnded => {
+            // Let the showcase restore the client's terminal and close its channel first: a
+            // disconnect now could overtake that goodbye. Clients close the connection
+            // themselves once their channel is closed; one that does not is disconnected.
+            if event == Event::Shutdown && state.showing.load(Ordering::SeqCst) {
+                let _ = tokio::time::timeout(SHUTDOWN_GRACE, state.shown.notified()).await;
+            }
+            if tokio::time::timeout(CLIENT_CLOSE_GRACE, &mut running)
+                .await
+                .is_ok()
+            {
+                return;
+            }
+            if event == Event::Shutdown {
+                "server shutting down"
+            } else {
+                "session over"
+            }
+        }
     };
     let _ = handle
         .disconnect(Disconnect::ByApplication, reason.into(), String::new())
         .await;
     let _ = tokio::time::timeout(SHUTDOWN_GRACE, running).await;
+}
+
+/// What ends a connection besides the client.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Event {
+    SetupTimeout,
+    Shutdown,
+    ShowcaseEnded,
 }
 
 /// One line of the server log, on standard error.
