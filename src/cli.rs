@@ -44,6 +44,8 @@ pub enum Command {
     /// Render headless into an asciicast v2 file (or the last frame as text); no terminal needed.
     // Boxed: the flattened effect parameters make it much larger than `List`.
     Record(Box<RecordArgs>),
+    /// Serve the showcase over SSH: every viewer who connects gets their own show (no shell).
+    Serve(Box<ServeArgs>),
 }
 
 /// What to show and how: shared by the live showcase and `vitrine record`.
@@ -198,6 +200,59 @@ pub struct RecordArgs {
     pub show: ShowArgs,
 }
 
+/// `vitrine serve`: listen for SSH clients and show each its own showcase.
+#[derive(Clone, Debug, Args)]
+#[command(after_help = SERVE_HELP)]
+pub struct ServeArgs {
+    /// Address and port to listen on. Loopback by default; 0.0.0.0:2222 accepts other machines.
+    #[arg(long, default_value = "127.0.0.1:2222", value_name = "ADDR:PORT")]
+    pub listen: std::net::SocketAddr,
+
+    /// The server's private key (OpenSSH format), generated on first start so clients see
+    /// the same fingerprint every time. Default: $XDG_STATE_HOME/vitrine/host_key
+    /// (~/.local/state/vitrine/host_key).
+    #[arg(long, value_name = "PATH")]
+    pub host_key: Option<PathBuf>,
+
+    /// Let in only these public keys (OpenSSH authorized_keys format, plain keys only).
+    #[arg(
+        long,
+        value_name = "PATH",
+        required_unless_present = "open",
+        conflicts_with = "open"
+    )]
+    pub authorized_keys: Option<PathBuf>,
+
+    /// Let ANYONE who can reach the address in, without a key.
+    #[arg(long)]
+    pub open: bool,
+
+    /// Most viewers at once; more get a one-line "try again later".
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub max_sessions: u32,
+
+    /// New connections a minute from one address (an IPv4 address or an IPv6 /64); 0 = no limit.
+    #[arg(long, default_value_t = 30, value_name = "PER_MINUTE")]
+    pub rate_limit: u32,
+
+    /// Close a connection that has not authenticated and started its showcase within this time.
+    #[arg(long, default_value = "30s", value_parser = parse_duration, value_name = "DURATION")]
+    pub auth_timeout: Duration,
+
+    /// Close a session after this long without a key press; 0 or off never does.
+    #[arg(long, default_value = "1h", value_parser = parse_timeout, value_name = "DURATION")]
+    pub idle_timeout: Duration,
+
+    #[command(flatten)]
+    pub show: ShowArgs,
+}
+
+pub const SERVE_HELP: &str = "\
+Viewers connect with `ssh -p 2222 HOST` (any user name). A shell request starts the showcase; no
+shell, command, file transfer or forwarding is ever granted. Each viewer has their own keys, size
+and playlist position; q quits their session only. SIGTERM/SIGINT restore every viewer's
+terminal and stop the server.";
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum RecordFormat {
     Cast,
@@ -222,6 +277,14 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         return Err("must be longer than zero".into());
     }
     Ok(d)
+}
+
+/// A duration where 0 or `off` means "never" (returned as zero).
+fn parse_timeout(s: &str) -> Result<Duration, String> {
+    match s.trim() {
+        "0" | "off" | "never" => Ok(Duration::ZERO),
+        s => parse_duration(s),
+    }
 }
 
 fn parse_speed(s: &str) -> Result<f32, String> {

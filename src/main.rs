@@ -12,6 +12,7 @@ mod playlist;
 mod record;
 mod schedule;
 mod screen;
+mod server;
 mod show;
 mod terminal;
 mod transition;
@@ -130,6 +131,11 @@ fn run(cli: Cli, matches: &ArgMatches) -> Result<()> {
                 rec.format,
                 &mut out,
             )
+        }
+        Some(Command::Serve(args)) => {
+            let spec = spec_from(&args.show).map_err(usage)?;
+            spec.validate().map_err(usage)?;
+            server::run(spec, &args)
         }
     }
 }

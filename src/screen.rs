@@ -54,6 +54,13 @@ impl<W: Write> Screen<W> {
         &mut self.terminal
     }
 
+    /// Replaces the terminal (a remote client's new size) and forgets what was shown, so the
+    /// next frame is drawn in full; the caller clears the client's screen.
+    pub fn set_terminal(&mut self, terminal: Terminal<CrosstermBackend<W>>) {
+        self.terminal = terminal;
+        self.shown = Buffer::empty(Rect::ZERO);
+    }
+
     /// Forgets what the terminal shows, so the next frame is drawn in full on a cleared screen
     /// (after a resize the terminal may have reflowed or dropped its contents).
     pub fn invalidate(&mut self) -> io::Result<()> {

@@ -1,0 +1,642 @@
+//! `vitrine serve` end to end: the real binary on 127.0.0.1 (an OS-chosen port) and russh's
+//! client, so the tests need no system `ssh`. Every wait is bounded.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use russh::client::{self, Handle};
+use russh::keys::ssh_key::private::Ed25519Keypair;
+use russh::keys::{HashAlg, PrivateKey, PrivateKeyWithHashAlg, PublicKeyOrCertificate};
+use russh::{Channel, ChannelMsg};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio::time::timeout;
+
+const ENTER_ALT: &[u8] = b"\x1b[?1049h";
+const LEAVE_ALT: &[u8] = b"\x1b[?1049l";
+const BEGIN_FRAME: &[u8] = b"\x1b[?2026h";
+const CLEAR_SCREEN: &[u8] = b"\x1b[2J";
+const WAIT: Duration = Duration::from_secs(10);
+
+/// A server process with its own temporary directory; killed on drop.
+struct Server {
+    child: Child,
+    port: u16,
+    /// The host key fingerprint the server printed at start.
+    fingerprint: String,
+    stderr: Arc<Mutex<Vec<String>>>,
+    dir: PathBuf,
+}
+
+impl Server {
+    fn start(name: &str, extra: &[&str]) -> Server {
+        let dir = std::env::temp_dir().join(format!("vitrine-serve-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("authorized_keys"),
+            format!(
+                "# the test's key\n{}\n",
+                client_key(1).public_key().to_openssh().unwrap()
+            ),
+        )
+        .unwrap();
+        Server::start_in(dir, extra)
+    }
+
+    fn start_in(dir: PathBuf, extra: &[&str]) -> Server {
+        let mut args = vec![
+            "serve".to_string(),
+            "--listen".into(),
+            "127.0.0.1:0".into(),
+            "--host-key".into(),
+            dir.join("host_key").display().to_string(),
+            "--effect".into(),
+            "glitch".into(),
+            "--seed".into(),
+            "7".into(),
+        ];
+        if !extra.contains(&"--open") {
+            args.push("--authorized-keys".into());
+            args.push(dir.join("authorized_keys").display().to_string());
+        }
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let mut child = Command::new(env!("CARGO_BIN_EXE_vitrine"))
+            .args(&args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start vitrine serve");
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let stderr = Arc::new(Mutex::new(Vec::new()));
+        let (mut port, mut fingerprint) = (0, String::new());
+        for line in lines.by_ref() {
+            let line = line.unwrap();
+            stderr.lock().unwrap().push(line.clone());
+            if let Some(at) = line.find("SHA256:") {
+                fingerprint = line[at..].split_whitespace().next().unwrap().to_string();
+            }
+            if let Some(rest) = line.strip_prefix("vitrine serve: listening on 127.0.0.1:") {
+                port = rest.split(';').next().unwrap().parse().unwrap();
+                break;
+            }
+        }
+        assert_ne!(port, 0, "no listening line: {:?}", stderr.lock().unwrap());
+        // Keep draining the log so the server never blocks on a full pipe.
+        let log = stderr.clone();
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                log.lock().unwrap().push(line);
+            }
+        });
+        Server {
+            child,
+            port,
+            fingerprint,
+            stderr,
+            dir,
+        }
+    }
+
+    fn log(&self) -> String {
+        self.stderr.lock().unwrap().join("\n")
+    }
+
+    /// Waits for `text` in the server log (lines may follow the event they report).
+    async fn wait_log(&self, text: &str) {
+        let found = timeout(WAIT, async {
+            while !self.log().contains(text) {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        });
+        assert!(found.await.is_ok(), "'{text}' not logged:\n{}", self.log());
+    }
+
+    async fn connect(&self) -> (Handle<Client>, Arc<Mutex<Option<String>>>) {
+        self.connect_with(self.port, client::Config::default())
+            .await
+    }
+
+    /// Connects to `port` (the server's, or a proxy's in front of it).
+    async fn connect_with(
+        &self,
+        port: u16,
+        config: client::Config,
+    ) -> (Handle<Client>, Arc<Mutex<Option<String>>>) {
+        let seen = Arc::new(Mutex::new(None));
+        let client = Client {
+            server_key: seen.clone(),
+        };
+        let config = Arc::new(config);
+        let handle = timeout(WAIT, client::connect(config, ("127.0.0.1", port), client))
+            .await
+            .expect("connect timed out")
+            .expect("connect");
+        (handle, seen)
+    }
+
+    /// Connects and authenticates with key number `key`; returns whether it was accepted.
+    async fn login(&self, key: u8) -> (Handle<Client>, bool) {
+        self.login_with(key, self.port, client::Config::default())
+            .await
+    }
+
+    async fn login_with(
+        &self,
+        key: u8,
+        port: u16,
+        config: client::Config,
+    ) -> (Handle<Client>, bool) {
+        let (mut handle, _) = self.connect_with(port, config).await;
+        let key = PrivateKeyWithHashAlg::new(Arc::new(client_key(key)), None);
+        let result = timeout(WAIT, handle.authenticate_publickey("viewer", key))
+            .await
+            .expect("auth timed out")
+            .expect("auth");
+        (handle, result.success())
+    }
+
+    /// A logged-in connection with a showcase on an 80x24 pty.
+    async fn showcase(&self) -> (Handle<Client>, Channel<client::Msg>) {
+        self.showcase_sized(80, 24, self.port, client::Config::default())
+            .await
+    }
+
+    async fn showcase_sized(
+        &self,
+        cols: u32,
+        rows: u32,
+        port: u16,
+        config: client::Config,
+    ) -> (Handle<Client>, Channel<client::Msg>) {
+        let (handle, ok) = self.login_with(1, port, config).await;
+        assert!(ok, "authorized key refused");
+        let channel = handle.channel_open_session().await.expect("open session");
+        channel
+            .request_pty(true, "xterm-256color", cols, rows, 0, 0, &[])
+            .await
+            .unwrap();
+        channel.request_shell(true).await.unwrap();
+        (handle, channel)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A deterministic client key: number `n`.
+fn client_key(n: u8) -> PrivateKey {
+    PrivateKey::from(Ed25519Keypair::from_seed(&[n; 32]))
+}
+
+struct Client {
+    server_key: Arc<Mutex<Option<String>>>,
+}
+
+impl client::Handler for Client {
+    type Error = russh::Error;
+
+    async fn check_server_key(
+        &mut self,
+        key: &PublicKeyOrCertificate,
+    ) -> Result<bool, Self::Error> {
+        if let PublicKeyOrCertificate::PublicKey { key, .. } = key {
+            *self.server_key.lock().unwrap() = Some(key.fingerprint(HashAlg::Sha256).to_string());
+        }
+        Ok(true)
+    }
+}
+
+/// What arrived on a channel while waiting.
+#[derive(Default)]
+struct Received {
+    data: Vec<u8>,
+    success: usize,
+    failure: usize,
+    exit_status: Option<u32>,
+    closed: bool,
+}
+
+/// Reads `channel` until `done` says so (or the channel closes); panics after [`WAIT`].
+async fn read_until(
+    channel: &mut Channel<client::Msg>,
+    received: &mut Received,
+    done: impl Fn(&Received) -> bool,
+) {
+    let read = async {
+        while !done(received) {
+            match channel.wait().await {
+                Some(ChannelMsg::Data { data }) => received.data.extend_from_slice(&data),
+                Some(ChannelMsg::Success) => received.success += 1,
+                Some(ChannelMsg::Failure) => received.failure += 1,
+                Some(ChannelMsg::ExitStatus { exit_status }) => {
+                    received.exit_status = Some(exit_status)
+                }
+                Some(ChannelMsg::Close) | None => {
+                    received.closed = true;
+                    return;
+                }
+                Some(_) => {}
+            }
+        }
+    };
+    if timeout(WAIT, read).await.is_err() {
+        panic!(
+            "timed out; received {} bytes, closed {}",
+            received.data.len(),
+            received.closed
+        );
+    }
+}
+
+fn count(haystack: &[u8], needle: &[u8]) -> usize {
+    haystack
+        .windows(needle.len())
+        .filter(|w| *w == needle)
+        .count()
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+#[tokio::test]
+async fn frames_resize_and_quit() {
+    let server = Server::start("frames", &[]);
+    let (handle, mut channel) = server.showcase().await;
+    let mut got = Received::default();
+    read_until(&mut channel, &mut got, |r| count(&r.data, BEGIN_FRAME) >= 3).await;
+    assert_eq!(got.success, 2, "pty and shell requests granted");
+    assert!(got.data.starts_with(ENTER_ALT), "alternate screen first");
+
+    // A narrower window: the terminal clears and frames go on at the new size.
+    channel.window_change(40, 12, 0, 0).await.unwrap();
+    let before = got.data.len();
+    read_until(&mut channel, &mut got, |r| {
+        find(&r.data[before..], CLEAR_SCREEN)
+            .is_some_and(|at| count(&r.data[before + at..], BEGIN_FRAME) >= 2)
+    })
+    .await;
+
+    // q quits this session: restore sequence, exit status 0, channel closed.
+    channel.data(&b"q"[..]).await.unwrap();
+    read_until(&mut channel, &mut got, |r| r.closed).await;
+    let leave = find(&got.data, LEAVE_ALT).expect("terminal restored");
+    assert!(leave > before, "restore comes after the frames");
+    assert_eq!(got.exit_status, Some(0));
+    server.wait_log("showcase ended (Quit)").await;
+    // The connection ends with its showcase, even if the client keeps it open.
+    wait_closed(&handle).await;
+}
+
+/// Waits (bounded) until the server has closed `handle`'s connection.
+async fn wait_closed(handle: &Handle<Client>) {
+    let closed = timeout(WAIT, async {
+        while !handle.is_closed() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    });
+    assert!(closed.await.is_ok(), "connection kept open");
+}
+
+#[tokio::test]
+async fn unknown_key_and_passwords_are_refused() {
+    let server = Server::start("refused", &[]);
+    let (mut handle, ok) = server.login(2).await;
+    assert!(!ok, "a key not in authorized_keys got in");
+    let password = timeout(WAIT, handle.authenticate_password("viewer", "hunter2"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!password.success());
+    let none = timeout(WAIT, handle.authenticate_none("viewer"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!none.success());
+}
+
+#[tokio::test]
+async fn commands_and_subsystems_are_refused() {
+    let server = Server::start("exec", &[]);
+    // `ssh host cmd`: an exec request. Refused; nothing runs.
+    let (handle, ok) = server.login(1).await;
+    assert!(ok);
+    let mut channel = handle.channel_open_session().await.unwrap();
+    channel
+        .exec(true, "touch /tmp/should-not-exist")
+        .await
+        .unwrap();
+    let mut got = Received::default();
+    read_until(&mut channel, &mut got, |r| r.closed).await;
+    assert_eq!((got.success, got.failure), (0, 1));
+    // `sftp`: a subsystem request, on a new connection.
+    let (handle, _) = server.login(1).await;
+    let mut channel = handle.channel_open_session().await.unwrap();
+    channel.request_subsystem(true, "sftp").await.unwrap();
+    let mut got = Received::default();
+    read_until(&mut channel, &mut got, |r| r.closed).await;
+    assert_eq!((got.success, got.failure), (0, 1));
+    // A second session channel on one connection is refused too.
+    let (handle, _) = server.showcase().await;
+    assert!(handle.channel_open_session().await.is_err());
+    server
+        .wait_log("refused: this server only shows a showcase")
+        .await;
+    server.wait_log("no subsystems here (sftp refused)").await;
+    server.wait_log("refused: a second session channel").await;
+}
+
+#[tokio::test]
+async fn max_sessions_is_enforced() {
+    let server = Server::start("max", &["--max-sessions", "1"]);
+    let (_first, mut first) = server.showcase().await;
+    let mut got = Received::default();
+    read_until(&mut first, &mut got, |r| count(&r.data, BEGIN_FRAME) >= 1).await;
+
+    let (_second, mut second) = server.showcase().await;
+    let mut refused = Received::default();
+    read_until(&mut second, &mut refused, |r| r.closed).await;
+    let text = String::from_utf8_lossy(&refused.data);
+    assert!(text.contains("all 1 sessions are in use"), "{text}");
+    assert_eq!(refused.exit_status, Some(1));
+    assert!(
+        find(&refused.data, ENTER_ALT).is_none(),
+        "no showcase for the extra viewer"
+    );
+
+    // The first session is unaffected, and once it quits its slot is free again.
+    let before = got.data.len();
+    read_until(&mut first, &mut got, |r| {
+        count(&r.data[before..], BEGIN_FRAME) >= 1
+    })
+    .await;
+    first.data(&b"q"[..]).await.unwrap();
+    read_until(&mut first, &mut got, |r| r.closed).await;
+    let (_third, mut third) = server.showcase().await;
+    let mut got = Received::default();
+    read_until(&mut third, &mut got, |r| count(&r.data, BEGIN_FRAME) >= 1).await;
+}
+
+#[tokio::test]
+async fn sigterm_restores_every_client_and_exits_0() {
+    let mut server = Server::start("sigterm", &[]);
+    let (_a, mut a) = server.showcase().await;
+    let (_b, mut b) = server.showcase().await;
+    let (mut got_a, mut got_b) = (Received::default(), Received::default());
+    read_until(&mut a, &mut got_a, |r| count(&r.data, BEGIN_FRAME) >= 1).await;
+    read_until(&mut b, &mut got_b, |r| count(&r.data, BEGIN_FRAME) >= 1).await;
+
+    // SAFETY: plain kill(2) on our own child.
+    assert_eq!(
+        unsafe { libc::kill(server.child.id() as i32, libc::SIGTERM) },
+        0
+    );
+    for (channel, got) in [(&mut a, &mut got_a), (&mut b, &mut got_b)] {
+        read_until(channel, got, |r| r.closed).await;
+        assert!(
+            find(&got.data, LEAVE_ALT).is_some(),
+            "terminal not restored"
+        );
+        assert!(String::from_utf8_lossy(&got.data).contains("shutting down"));
+    }
+    let status = timeout(WAIT, async {
+        loop {
+            if let Some(status) = server.child.try_wait().unwrap() {
+                return status;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("server did not exit");
+    assert_eq!(status.code(), Some(0), "{}", server.log());
+}
+
+#[tokio::test]
+async fn open_mode_needs_no_key_and_warns() {
+    let server = Server::start("open", &["--open"]);
+    let (mut handle, _) = server.connect().await;
+    let none = timeout(WAIT, handle.authenticate_none("anyone"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(none.success());
+    assert!(server.log().contains("WARNING: --open"), "{}", server.log());
+}
+
+#[tokio::test]
+async fn host_key_persists_and_clients_see_its_fingerprint() {
+    let first = Server::start("hostkey", &[]);
+    let (_handle, seen) = first.connect().await;
+    assert!(first.fingerprint.starts_with("SHA256:"));
+    assert_eq!(
+        seen.lock().unwrap().as_deref(),
+        Some(first.fingerprint.as_str())
+    );
+    let dir = first.dir.clone();
+    // Restart on the same key file (copied, since dropping `first` removes its directory).
+    let key = std::fs::read(dir.join("host_key")).unwrap();
+    let again_dir = dir.with_extension("again");
+    let _ = std::fs::remove_dir_all(&again_dir);
+    std::fs::create_dir_all(&again_dir).unwrap();
+    write_private(&again_dir.join("host_key"), &key);
+    std::fs::copy(
+        dir.join("authorized_keys"),
+        again_dir.join("authorized_keys"),
+    )
+    .unwrap();
+    drop(first);
+    let again = Server::start_in(again_dir, &[]);
+    let (_handle, seen) = again.connect().await;
+    assert_eq!(
+        seen.lock().unwrap().as_deref(),
+        Some(again.fingerprint.as_str())
+    );
+    assert!(
+        !again.log().contains(", new)"),
+        "key regenerated: {}",
+        again.log()
+    );
+}
+
+fn write_private(path: &Path, bytes: &[u8]) {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .unwrap();
+    std::io::Write::write_all(&mut file, bytes).unwrap();
+}
+
+#[test]
+fn usage_errors_are_one_line_exit_2() {
+    for args in [
+        &["serve"][..],
+        &["serve", "--open", "--authorized-keys", "x"],
+        &["serve", "--authorized-keys", "/nonexistent/keys"],
+        &["serve", "--open", "--listen", "nowhere"],
+        &["serve", "--open", "--max-sessions", "0"],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_vitrine"))
+            .args(args)
+            .env("HOME", "/nonexistent")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
+    }
+}
+
+#[tokio::test]
+async fn idle_and_auth_timeouts_close_connections() {
+    // A viewer who never presses a key: restored and told why.
+    let server = Server::start("idle", &["--idle-timeout", "300ms"]);
+    let (_handle, mut channel) = server.showcase().await;
+    let mut got = Received::default();
+    read_until(&mut channel, &mut got, |r| r.closed).await;
+    assert!(find(&got.data, LEAVE_ALT).is_some());
+    assert!(String::from_utf8_lossy(&got.data).contains("without a key press"));
+    // A client that never authenticates is dropped (2 s: the handshake itself must fit in).
+    let server = Server::start("auth-timeout", &["--auth-timeout", "2s"]);
+    let (handle, _) = server.connect().await;
+    // An authenticated client that never asks for a showcase is dropped too.
+    let (authenticated, ok) = server.login(1).await;
+    assert!(ok);
+    wait_closed(&handle).await;
+    wait_closed(&authenticated).await;
+    server.wait_log("authentication timed out").await;
+    server.wait_log("no showcase requested in time").await;
+}
+
+#[tokio::test]
+async fn connection_rate_is_limited_per_address() {
+    let server = Server::start("rate", &["--rate-limit", "2"]);
+    let (_a, _) = server.connect().await;
+    let (_b, _) = server.connect().await;
+    let third = timeout(
+        WAIT,
+        client::connect(
+            Arc::new(client::Config::default()),
+            ("127.0.0.1", server.port),
+            Client {
+                server_key: Arc::default(),
+            },
+        ),
+    )
+    .await
+    .expect("third connect hung");
+    assert!(third.is_err(), "third connection within a minute accepted");
+    server.wait_log("connecting too often").await;
+}
+
+/// A TCP proxy in front of the server whose server-to-client direction can be stalled, like
+/// a link that stops delivering; the other direction keeps flowing.
+struct StallingProxy {
+    port: u16,
+    stalled: watch::Sender<bool>,
+}
+
+impl StallingProxy {
+    async fn start(upstream: u16) -> StallingProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (stalled, mut stall) = watch::channel(false);
+        tokio::spawn(async move {
+            let (client, _) = listener.accept().await.unwrap();
+            let server = TcpStream::connect(("127.0.0.1", upstream)).await.unwrap();
+            let (mut client_read, mut client_write) = client.into_split();
+            let (mut server_read, mut server_write) = server.into_split();
+            tokio::spawn(async move {
+                let _ = tokio::io::copy(&mut client_read, &mut server_write).await;
+            });
+            let mut buf = vec![0; 16 * 1024];
+            loop {
+                // While stalled, nothing is read from the server.
+                if stall.wait_for(|s| !*s).await.is_err() {
+                    return;
+                }
+                let n = match server_read.read(&mut buf).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => n,
+                };
+                if client_write.write_all(&buf[..n]).await.is_err() {
+                    return;
+                }
+            }
+        });
+        StallingProxy { port, stalled }
+    }
+}
+
+#[tokio::test]
+async fn a_client_that_stops_reading_does_not_stall_others() {
+    let server = Server::start("slow", &[]);
+    let proxy = StallingProxy::start(server.port).await;
+    // A viewer behind a link that stops delivering, with a huge screen that it makes the
+    // server redraw in full again and again (each resize). Its SSH window (64 KiB) runs out,
+    // so the server's sends to it wait, and it must skip frames instead of queueing them.
+    let small = client::Config {
+        window_size: 64 * 1024,
+        ..client::Config::default()
+    };
+    let (_slow_handle, slow) = server.showcase_sized(600, 200, proxy.port, small).await;
+    let (mut slow, slow_tx) = slow.split();
+    let slow_got = Arc::new(Mutex::new(Received::default()));
+    let reader = {
+        let got = slow_got.clone();
+        tokio::spawn(async move {
+            while let Some(msg) = slow.wait().await {
+                if let ChannelMsg::Data { data } = msg {
+                    got.lock().unwrap().data.extend_from_slice(&data);
+                }
+            }
+            got.lock().unwrap().closed = true;
+        })
+    };
+    proxy.stalled.send_replace(true);
+    for i in 0..60u32 {
+        timeout(WAIT, slow_tx.window_change(600 - i % 2, 200, 0, 0))
+            .await
+            .unwrap()
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+
+    // Meanwhile another viewer gets a steady stream of frames.
+    let (_fast_handle, mut fast) = server.showcase().await;
+    let mut got = Received::default();
+    read_until(&mut fast, &mut got, |r| count(&r.data, BEGIN_FRAME) >= 20).await;
+
+    // The link recovers; the slow viewer quits and still gets its terminal restored.
+    proxy.stalled.send_replace(false);
+    slow_tx.data(&b"q"[..]).await.unwrap();
+    timeout(WAIT, reader).await.unwrap().unwrap();
+    assert!(find(&slow_got.lock().unwrap().data, LEAVE_ALT).is_some());
+    server.wait_log("showcase ended (Quit)").await;
+    let log = server.log();
+    let line = log
+        .lines()
+        .find(|l| l.contains("] showcase ended (Quit)"))
+        .unwrap();
+    let skipped: u64 = line
+        .split(", ")
+        .find_map(|part| part.strip_suffix(" skipped for a slow client"))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no skip count: {line}"));
+    eprintln!("{line}");
+    assert!(skipped > 0, "frames were queued instead of skipped: {line}");
+}
