@@ -267,7 +267,13 @@ impl Show {
         self.item_elapsed += real;
         self.since_schedule_check += real;
         if self.item_elapsed >= item.duration {
-            self.next();
+            if self.spec.items.len() == 1 && !self.spec.once {
+                // A one-item playlist keeps its effect running (a defrag pass takes minutes)
+                // rather than restarting it every --duration.
+                self.item_elapsed = Duration::ZERO;
+            } else {
+                self.next();
+            }
         } else if self.since_schedule_check >= SCHEDULE_CHECK {
             self.since_schedule_check = Duration::ZERO;
             let open = eligible(&self.spec.items, (self.clock)());
@@ -539,6 +545,23 @@ pub mod tests {
         assert_eq!(show.current_name(), "defrag");
         show.previous();
         assert_eq!(show.current_name(), "glitch");
+    }
+
+    #[test]
+    fn a_single_item_keeps_running_past_its_duration() {
+        let mut show = Show::new(spec(&["defrag"])).unwrap();
+        let started = show.started;
+        for _ in 0..50 {
+            show.advance(Duration::from_millis(100));
+        }
+        assert_eq!(show.started, started, "the effect must not be rebuilt");
+        let mut once = spec(&["defrag"]);
+        once.once = true;
+        let mut show = Show::new(once).unwrap();
+        for _ in 0..25 {
+            show.advance(Duration::from_millis(100));
+        }
+        assert!(show.finished());
     }
 
     #[test]
