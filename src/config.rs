@@ -84,28 +84,21 @@ pub struct ConfigError {
     line: usize,
     column: usize,
     message: String,
-    /// The offending line and how many cells to underline.
-    excerpt: Option<(String, usize, usize)>,
 }
 
 impl ConfigError {
+    /// One line, like every other error (`file:line:col: message`), so it reads well in a
+    /// terminal and in the journal alike.
     fn at(path: &Path, text: &str, span: Range<usize>, message: String) -> Self {
         let start = span.start.min(text.len());
         let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
-        let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
         let line = text[..start].matches('\n').count() + 1;
         let prefix = &text[line_start..start];
-        let under = &text[start..span.end.clamp(start, line_end)];
         Self {
             path: path.to_path_buf(),
             line,
             column: prefix.chars().count() + 1,
             message,
-            excerpt: Some((
-                text[line_start..line_end].trim_end().to_string(),
-                vitrine_effects::text::width(prefix),
-                vitrine_effects::text::width(under).max(1),
-            )),
         }
     }
 
@@ -125,18 +118,7 @@ impl fmt::Display for ConfigError {
             self.line,
             self.column,
             self.message
-        )?;
-        if let Some((source, indent, width)) = &self.excerpt {
-            let number = self.line.to_string();
-            let pad = " ".repeat(number.len());
-            write!(
-                f,
-                "\n {pad} |\n {number} | {source}\n {pad} | {}{}",
-                " ".repeat(*indent),
-                "^".repeat(*width)
-            )?;
-        }
-        Ok(())
+        )
     }
 }
 
@@ -792,10 +774,7 @@ message_file = "defrag.txt"
             err.starts_with("kiosk.toml:3:10: unknown effect 'glitchy'"),
             "{err}"
         );
-        assert!(
-            err.contains("3 | effect = \"glitchy\"\n   |          ^^^^^^^^^"),
-            "{err}"
-        );
+        assert_eq!(err.lines().count(), 1, "{err}");
 
         let (err, pos) = error("fsp = 20\n");
         assert_eq!(pos, (1, 1));

@@ -102,6 +102,25 @@ fn vitrine_width(line: &str) -> usize {
 }
 
 #[test]
+fn bad_config_is_one_line_with_position_and_exit_2() {
+    let dir = std::env::temp_dir().join(format!("vitrine-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("kiosk.toml");
+    std::fs::write(&path, "fps = 20\n[[item]]\neffect = \"glitchy\"\n").unwrap();
+    let out = vitrine(&["--config", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr_line(&out);
+    assert!(
+        err.contains("kiosk.toml:3:10: unknown effect 'glitchy'"),
+        "{err}"
+    );
+    let out = vitrine(&["--config", "/nonexistent/kiosk.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+    stderr_line(&out);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
 fn bad_input_is_one_line_and_exit_2() {
     for args in [
         &["--effect", "nope"][..],
