@@ -172,8 +172,15 @@ pub fn action_for(key: KeyEvent, locked: bool, chord: Chord) -> Action {
 
 /// Runs `show` on the local terminal at colour `depth` until a quit key, the end of a `--once`
 /// playlist, or a signal (handled in [`terminal`]). Watches `source` for changes and applies
-/// them live.
-pub fn run(mut show: Show, args: &ShowArgs, mut source: Source, depth: ColorDepth) -> Result<()> {
+/// them live. `panic_after` is the hidden crash drill (`--panic-after`).
+pub fn run(
+    mut show: Show,
+    args: &ShowArgs,
+    mut source: Source,
+    depth: ColorDepth,
+    panic_after: Option<Duration>,
+) -> Result<()> {
+    let started = Instant::now();
     let mut settings = Settings::from(args);
     let mut guard = terminal::init(depth)?;
     log::info!(
@@ -227,6 +234,9 @@ pub fn run(mut show: Show, args: &ShowArgs, mut source: Source, depth: ColorDept
                 dirty |= reload(&mut show, &mut source, &mut settings);
                 pacer.set_base(settings.frame_interval);
             }
+        }
+        if panic_after.is_some_and(|after| now - started >= after) {
+            panic!("crash drill requested with --panic-after");
         }
         let ticked = show.advance(now - last);
         last = now;

@@ -25,6 +25,10 @@ pub struct Cli {
 
     #[command(flatten)]
     pub show: ShowArgs,
+
+    /// Crash drill: panic after this long, to check the terminal is restored (hidden).
+    #[arg(long, hide = true, value_parser = parse_duration, value_name = "DURATION")]
+    pub panic_after: Option<Duration>,
 }
 
 pub const KEYS_HELP: &str = "\

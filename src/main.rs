@@ -102,7 +102,7 @@ fn run(cli: Cli, matches: &ArgMatches) -> Result<()> {
             logging::init(&loaded.args.kiosk, true)?;
             let show = Show::new(loaded.spec).map_err(usage)?;
             let depth = color::resolve(loaded.args.color, false);
-            app::run(show, &loaded.args, source, depth)
+            app::run(show, &loaded.args, source, depth, cli.panic_after)
         }
         Some(Command::List) => list(&mut std::io::stdout().lock()),
         Some(Command::Record(rec)) => {

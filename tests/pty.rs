@@ -383,3 +383,18 @@ fn resize_storm_then_correct_final_frame() {
     assert!(status.success(), "{status:?}");
     assert_restored(&output);
 }
+
+/// A panic restores the terminal first, then the panic message is printed on the main screen.
+#[test]
+fn a_panic_restores_the_terminal_before_its_message() {
+    let pty = Pty::spawn(&["--effect", "glitch", "--panic-after", "400ms"], 80, 24);
+    let (status, output) = pty.finish();
+    assert_eq!(status.code(), Some(101), "{status:?}");
+    assert_restored(&output);
+    let leave = rfind(&output, LEAVE_ALT).unwrap();
+    let message = rfind(&output, b"crash drill").expect("panic message printed");
+    assert!(
+        message > leave,
+        "the panic message must come after the restore"
+    );
+}
