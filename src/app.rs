@@ -148,6 +148,22 @@ pub enum Action {
     Ignore,
 }
 
+impl Action {
+    /// Carries out every action but `Quit` on `show` and `overlays` (shared by the local loop
+    /// and SSH sessions). Returns whether the screen needs redrawing.
+    pub fn apply(self, show: &mut Show, overlays: &mut Overlays) -> bool {
+        match self {
+            Action::TogglePause => show.toggle_pause(),
+            Action::Next => show.next(),
+            Action::Previous => show.previous(),
+            Action::ToggleHelp => overlays.help = !overlays.help,
+            Action::Poke => show.poke(),
+            Action::Quit | Action::Ignore => return false,
+        }
+        true
+    }
+}
+
 /// Maps a key to an action. With `locked`, only the unlock `chord` does anything.
 pub fn action_for(key: KeyEvent, locked: bool, chord: Chord) -> Action {
     if key.kind != KeyEventKind::Press {
@@ -208,12 +224,11 @@ pub fn run(
             match event::read().context("cannot read terminal events")? {
                 Event::Key(key) => match action_for(key, settings.locked, settings.chord) {
                     Action::Quit => break,
-                    Action::TogglePause => show.toggle_pause(),
-                    Action::Next => show.next(),
-                    Action::Previous => show.previous(),
-                    Action::ToggleHelp => overlays.help = !overlays.help,
-                    Action::Poke => show.poke(),
-                    Action::Ignore => continue,
+                    action => {
+                        if !action.apply(&mut show, &mut overlays) {
+                            continue;
+                        }
+                    }
                 },
                 Event::Resize(..) => guard
                     .screen

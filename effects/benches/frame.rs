@@ -22,12 +22,9 @@ fn cases() -> Vec<(&'static str, Option<&'static str>)> {
     EFFECTS
         .iter()
         .flat_map(|info| {
-            let styles: Vec<Option<&'static str>> = if info.styles.is_empty() {
-                vec![None]
-            } else {
-                info.styles.iter().copied().map(Some).collect()
-            };
-            styles.into_iter().map(move |style| (info.name, style))
+            info.style_choices()
+                .into_iter()
+                .map(move |style| (info.name, style))
         })
         .collect()
 }

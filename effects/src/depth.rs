@@ -879,14 +879,9 @@ mod tests {
         use crate::registry::EFFECTS;
         use crate::{Context, Params};
         for info in EFFECTS {
-            let styles: Vec<Option<String>> = if info.styles.is_empty() {
-                vec![None]
-            } else {
-                info.styles.iter().map(|s| Some(s.to_string())).collect()
-            };
-            for style in styles {
+            for style in info.style_choices() {
                 let mut ctx = Context::new(7, "Hi 환영");
-                ctx.style = style.clone();
+                ctx.style = style.map(str::to_string);
                 let mut fx = (info.build)(&ctx, &Params::default()).unwrap();
                 let mut mappers = DEPTHS.map(ColorMapper::new);
                 for _ in 0..3 {

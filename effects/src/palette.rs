@@ -5,6 +5,7 @@
 //! `--colors "#hex,…"` gives an office's own brand colours instead.
 
 use crate::color::Rgb;
+use crate::depth::ANSI16;
 
 /// A named palette.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,15 +23,7 @@ pub static PALETTES: &[Palette] = &[
     Palette {
         name: "confetti",
         description: "canvas-confetti's seven defaults",
-        colors: &[
-            Rgb(0x26, 0xcc, 0xff),
-            Rgb(0xa2, 0x5a, 0xfd),
-            Rgb(0xff, 0x5e, 0x7e),
-            Rgb(0x88, 0xff, 0x5a),
-            Rgb(0xfc, 0xff, 0x42),
-            Rgb(0xff, 0xa6, 0x2d),
-            Rgb(0xff, 0x36, 0xff),
-        ],
+        colors: &crate::confetti::DEFAULT_COLORS,
     },
     Palette {
         name: "pastel",
@@ -85,15 +78,8 @@ pub static PALETTES: &[Palette] = &[
     Palette {
         name: "vga",
         description: "the bright VGA colours: exact on a 16-colour Linux console",
-        colors: &[
-            Rgb(0xff, 0x55, 0x55),
-            Rgb(0x55, 0xff, 0x55),
-            Rgb(0xff, 0xff, 0x55),
-            Rgb(0x55, 0x55, 0xff),
-            Rgb(0xff, 0x55, 0xff),
-            Rgb(0x55, 0xff, 0xff),
-            Rgb(0xff, 0xff, 0xff),
-        ],
+        colors: // The bright half of the console palette.
+        ANSI16.as_slice().split_at(9).1,
     },
     Palette {
         name: "grey",

@@ -21,6 +21,18 @@ pub struct EffectInfo {
     pub build: BuildFn,
 }
 
+impl EffectInfo {
+    /// Every style to try the effect in: each named style, or just `None` (its only look) when
+    /// it has none. Tests and benchmarks walk every look with this.
+    pub fn style_choices(&self) -> Vec<Option<&'static str>> {
+        if self.styles.is_empty() {
+            vec![None]
+        } else {
+            self.styles.iter().copied().map(Some).collect()
+        }
+    }
+}
+
 /// Every effect, in the default playlist order.
 pub static EFFECTS: &[EffectInfo] = &[glitch::INFO, confetti::INFO, water::INFO, defrag::INFO];
 
@@ -89,15 +101,10 @@ mod tests {
             (80, 24),
         ];
         for info in EFFECTS {
-            let styles: Vec<Option<String>> = if info.styles.is_empty() {
-                vec![None]
-            } else {
-                info.styles.iter().map(|s| Some(s.to_string())).collect()
-            };
-            for style in styles {
+            for style in info.style_choices() {
                 for message in ["Welcome", "환영합니다 👋", ""] {
                     let mut ctx = Context::new(1, message);
-                    ctx.style = style.clone();
+                    ctx.style = style.map(str::to_string);
                     let mut fx = (info.build)(&ctx, &Params::default()).unwrap();
                     let mut buf = Buffer::empty(Rect::new(0, 0, 200, 60));
                     for (w, h) in sizes {

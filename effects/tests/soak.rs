@@ -63,15 +63,6 @@ fn build(name: &str, style: Option<&str>, message: &str) -> Box<dyn Effect> {
     (info.build)(&ctx, &Params::default()).unwrap()
 }
 
-fn styles(name: &str) -> Vec<Option<&'static str>> {
-    let info = vitrine_effects::registry::find(name).unwrap();
-    if info.styles.is_empty() {
-        vec![None]
-    } else {
-        info.styles.iter().copied().map(Some).collect()
-    }
-}
-
 /// Runs `hours` simulated hours on a small screen, drawing once per simulated minute and poking
 /// once per simulated 10 minutes, and returns the live heap bytes at each simulated hour.
 fn soak(effect: &mut dyn Effect, hours: u64) -> Vec<isize> {
@@ -136,7 +127,7 @@ fn defrag_runs_a_day_with_flat_memory() {
 #[test]
 fn steady_state_frames_do_not_allocate() {
     for info in EFFECTS {
-        for style in styles(info.name) {
+        for style in info.style_choices() {
             for message in ["Welcome", "환영합니다 👋"] {
                 let mut effect = build(info.name, style, message);
                 let area = Rect::new(0, 0, 80, 24);

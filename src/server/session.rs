@@ -151,16 +151,10 @@ pub async fn run(
                 if let Some(timeout) = idle_timeout {
                     idle.as_mut().reset(Instant::now() + timeout);
                 }
-                match action {
-                    Action::Quit => break End::Quit,
-                    Action::TogglePause => show.toggle_pause(),
-                    Action::Next => show.next(),
-                    Action::Previous => show.previous(),
-                    Action::ToggleHelp => overlays.help = !overlays.help,
-                    Action::Poke => show.poke(),
-                    Action::Ignore => continue,
+                if action == Action::Quit {
+                    break End::Quit;
                 }
-                dirty = true;
+                dirty |= action.apply(&mut show, &mut overlays);
             }
             changed = size.changed() => {
                 if changed.is_err() {
