@@ -12,6 +12,9 @@ use crate::text;
 
 /// Horizontal advance of one emboldened glyph in font pixels (8 + 1 bold column).
 const ADVANCE: u16 = 9;
+/// Horizontal advance of a regular-weight glyph: the condensed fallback that keeps a long word
+/// whole on a narrow screen (10 letters fit 80 columns).
+const CONDENSED_ADVANCE: u16 = 8;
 /// Height of one glyph in font pixels.
 const GLYPH_HEIGHT: u16 = 8;
 /// Blank font pixels between two lines of big text.
@@ -51,20 +54,22 @@ pub enum Fit {
     Plain(Vec<String>),
 }
 
-/// The font's glyph for `c`, emboldened: one `u16` per row, bit 0 = leftmost pixel.
-fn glyph(c: char) -> Option<[u16; 8]> {
+/// The font's glyph for `c`, emboldened unless `condensed`: one `u16` per row, bit 0 =
+/// leftmost pixel.
+fn glyph(c: char, condensed: bool) -> Option<[u16; 8]> {
     let rows = font8x8::BASIC_FONTS
         .get(c)
         .or_else(|| font8x8::LATIN_FONTS.get(c))
         .or_else(|| font8x8::GREEK_FONTS.get(c))?;
-    Some(rows.map(|r| u16::from(r) | (u16::from(r) << 1)))
+    let bold = if condensed { 0 } else { 1 };
+    Some(rows.map(|r| u16::from(r) | (u16::from(r) << bold)))
 }
 
 /// Whether every character of `message` can be drawn in the big font.
 pub fn can_draw(message: &str) -> bool {
     message
         .chars()
-        .all(|c| c == '\n' || c == ' ' || (!c.is_control() && glyph(c).is_some()))
+        .all(|c| c == '\n' || c == ' ' || (!c.is_control() && glyph(c, false).is_some()))
 }
 
 /// Fits `message` into `cols` × `rows` cells: the largest scale whose widest line stays within
@@ -82,14 +87,23 @@ pub fn fit(message: &str, cols: u16, rows: u16, fill: f32) -> Fit {
         .map(text::width)
         .max()
         .unwrap_or(0);
-    // Largest scale first, words kept whole within `fill`; then scale 1 may use the full width
-    // to keep words whole; only then may scale 1 break a word.
+    // Largest scale first, words kept whole within `fill`; then scale 1 may use the full width,
+    // then a condensed regular weight, to keep words whole; only then may it break a word.
     let attempts = (1..=8u16)
         .rev()
-        .map(|scale| (scale, max_w, false))
-        .chain([(1, cols, false), (1, max_w, true)]);
-    for (scale, width, may_break) in attempts {
-        let per_line = usize::from(width / (ADVANCE * scale));
+        .map(|scale| (scale, max_w, false, false))
+        .chain([
+            (1, cols, false, false),
+            (1, cols, true, false),
+            (1, max_w, false, true),
+        ]);
+    for (scale, width, condensed, may_break) in attempts {
+        let advance = if condensed {
+            CONDENSED_ADVANCE
+        } else {
+            ADVANCE
+        };
+        let per_line = usize::from(width / (advance * scale));
         if per_line == 0 || (!may_break && longest_word > per_line) {
             continue;
         }
@@ -99,20 +113,25 @@ pub fn fit(message: &str, cols: u16, rows: u16, fill: f32) -> Fit {
         // Keep at least one cell row free above and below at scale > 1 so it reads as a title.
         let margin = if scale > 1 { 4 } else { 0 };
         if height + margin <= max_h {
-            return Fit::Big(draw(&lines, scale));
+            return Fit::Big(draw(&lines, scale, condensed));
         }
     }
     plain()
 }
 
 /// Renders wrapped `lines` at `scale`, each line centred in the bitmap.
-fn draw(lines: &[String], scale: u16) -> Bitmap {
+fn draw(lines: &[String], scale: u16, condensed: bool) -> Bitmap {
+    let advance = if condensed {
+        CONDENSED_ADVANCE
+    } else {
+        ADVANCE
+    };
     let widest = lines
         .iter()
         .map(|l| l.chars().count() as u16)
         .max()
         .unwrap_or(0);
-    let width = widest * ADVANCE * scale;
+    let width = widest * advance * scale;
     let n = lines.len() as u16;
     let height = n * GLYPH_HEIGHT * scale + n.saturating_sub(1) * LINE_GAP * scale;
     let mut bitmap = Bitmap {
@@ -122,14 +141,16 @@ fn draw(lines: &[String], scale: u16) -> Bitmap {
         bits: vec![false; usize::from(width) * usize::from(height)],
     };
     for (i, line) in lines.iter().enumerate() {
-        let line_w = line.chars().count() as u16 * ADVANCE * scale;
+        let line_w = line.chars().count() as u16 * advance * scale;
         let x0 = (width - line_w) / 2;
         let y0 = i as u16 * (GLYPH_HEIGHT + LINE_GAP) * scale;
         for (k, c) in line.chars().enumerate() {
-            let Some(rows) = glyph(c) else { continue };
-            let gx = x0 + k as u16 * ADVANCE * scale;
+            let Some(rows) = glyph(c, condensed) else {
+                continue;
+            };
+            let gx = x0 + k as u16 * advance * scale;
             for (ry, bits) in rows.iter().enumerate() {
-                for rx in 0..ADVANCE {
+                for rx in 0..advance {
                     if bits & (1 << rx) == 0 {
                         continue;
                     }
@@ -191,6 +212,11 @@ mod tests {
             panic!()
         };
         assert_eq!(whole.height, GLYPH_HEIGHT);
+        // Ten letters: condensed to regular weight on 80 columns rather than broken.
+        let Fit::Big(ten) = fit("STROBOCOPS", 80, 24, 0.8) else {
+            panic!()
+        };
+        assert_eq!((ten.width, ten.height), (80, GLYPH_HEIGHT));
         assert_eq!(fit("HELLO", 20, 5, 0.8), Fit::Plain(vec!["HELLO".into()]));
         assert_eq!(
             fit("환영합니다", 80, 24, 0.8),
