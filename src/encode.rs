@@ -107,10 +107,26 @@ impl Encoder {
     }
 
     /// Fills `dirty`, the glyph starts and widths for one row; returns whether any cell must
-    /// be written.
+    /// be written. Widths are only looked at in rows that changed.
     fn mark_row(&mut self, shown: Option<&[Cell]>, next: &[Cell]) -> bool {
         let w = next.len();
-        let mut any = false;
+        let any = match shown {
+            None => {
+                self.dirty.fill(true);
+                true
+            }
+            Some(shown) => {
+                let mut any = false;
+                for ((dirty, a), b) in self.dirty.iter_mut().zip(shown).zip(next) {
+                    *dirty = !looks_same(a, b) || b.diff_option == CellDiffOption::AlwaysUpdate;
+                    any |= *dirty;
+                }
+                any
+            }
+        };
+        if !any {
+            return false;
+        }
         let mut wide = false;
         let (mut shown_end, mut next_end) = (0, 0);
         let (mut shown_from, mut next_from) = (0, 0);
@@ -143,17 +159,6 @@ impl Encoder {
                 }
                 self.shown_start[x] = shown_from;
             }
-            let dirty = match shown {
-                None => true,
-                Some(shown) => {
-                    cell.diff_option == CellDiffOption::AlwaysUpdate || !looks_same(&shown[x], cell)
-                }
-            };
-            self.dirty[x] = dirty;
-            any |= dirty;
-        }
-        if !any {
-            return false;
         }
         if wide && shown.is_some() {
             self.spread_over_wide_glyphs(w);
@@ -206,8 +211,12 @@ impl Encoder {
             // A glyph that would not fit (or a zero-width one) is drawn as a blank.
             let fits = x + width <= w && glyph_width(cell) == width;
             self.move_to(x, y, w, next, out);
-            let symbol = if fits { cell.symbol() } else { " " };
-            self.set_pen(cell, symbol == " ", out);
+            let (symbol, target) = if fits {
+                form(cell, self.pen)
+            } else {
+                (" ", target_pen(cell, true, self.pen))
+            };
+            self.set_pen(target, out);
             out.extend_from_slice(symbol.as_bytes());
             let advance = if fits { width } else { 1 };
             self.cursor = Some((x + advance, y));
@@ -271,7 +280,7 @@ impl Encoder {
             }
             Motion::Rewrite => {
                 for cell in &row[usize::from(cx)..usize::from(x)] {
-                    out.extend_from_slice(cell.symbol().as_bytes());
+                    out.extend_from_slice(form(cell, self.pen).0.as_bytes());
                 }
             }
         }
@@ -293,17 +302,17 @@ impl Encoder {
             if self.width[i] != 1 || glyph_width(cell) != 1 {
                 return None;
             }
-            if target_pen(cell, cell.symbol() == " ", Some(pen)) != pen {
+            let (symbol, target) = form(cell, Some(pen));
+            if target != pen {
                 return None;
             }
-            len += cell.symbol().len();
+            len += symbol.len();
         }
         Some(len)
     }
 
-    /// Makes the pen draw `cell` (a blank one when `blank`: then its foreground is free).
-    fn set_pen(&mut self, cell: &Cell, blank: bool, out: &mut Vec<u8>) {
-        let target = target_pen(cell, blank, self.pen);
+    /// Changes the terminal's pen to `target`.
+    fn set_pen(&mut self, target: Pen, out: &mut Vec<u8>) {
         if self.pen == Some(target) {
             return;
         }
@@ -340,6 +349,121 @@ enum Motion {
     Rewrite,
 }
 
+/// How to write `cell` when the terminal's pen is `pen`: the glyph and the pen it needs.
+///
+/// A pixel cell (see [`pixels`]) has up to two equivalent forms: a solid colour is a blank on
+/// that background or a full block in that foreground, and two stacked colours are `▀` or `▄`
+/// with the colours swapped. The form that needs the shortest pen change wins (the cell's own
+/// form on a tie). A colour only moves to the background if every terminal can show it there
+/// (see [`can_be_background`]).
+fn form(cell: &Cell, pen: Option<Pen>) -> (&str, Pen) {
+    let symbol = cell.symbol();
+    let own = (symbol, target_pen(cell, symbol == " ", pen));
+    let (Some(pen), Some((top, bottom))) = (pen, pixels(cell)) else {
+        return own;
+    };
+    let mut best = own;
+    let mut best_cost = sgr_cost(&pen, &own.1) + symbol.len();
+    let mut consider = |symbol: &'static str, fg: Color, bg: Color, modifier: Modifier| {
+        if bg != cell.bg && !can_be_background(bg) {
+            return;
+        }
+        let target = Pen {
+            fg,
+            bg,
+            underline: pen.underline,
+            modifier,
+        };
+        let cost = sgr_cost(&pen, &target) + symbol.len();
+        if cost < best_cost {
+            best = (symbol, target);
+            best_cost = cost;
+        }
+    };
+    if top == bottom {
+        // A blank keeps the foreground and the attributes that do not show on it.
+        consider(" ", pen.fg, top, pen.modifier - VISIBLE_ON_BLANK);
+        consider("█", top, pen.bg, Modifier::empty());
+    } else {
+        consider("▀", top, bottom, Modifier::empty());
+        consider("▄", bottom, top, Modifier::empty());
+    }
+    best
+}
+
+/// The top and bottom colours of a cell that is two stacked pixels: a blank, `▀`, `▄` or `█`
+/// with no attributes that show and no default colour showing (the default foreground and background
+/// are different colours, so they cannot trade places).
+fn pixels(cell: &Cell) -> Option<(Color, Color)> {
+    let symbol = cell.symbol();
+    // A blank shows none of the glyph-only attributes (bold, italic...).
+    let hidden = if symbol == " " {
+        cell.modifier - VISIBLE_ON_BLANK
+    } else {
+        Modifier::empty()
+    };
+    if !(cell.modifier - hidden).is_empty() {
+        return None;
+    }
+    let (top, bottom) = match symbol {
+        " " => (cell.bg, cell.bg),
+        "▀" => (cell.fg, cell.bg),
+        "▄" => (cell.bg, cell.fg),
+        "█" => (cell.fg, cell.fg),
+        _ => return None,
+    };
+    (top != Color::Reset && bottom != Color::Reset).then_some((top, bottom))
+}
+
+/// Whether a colour shows as a background everywhere: not the bright ANSI colours, which the
+/// Linux console and VGA text mode cannot show behind text (the 16-colour pass never puts them
+/// there, so neither may the encoder).
+fn can_be_background(color: Color) -> bool {
+    match color {
+        Color::Reset => false,
+        Color::Indexed(n) => !(8..=15).contains(&n),
+        named => named_index(named).is_none_or(|n| n < 8),
+    }
+}
+
+/// About how many bytes an SGR changing `from` into `to` takes (0 when they are equal).
+fn sgr_cost(from: &Pen, to: &Pen) -> usize {
+    if from == to {
+        return 0;
+    }
+    let mut params = 0;
+    let mut count = |len: usize| params += len + 1;
+    if from.fg != to.fg {
+        count(color_len(to.fg));
+    }
+    if from.bg != to.bg {
+        count(color_len(to.bg));
+    }
+    if from.underline != to.underline {
+        count(color_len(to.underline));
+    }
+    for _ in (from.modifier ^ to.modifier).iter() {
+        count(2);
+    }
+    // `ESC [` and `m`, less the separator counted for the first parameter.
+    2 + params
+}
+
+/// The length of one colour's SGR parameter (see [`color_param`]).
+fn color_len(color: Color) -> usize {
+    match color {
+        Color::Reset => 2,
+        Color::Indexed(n) => 5 + digits(u16::from(n)),
+        Color::Rgb(r, g, b) => {
+            7 + [r, g, b]
+                .iter()
+                .map(|&c| digits(u16::from(c)))
+                .sum::<usize>()
+        }
+        named => 2 + usize::from(named_index(named).is_some_and(|n| n >= 8)),
+    }
+}
+
 /// The pen that draws `cell`, keeping from `pen` whatever does not show (the foreground and
 /// the glyph-only attributes of a blank, the underline colour without underline).
 fn target_pen(cell: &Cell, blank: bool, pen: Option<Pen>) -> Pen {
@@ -364,6 +488,17 @@ fn target_pen(cell: &Cell, blank: bool, pen: Option<Pen>) -> Pen {
 
 /// Whether two cells look the same on screen.
 fn looks_same(a: &Cell, b: &Cell) -> bool {
+    // Most cells of most frames are unchanged: settle those first, cheapest fields first.
+    let same_style = a.fg == b.fg
+        && a.bg == b.bg
+        && a.modifier == b.modifier
+        && a.underline_color == b.underline_color;
+    if same_style && same_symbol(a.symbol(), b.symbol()) {
+        return true;
+    }
+    if let (Some(a), Some(b)) = (pixels(a), pixels(b)) {
+        return a == b;
+    }
     if a.symbol() != b.symbol() || a.bg != b.bg {
         return false;
     }
@@ -376,22 +511,34 @@ fn looks_same(a: &Cell, b: &Cell) -> bool {
         && (!a.modifier.contains(Modifier::UNDERLINED) || a.underline_color == b.underline_color)
 }
 
+/// String equality without a `memcmp` call for the one- to four-byte symbols of nearly every
+/// cell (this runs for every cell of every frame).
+fn same_symbol(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    if a.len() > 4 {
+        return a == b;
+    }
+    a.iter().zip(b).all(|(x, y)| x == y)
+}
+
 #[allow(deprecated)] // `skip` is still honoured by ratatui's own diff; so here.
 fn is_skip(cell: &Cell) -> bool {
     cell.diff_option == CellDiffOption::Skip
         || (cell.skip && cell.diff_option == CellDiffOption::None)
 }
 
-/// Columns the cell's glyph takes (ASCII without a table lookup).
+/// Columns the cell's glyph takes. Printable ASCII and the box-drawing and block characters
+/// (U+2500–U+259F, what pixel art and frames are made of) skip the Unicode table lookup.
 fn glyph_width(cell: &Cell) -> u16 {
+    if let CellDiffOption::ForcedWidth(w) = cell.diff_option {
+        return w.get();
+    }
     match cell.symbol().as_bytes() {
-        [b] if b.is_ascii_graphic() || *b == b' ' => {
-            if let CellDiffOption::ForcedWidth(w) = cell.diff_option {
-                w.get()
-            } else {
-                1
-            }
-        }
+        [b] if b.is_ascii_graphic() || *b == b' ' => 1,
+        [0xe2, 0x94..=0x96, _] => 1,
         _ => cell.cell_width(),
     }
 }
@@ -608,7 +755,9 @@ mod tests {
 
     use super::*;
 
-    const SYMBOLS: [&str; 10] = [" ", " ", "a", "Z", "▀", "█", "é", "コ", "한", "🎉"];
+    const SYMBOLS: [&str; 12] = [
+        " ", " ", "a", "Z", "▀", "▀", "▄", "█", "é", "コ", "한", "🎉",
+    ];
     const COLORS: [Color; 6] = [
         Color::Reset,
         Color::Red,
@@ -685,6 +834,21 @@ mod tests {
                 } else {
                     vt.contents()
                 };
+                if let Some((top, bottom)) = pixels(cell) {
+                    // Any of the equivalent forms will do.
+                    let (fg, bg) = (vt.fgcolor(), vt.bgcolor());
+                    let shown = match contents {
+                        " " => (bg, bg),
+                        "▀" => (fg, bg),
+                        "▄" => (bg, fg),
+                        "█" => (fg, fg),
+                        other => panic!("{at}: {other:?} is not a pixel cell"),
+                    };
+                    assert_eq!(shown, (vt_color(top), vt_color(bottom)), "{at}");
+                    assert!(!vt.inverse() && !vt.underline(), "{at}");
+                    x += 1;
+                    continue;
+                }
                 assert_eq!(contents, cell.symbol(), "{at}");
                 assert_eq!(vt.bgcolor(), vt_color(cell.bg), "{at}");
                 assert_eq!(
@@ -863,6 +1027,37 @@ mod tests {
             encode(None, &next, &mut encoder),
             "\x1b[H\x1b[0;1;4;38;5;100ma\x1b[22mb\x1b[0;91;44mc"
         );
+    }
+
+    #[test]
+    fn pixel_cells_take_the_form_that_reuses_the_pen() {
+        let area = Rect::new(0, 0, 4, 1);
+        let (a, b, c) = (Color::Indexed(17), Color::Indexed(18), Color::Indexed(19));
+        let mut next = Buffer::empty(area);
+        next[(0, 0)].set_symbol("▀").set_fg(a).set_bg(b);
+        // Same colours upside down: ▄ in the same pen.
+        next[(1, 0)].set_symbol("▀").set_fg(b).set_bg(a);
+        // Solid in the foreground colour: a full block, no pen change.
+        next[(2, 0)].set_symbol(" ").set_bg(a);
+        // New top colour over the foreground colour: ▄ changes only the background.
+        next[(3, 0)].set_symbol("▀").set_fg(c).set_bg(a);
+        let mut encoder = Encoder::new();
+        assert_eq!(
+            encode(None, &next, &mut encoder),
+            "\x1b[H\x1b[0;38;5;17;48;5;18m▀▄█\x1b[48;5;19m▄"
+        );
+        // A bright ANSI colour never moves to the background (the Linux console has none).
+        let mut console = Buffer::empty(Rect::new(0, 0, 2, 1));
+        console[(0, 0)]
+            .set_symbol("▀")
+            .set_fg(Color::Red)
+            .set_bg(Color::Black);
+        console[(1, 0)]
+            .set_symbol("▀")
+            .set_fg(Color::Black)
+            .set_bg(Color::LightRed);
+        let bytes = encode(None, &console, &mut Encoder::new());
+        assert!(!bytes.contains("101"), "{bytes:?}");
     }
 
     #[test]
