@@ -4,6 +4,7 @@ mod app;
 mod cli;
 mod color;
 mod config;
+mod encode;
 mod logging;
 mod messages;
 mod overlay;

@@ -1,13 +1,12 @@
 //! Drawing a show onto any ratatui terminal: the one render path shared by the live terminal,
-//! the recorder and remote sessions. Only changed cells are written, and an unchanged frame
-//! writes nothing. Each frame is wrapped in synchronized output (DEC mode 2026) so terminals
-//! that support it never show a half-drawn frame; others ignore it. The last step of every
-//! frame reduces its colours to what the terminal shows ([`ColorMapper`]).
+//! the recorder and remote sessions. Only cells that look different are written, in as few
+//! bytes as [`Encoder`] can manage, and an unchanged frame writes nothing. Each frame is wrapped
+//! in synchronized output (DEC mode 2026) so terminals that support it never show a half-drawn
+//! frame; others ignore it. The last step of every frame reduces its colours to what the
+//! terminal shows ([`ColorMapper`]).
 
 use std::io::{self, Write};
 
-use crossterm::queue;
-use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use ratatui::buffer::Buffer;
@@ -17,6 +16,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Clear, Paragraph, Widget};
 use vitrine_effects::depth::{ColorDepth, ColorMapper};
 
+use crate::encode::Encoder;
 use crate::overlay;
 use crate::show::Show;
 
@@ -26,16 +26,24 @@ pub struct Overlays {
     pub help: bool,
 }
 
+/// Begin and end synchronized output (DEC mode 2026).
+const BEGIN_FRAME: &[u8] = b"\x1b[?2026h";
+const END_FRAME: &[u8] = b"\x1b[?2026l";
+
 /// A terminal (local, recorded or remote) plus what it currently shows.
 ///
-/// Each frame is composed into a scratch buffer first; when it equals what the terminal already
-/// shows, nothing at all is written (a paused or static screen costs no bytes). Otherwise only
-/// the changed cells go out, through ratatui's diff, inside one synchronized update.
+/// Each frame is composed into a scratch buffer first; when it looks the same as what the
+/// terminal already shows, nothing at all is written (a paused or static screen costs no bytes).
+/// Otherwise [`Encoder`] writes the difference inside one synchronized update. The ratatui
+/// terminal is kept for its size tracking and clearing; its own buffers and diff are not used.
 pub struct Screen<W: Write> {
     terminal: Terminal<CrosstermBackend<W>>,
     colors: ColorMapper,
+    encoder: Encoder,
     frame: Buffer,
     shown: Buffer,
+    /// The bytes of the frame being written, reused.
+    out: Vec<u8>,
 }
 
 impl<W: Write> Screen<W> {
@@ -44,8 +52,10 @@ impl<W: Write> Screen<W> {
         Self {
             terminal,
             colors: ColorMapper::new(depth),
+            encoder: Encoder::new(),
             frame: Buffer::empty(Rect::ZERO),
             shown: Buffer::empty(Rect::ZERO),
+            out: Vec::new(),
         }
     }
 
@@ -59,12 +69,14 @@ impl<W: Write> Screen<W> {
     pub fn set_terminal(&mut self, terminal: Terminal<CrosstermBackend<W>>) {
         self.terminal = terminal;
         self.shown = Buffer::empty(Rect::ZERO);
+        self.encoder.forget_cursor();
     }
 
     /// Forgets what the terminal shows, so the next frame is drawn in full on a cleared screen
     /// (after a resize the terminal may have reflowed or dropped its contents).
     pub fn invalidate(&mut self) -> io::Result<()> {
         self.shown = Buffer::empty(Rect::ZERO);
+        self.encoder.forget_cursor();
         // `resize` clears without `clear`'s cursor-position query, which costs a round trip
         // (and fails on a terminal that never answers).
         self.terminal.autoresize()?;
@@ -81,19 +93,25 @@ impl<W: Write> Screen<W> {
         let area = self.terminal.get_frame().area();
         compose(&mut self.frame, area, show, overlays);
         self.colors.apply(&mut self.frame, area);
-        if self.frame == self.shown {
+        // A new size means the terminal was cleared (and may have moved the cursor): draw all.
+        let shown = if self.shown.area == area {
+            Some(&self.shown)
+        } else {
+            self.encoder.forget_cursor();
+            None
+        };
+        self.out.clear();
+        self.encoder.encode(shown, &self.frame, &mut self.out);
+        // Whatever differs invisibly (a blank's foreground) may as well be remembered.
+        std::mem::swap(&mut self.frame, &mut self.shown);
+        if self.out.is_empty() {
             return Ok(false);
         }
-        queue!(self.terminal.backend_mut(), BeginSynchronizedUpdate)?;
-        self.terminal
-            .current_buffer_mut()
-            .content
-            .clone_from_slice(&self.frame.content);
-        self.terminal.flush()?;
-        self.terminal.swap_buffers();
-        queue!(self.terminal.backend_mut(), EndSynchronizedUpdate)?;
-        self.terminal.backend_mut().flush()?;
-        std::mem::swap(&mut self.frame, &mut self.shown);
+        let backend = self.terminal.backend_mut();
+        backend.write_all(BEGIN_FRAME)?;
+        backend.write_all(&self.out)?;
+        backend.write_all(END_FRAME)?;
+        backend.flush()?;
         Ok(true)
     }
 

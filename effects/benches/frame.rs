@@ -7,6 +7,7 @@ use std::time::Duration;
 use divan::Bencher;
 use ratatui_core::buffer::Buffer;
 use ratatui_core::layout::Rect;
+use vitrine_effects::depth::{ColorDepth, ColorMapper};
 use vitrine_effects::registry::EFFECTS;
 use vitrine_effects::{Context, Params};
 
@@ -71,4 +72,43 @@ fn every_style_200x60(bencher: Bencher, case: (&str, Option<&str>)) {
 #[divan::bench(args = SIZES)]
 fn water(bencher: Bencher, size: (u16, u16)) {
     bench_frame(bencher, "water", None, size);
+}
+
+/// The colour pass alone ([`ColorMapper::apply`]) on a real frame (water, which has a different
+/// colour in almost every cell), for each reduced depth. Truecolor is a no-op and not measured.
+/// Each iteration maps a fresh copy of the RGB frame (the copy is in the setup, not timed).
+fn bench_color_pass(bencher: Bencher, depth: ColorDepth, (w, h): (u16, u16)) {
+    let info = vitrine_effects::registry::find("water").expect("registered effect");
+    let ctx = Context::new(7, "Welcome to the office");
+    let mut effect = (info.build)(&ctx, &Params::default()).expect("builds");
+    let area = Rect::new(0, 0, w, h);
+    let mut frame = Buffer::empty(area);
+    for _ in 0..120 {
+        effect.tick(TICK);
+    }
+    effect.render(area, &mut frame);
+    let mut mapper = ColorMapper::new(depth);
+    // Fill the nearest-colour cache as a running show would have after a few frames.
+    let mut warm = frame.clone();
+    mapper.apply(&mut warm, area);
+    bencher
+        .with_inputs(|| frame.clone())
+        .bench_local_refs(|buf| mapper.apply(buf, area));
+}
+
+const COLOR_SIZES: [(u16, u16); 2] = [(200, 60), (400, 120)];
+
+#[divan::bench(args = COLOR_SIZES)]
+fn color_pass_256(bencher: Bencher, size: (u16, u16)) {
+    bench_color_pass(bencher, ColorDepth::Ansi256, size);
+}
+
+#[divan::bench(args = COLOR_SIZES)]
+fn color_pass_16(bencher: Bencher, size: (u16, u16)) {
+    bench_color_pass(bencher, ColorDepth::Ansi16, size);
+}
+
+#[divan::bench(args = COLOR_SIZES)]
+fn color_pass_mono(bencher: Bencher, size: (u16, u16)) {
+    bench_color_pass(bencher, ColorDepth::Mono, size);
 }

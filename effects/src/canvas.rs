@@ -94,13 +94,18 @@ impl PixelCanvas {
         let area = area.intersection(buf.area);
         let cols = area.width.min(self.width);
         let rows = area.height.min(self.height / 2);
+        if cols == 0 {
+            return;
+        }
         for row in 0..rows {
             let top = usize::from(row) * 2 * usize::from(self.width);
             let bottom = top + usize::from(self.width);
-            for col in 0..cols {
-                let upper = self.pixels[top + usize::from(col)];
-                let lower = self.pixels[bottom + usize::from(col)];
-                let cell = &mut buf[(area.x + col, area.y + row)];
+            let uppers = &self.pixels[top..top + usize::from(cols)];
+            let lowers = &self.pixels[bottom..bottom + usize::from(cols)];
+            // A row slice of the buffer: this runs for every cell of every frame.
+            let start = buf.index_of(area.x, area.y + row);
+            let cells = &mut buf.content[start..start + usize::from(cols)];
+            for ((cell, &upper), &lower) in cells.iter_mut().zip(uppers).zip(lowers) {
                 if upper == lower {
                     cell.set_char(' ').set_fg(upper.into()).set_bg(lower.into());
                 } else {

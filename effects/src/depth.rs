@@ -23,7 +23,7 @@
 use std::ops::RangeInclusive;
 use std::sync::OnceLock;
 
-use ratatui_core::buffer::Buffer;
+use ratatui_core::buffer::{Buffer, Cell};
 use ratatui_core::layout::Rect;
 use ratatui_core::style::{Color, Modifier};
 
@@ -203,6 +203,26 @@ pub fn nearest_8(c: Rgb) -> u8 {
 
 /// Cache slots: RGB with 5 bits per channel.
 const CACHE_SIZE: usize = 1 << 15;
+
+/// The cells of `area` (already clipped to `buf`) row by row: slices rather than per-position
+/// indexing, since the pass runs over every cell of every frame.
+fn rows_mut(buf: &mut Buffer, area: Rect) -> impl Iterator<Item = &mut [Cell]> {
+    let width = usize::from(area.width);
+    let (x, top) = (area.x, area.top());
+    let first = if area.is_empty() {
+        0
+    } else {
+        buf.index_of(x, top)
+    };
+    let stride = usize::from(buf.area.width);
+    buf.content[first..]
+        .chunks_mut(stride.max(1))
+        .take(usize::from(area.height))
+        .map(move |row| {
+            let len = width.min(row.len());
+            &mut row[..len]
+        })
+}
 /// A cache slot not computed yet.
 const UNSET: u16 = u16::MAX;
 
@@ -215,6 +235,13 @@ fn slot_rgb(key: usize) -> Rgb {
     let spread = |q: usize| ((q << 3) | (q >> 2)) as u8;
     Rgb(spread(key >> 10), spread((key >> 5) & 31), spread(key & 31))
 }
+
+/// What the 16-colour mapping of a cell depends on: foreground, background, reverse video and
+/// the pixel glyph (if it is one).
+type Style16 = (Color, Color, bool, Option<Pixels>);
+
+/// A 16-colour mapping: the new pixel glyph (if it changes), foreground and background.
+type Mapped16 = (Option<&'static str>, Color, Color);
 
 /// How a cell's glyph carries a picture: which of its two half-pixels are foreground.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -240,6 +267,16 @@ impl Pixels {
         }
     }
 
+    /// The glyph itself.
+    fn symbol(self) -> &'static str {
+        match self {
+            Pixels::Blank => " ",
+            Pixels::Upper => "▀",
+            Pixels::Lower => "▄",
+            Pixels::Full => "█",
+        }
+    }
+
     /// The glyph showing `top` and `bottom` as foreground.
     fn glyph(top: bool, bottom: bool) -> &'static str {
         match (top, bottom) {
@@ -251,8 +288,8 @@ impl Pixels {
     }
 
     /// Whether the colours this glyph shows are concrete (not the terminal's default).
-    fn concrete(self, cell: &ratatui_core::buffer::Cell) -> bool {
-        let (fg, bg) = (cell.fg != Color::Reset, cell.bg != Color::Reset);
+    fn concrete(self, fg: Color, bg: Color) -> bool {
+        let (fg, bg) = (fg != Color::Reset, bg != Color::Reset);
         match self {
             Pixels::Blank => bg,
             Pixels::Full => fg,
@@ -336,22 +373,50 @@ impl ColorMapper {
         match self.depth {
             ColorDepth::TrueColor => {}
             ColorDepth::Ansi256 => {
-                for pos in area.positions() {
-                    let cell = &mut buf[pos];
-                    cell.fg = self.map_256(cell.fg);
-                    cell.bg = self.map_256(cell.bg);
+                // Neighbouring cells mostly share colours: remember the last of each.
+                let (mut fg, mut bg) = ((Color::Reset, Color::Reset), (Color::Reset, Color::Reset));
+                for row in rows_mut(buf, area) {
+                    for cell in row {
+                        if cell.fg != fg.0 {
+                            fg = (cell.fg, self.map_256(cell.fg));
+                        }
+                        if cell.bg != bg.0 {
+                            bg = (cell.bg, self.map_256(cell.bg));
+                        }
+                        cell.fg = fg.1;
+                        cell.bg = bg.1;
+                    }
                 }
             }
             ColorDepth::Ansi16 => {
-                for pos in area.positions() {
-                    self.map_16_cell(&mut buf[pos]);
+                // Neighbouring cells mostly share a style: remember the last one.
+                let mut last: Option<(Style16, Mapped16)> = None;
+                for row in rows_mut(buf, area) {
+                    for cell in row {
+                        let reversed = cell.modifier.contains(Modifier::REVERSED);
+                        let style = (cell.fg, cell.bg, reversed, Pixels::of(cell.symbol()));
+                        let mapped = match last {
+                            Some((seen, mapped)) if seen == style => mapped,
+                            _ => {
+                                let mapped = self.map_16_style(style);
+                                last = Some((style, mapped));
+                                mapped
+                            }
+                        };
+                        let (glyph, fg, bg) = mapped;
+                        if let Some(glyph) = glyph {
+                            cell.set_symbol(glyph);
+                        }
+                        cell.fg = fg;
+                        cell.bg = bg;
+                    }
                 }
             }
             ColorDepth::Mono => {
                 self.update_threshold(buf, area);
                 let threshold = self.threshold.unwrap_or(MONO_DEFAULT_THRESHOLD);
-                for pos in area.positions() {
-                    mono_cell(&mut buf[pos], threshold);
+                for row in rows_mut(buf, area) {
+                    row.iter_mut().for_each(|cell| mono_cell(cell, threshold));
                 }
             }
         }
@@ -389,45 +454,43 @@ impl ColorMapper {
         NAMED[usize::from(if bg { bg_index } else { fg_index })]
     }
 
-    fn map_16_cell(&mut self, cell: &mut ratatui_core::buffer::Cell) {
-        let reversed = cell.modifier.contains(Modifier::REVERSED);
+    /// What a cell with these colours, reverse flag and pixel glyph becomes in 16 colours: a new
+    /// pixel glyph (if it changes), the foreground and the background.
+    fn map_16_style(&mut self, (fg, bg, reversed, pixels): Style16) -> Mapped16 {
         // A reversed cell shows its foreground colour as the background.
-        let text_fg = self.map_16(cell.fg, reversed);
-        let text_bg = self.map_16(cell.bg, !reversed);
-        let pixels = Pixels::of(cell.symbol()).filter(|p| !reversed && p.concrete(cell));
-        let Some(pixels) = pixels else {
-            cell.fg = text_fg;
-            cell.bg = text_bg;
-            return;
+        let text_fg = self.map_16(fg, reversed);
+        let text_bg = self.map_16(bg, !reversed);
+        let Some(pixels) = pixels.filter(|&p| !reversed && p.concrete(fg, bg)) else {
+            return (None, text_fg, text_bg);
         };
-        let (top, bottom) = pixels.halves(cell.fg, cell.bg);
+        let (top, bottom) = pixels.halves(fg, bg);
         let (t, b) = (self.map_16(top, false), self.map_16(bottom, false));
         let bright = |c: Color| NAMED[8..].contains(&c);
         // Only the foreground can be bright: put a bright half there. A colour the glyph does
         // not show keeps its plain mapping, so unchanged cells cost no extra bytes.
         let (glyph, fg, bg) = if t == b && !bright(t) && pixels != Pixels::Full {
-            (" ", text_fg, t)
+            (Pixels::Blank, text_fg, t)
         } else if t == b {
-            ("█", t, text_bg)
+            (Pixels::Full, t, text_bg)
         } else if !bright(b) {
-            ("▀", t, b)
+            (Pixels::Upper, t, b)
         } else if !bright(t) {
-            ("▄", b, t)
+            (Pixels::Lower, b, t)
         } else {
-            ("▀", t, self.map_16(bottom, true))
+            (Pixels::Upper, t, self.map_16(bottom, true))
         };
-        if cell.symbol() != glyph {
-            cell.set_symbol(glyph);
-        }
-        cell.fg = fg;
-        cell.bg = bg;
+        let glyph = (glyph != pixels).then(|| glyph.symbol());
+        (glyph, fg, bg)
     }
 
     /// Mono: moves the threshold toward the Otsu split of this frame's brightness.
     fn update_threshold(&mut self, buf: &Buffer, area: Rect) {
         let mut histogram = [0u32; 256];
-        for pos in area.positions() {
-            let cell = &buf[pos];
+        let rows = (area.top()..area.bottom()).map(|y| {
+            let start = buf.index_of(area.x, y);
+            &buf.content[start..start + usize::from(area.width)]
+        });
+        for cell in rows.flatten() {
             let (fg, bg) = shown_colors(cell);
             match Pixels::of(cell.symbol()) {
                 Some(pixels) => {

@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 use std::ops::Range;
 use std::time::Duration;
 
-use ratatui_core::buffer::Buffer;
+use ratatui_core::buffer::{Buffer, Cell};
 use ratatui_core::layout::Rect;
 use ratatui_core::style::Style;
 
@@ -752,9 +752,16 @@ impl Screen {
 
 /// Blanks `rect` with `style` (resetting every cell, so nothing stale survives).
 fn fill(buf: &mut Buffer, rect: Rect, style: Style) {
-    for pos in rect.positions() {
-        buf[pos].reset();
-        buf[pos].set_style(style);
+    let rect = rect.intersection(buf.area);
+    if rect.is_empty() {
+        return;
+    }
+    let mut blank = Cell::EMPTY;
+    blank.set_style(style);
+    // Row slices rather than per-position indexing: this runs over the whole screen per frame.
+    for y in rect.top()..rect.bottom() {
+        let start = buf.index_of(rect.x, y);
+        buf.content[start..start + usize::from(rect.width)].fill(blank.clone());
     }
 }
 
