@@ -4,6 +4,9 @@
 #
 #   scripts/bench-pty.sh [SECONDS]        (default 20)
 #
+# Then: water at 200x60 under --max-rate 20 (KB/s), the bytes a paused screen writes, and water's
+# bytes per changed cell against the shortest encoding (scripts/frame-stats.py, needs pyte).
+#
 # Needs python3 and ../shared/ptybench.py (or PTYBENCH=path); cmatrix is measured when installed
 # (Debian: apt-get install cmatrix). Builds vitrine in release first.
 set -euo pipefail
@@ -30,3 +33,15 @@ for size in 80x24 200x60; do
     run "vitrine $effect" "$size" "$bin" --effect "$effect" --seed 1
   done
 done
+run "vitrine water max-rate 20" 200x60 "$bin" --effect water --seed 1 --max-rate 20
+echo
+echo "paused (200x60, water, $seconds s after pressing space):"
+python3 scripts/paused-bytes.py --size 200x60 --seconds "$seconds" -- "$bin" --effect water --seed 1
+if python3 -c "import pyte" 2>/dev/null; then
+  capture=$(mktemp)
+  for size in 80x24 200x60; do
+    python3 "$bench" --size "$size" --seconds 5 --save "$capture" -- "$bin" --effect water --seed 1 >/dev/null
+    echo "water $size, 5 s: $(python3 scripts/frame-stats.py --size "$size" "$capture")"
+  done
+  rm -f "$capture"
+fi

@@ -325,7 +325,7 @@ pub fn parse_size(s: &str) -> Result<(u16, u16), String> {
 
 #[cfg(test)]
 mod tests {
-    use clap::CommandFactory;
+    use clap::{CommandFactory, FromArgMatches};
 
     use super::*;
 
@@ -401,5 +401,99 @@ mod tests {
         }
         let err = show(&["--colors", "#0055a4,#zzz"]).unwrap_err().to_string();
         assert!(err.contains("invalid colour '#zzz'"), "{err}");
+    }
+
+    /// Every flag that takes a value, with the subcommand it belongs to.
+    fn value_flags() -> Vec<(Option<String>, String)> {
+        let cli = Cli::command();
+        let mut flags = Vec::new();
+        let mut add = |sub: Option<&str>, cmd: &clap::Command| {
+            for arg in cmd.get_arguments() {
+                if let (true, Some(long)) = (arg.get_action().takes_values(), arg.get_long()) {
+                    flags.push((sub.map(str::to_string), format!("--{long}")));
+                }
+            }
+        };
+        add(None, &cli);
+        for sub in cli.get_subcommands() {
+            add(Some(sub.get_name()), sub);
+        }
+        flags
+    }
+
+    /// Values that are wrong in every way a person (or a script) gets them wrong, and some
+    /// that are right: anything at all, numbers of every size and sign, durations, sizes,
+    /// colour lists, names, flags where a value should be.
+    fn values() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        prop_oneof![
+            ".{0,24}",
+            any::<f64>().prop_map(|v| v.to_string()),
+            any::<i64>().prop_map(|v| v.to_string()),
+            any::<u64>().prop_map(|v| format!("{v:e}")),
+            "-?[0-9]{1,22}(\\.[0-9]{1,4})?",
+            "-?[0-9]{1,22}(\\.[0-9]{1,4})? ?(ns|us|ms|s|m|h|d|w|y|x)",
+            "[0-9]{0,6}[xX][0-9]{0,6}",
+            "(#[0-9a-fA-F]{0,7},?){0,4}",
+            "[a-zA-Z+:,-]{0,16}",
+            Just("NaN".to_string()),
+            Just("inf".to_string()),
+            Just("-1".to_string()),
+            Just("0".to_string()),
+            Just(String::new()),
+        ]
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(60))]
+
+        /// Any value for any flag is a clap error or a valid setting, never a panic; a valid
+        /// one also builds a show that runs and renders (huge durations and rates included).
+        #[test]
+        fn any_value_for_any_flag_is_an_error_or_works(
+            value in values(),
+            joined in proptest::bool::ANY,
+        ) {
+            let cmd = Cli::command();
+            for (sub, flag) in value_flags() {
+                let mut args = vec!["vitrine".to_string()];
+                args.extend(sub.clone());
+                if joined {
+                    args.push(format!("{flag}={value}"));
+                } else {
+                    args.extend([flag.clone(), value.clone()]);
+                }
+                let parsed = cmd
+                    .clone()
+                    .try_get_matches_from(&args)
+                    .and_then(|matches| Cli::from_arg_matches(&matches));
+                match parsed {
+                    Err(err) => {
+                        proptest::prop_assert!(!err.render().to_string().trim().is_empty());
+                    }
+                    // Files are not opened here (a random path could be a fifo or a device).
+                    Ok(cli) if sub.is_none() && !flag.contains("file") && !flag.contains("config") => {
+                        run_briefly(&cli.show);
+                    }
+                    Ok(_) => {}
+                }
+            }
+        }
+    }
+
+    /// Builds the show `args` describe, if they are valid, and runs it through extreme steps.
+    fn run_briefly(args: &ShowArgs) {
+        let Ok(spec) = crate::spec_from(args) else {
+            return;
+        };
+        let Ok(mut show) = crate::show::Show::new(spec) else {
+            return;
+        };
+        let area = ratatui::layout::Rect::new(0, 0, 20, 6);
+        let mut buf = ratatui::buffer::Buffer::empty(area);
+        for step in [0, 1, 40, 3_600_000, u64::MAX / 2] {
+            show.advance(Duration::from_millis(step));
+            show.render(area, &mut buf);
+        }
     }
 }

@@ -630,6 +630,7 @@ mod tests {
     use std::time::Duration;
 
     use clap::CommandFactory;
+    use proptest::prelude::*;
 
     use super::*;
     use crate::cli::Cli;
@@ -887,5 +888,85 @@ message_file = "defrag.txt"
         let loaded = load("message = \"--lock\"\n", &[]).unwrap();
         assert_eq!(loaded.spec.items[0].messages, ["--lock"]);
         assert!(!loaded.args.lock);
+    }
+
+    /// A TOML basic string holding `s` exactly.
+    fn quoted(s: &str) -> String {
+        let mut out = String::from("\"");
+        for c in s.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                c if c.is_control() => out.push_str(&format!("\\u{:04X}", u32::from(c))),
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+        out
+    }
+
+    /// A value of any TOML type, right or wrong for the key it goes with.
+    fn toml_value() -> impl Strategy<Value = String> {
+        let text = ".{0,12}".prop_map(|s| quoted(&s));
+        prop_oneof![
+            any::<i64>().prop_map(|v| v.to_string()),
+            any::<f64>().prop_map(|v| format!("{v:?}")),
+            any::<bool>().prop_map(|v| v.to_string()),
+            text.clone(),
+            "-?[0-9]{1,20}(ms|s|m|h|d|y)?".prop_map(|s| quoted(&s)),
+            "(glitch|water|defrag|confetti|wipe|dissolve|strobe|auto|256|16|mono|x)"
+                .prop_map(|s| quoted(&s)),
+            prop::collection::vec(text, 0..3).prop_map(|v| format!("[{}]", v.join(", "))),
+            (
+                "(mon|fri|sat|weekdays|weekends|daily|x)",
+                "[0-9]{1,2}:[0-9]{1,2}",
+                "[0-9]{1,2}:[0-9]{1,2}"
+            )
+                .prop_map(|(d, f, t)| format!(
+                    "{{ days = [\"{d}\"], from = \"{f}\", to = \"{t}\" }}"
+                )),
+            Just("{ x = 1 }".to_string()),
+        ]
+    }
+
+    /// Lines of a config file: known keys (every flag a config may set, and the file's own
+    /// spellings) with any value, tables, and anything at all.
+    fn config_text() -> impl Strategy<Value = String> {
+        let keys: Vec<String> = command()
+            .get_arguments()
+            .map(|a| a.get_id().to_string())
+            // Files are not opened here (a random path could be a fifo or a device).
+            .filter(|id| !id.contains("file") && id != "config")
+            .chain(["messages", "effects", "schedule", "item", "nonsense"].map(String::from))
+            .collect();
+        let line = prop_oneof![
+            16 => (prop::sample::select(keys), toml_value()).prop_map(|(k, v)| format!("{k} = {v}")),
+            3 => Just("[[item]]".to_string()),
+            1 => Just("[defaults]".to_string()),
+            1 => "[\\[\\]a-z .=\"]{0,12}",
+            1 => ".{0,30}",
+        ];
+        prop::collection::vec(line, 0..12).prop_map(|lines| lines.join("\n"))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(600))]
+
+        /// Any config text either loads or fails with an error that says where: the file,
+        /// a line within the file and a column, never a panic.
+        #[test]
+        fn any_config_loads_or_says_where_it_is_wrong(text in config_text()) {
+            let Err(Located(span, message)) = resolve(&text, Path::new("/cfg"), &[]) else {
+                return Ok(());
+            };
+            let err = ConfigError::at(Path::new("kiosk.toml"), &text, span, message);
+            let (line, column) = err.position();
+            prop_assert!(line >= 1 && line <= text.split('\n').count(), "{line} in {text:?}");
+            prop_assert!(column >= 1);
+            let shown = err.to_string();
+            let prefix = format!("kiosk.toml:{line}:{column}: ");
+            prop_assert!(shown.starts_with(&prefix), "{shown}");
+            prop_assert!(shown.len() > prefix.len(), "{shown}");
+        }
     }
 }

@@ -101,10 +101,13 @@ impl FramePacer {
         let Some(budget) = self.budget else { return };
         self.window_bytes += bytes;
         let elapsed = now.saturating_duration_since(self.window_start);
-        if elapsed < WINDOW {
+        // A window that already holds a whole window's budget is judged at once, so a start at
+        // the full fps (or one big redraw) costs at most one window's worth.
+        let spent = self.window_bytes as f64 >= budget * WINDOW.as_secs_f64();
+        if elapsed < WINDOW && !spent {
             return;
         }
-        let rate = self.window_bytes as f64 / elapsed.as_secs_f64();
+        let rate = self.window_bytes as f64 / elapsed.max(self.interval).as_secs_f64();
         if rate > budget {
             // Frames cost about the same from one second to the next: scale the interval by the
             // overshoot, with a margin so the next window lands under the budget.
@@ -136,6 +139,22 @@ mod tests {
             now += pacer.interval();
         }
         last_second
+    }
+
+    #[test]
+    fn the_first_seconds_stay_near_the_budget() {
+        let start = Instant::now();
+        // 30 fps x 4 KB = 120 KB/s against a 20 KB/s budget: the pacer must not wait for a
+        // whole second at full speed before slowing down.
+        let mut pacer = FramePacer::new(Duration::from_secs(1) / 30, Some(20_000.0), start);
+        let (mut now, mut sent) = (start, 0);
+        while now < start + Duration::from_secs(3) {
+            pacer.wrote(4_000, now);
+            sent += 4_000;
+            now += pacer.interval();
+        }
+        // Three seconds of budget plus the one window spent before the first judgement.
+        assert!(sent <= 4 * 20_000, "{sent} bytes in the first 3 s");
     }
 
     #[test]
