@@ -25,6 +25,8 @@ pub mod bigtext;
 pub mod canvas;
 pub mod color;
 pub mod depth;
+pub mod font;
+pub mod lettering;
 pub mod palette;
 pub mod registry;
 pub mod rng;
@@ -80,6 +82,13 @@ pub struct Context {
     pub calm: bool,
     /// Brand colours to use instead of the effect's own palette (empty for the effect's own).
     pub palette: Vec<Rgb>,
+    /// Fonts of the big lettering: the operator's, then the bundled ones.
+    pub fonts: font::Fonts,
+    /// Pixels per cell of the big lettering and pixel art.
+    pub pixels: canvas::PixelGrid,
+    /// The colours the output will be reduced to (the lettering cuts its anti-aliasing where
+    /// there are too few colours for it).
+    pub depth: depth::ColorDepth,
 }
 
 impl Context {
@@ -91,6 +100,9 @@ impl Context {
             style: None,
             calm: false,
             palette: Vec::new(),
+            fonts: font::Fonts::bundled(),
+            pixels: canvas::PixelGrid::Half,
+            depth: depth::ColorDepth::TrueColor,
         }
     }
 }
