@@ -1,67 +1,55 @@
-//! The kiosk message as a ready-made block: big text when it fits, normal-size text otherwise,
-//! optionally on a padded box. Effects that overlay the message (confetti, defrag) draw it with
-//! this; effects that transform it (glitch, water) use [`crate::bigtext`] directly.
+//! The kiosk message as a ready-made block: big lettering when it fits, normal-size text
+//! otherwise, on a background colour. Effects that overlay the message (confetti) draw it with
+//! this; effects that transform it (glitch, water) use [`crate::lettering`] directly.
 
 use ratatui_core::buffer::Buffer;
 use ratatui_core::layout::{Rect, Size};
 use ratatui_core::style::{Modifier, Style};
 
-use crate::bigtext::{self, Fit};
+use crate::Context;
+use crate::canvas::PixelCanvas;
 use crate::color::Rgb;
+use crate::lettering::{self, Fit, Lettering, Raster};
 use crate::text;
 
-/// The message laid out for one area size; the layout is recomputed only when the message or
-/// the size changes, so rendering every frame does not allocate.
-#[derive(Clone, Debug, Default)]
+/// The message laid out and drawn for one area size; layout and pixels are redone only when the
+/// message, the size or the colours change, so rendering every frame does not allocate.
+#[derive(Clone, Debug)]
 pub struct Banner {
-    message: String,
-    fill: f32,
-    layout_for: Option<Size>,
-    fit: Option<Fit>,
+    lettering: Lettering,
+    /// The big lettering composed over the background, for `composed_for`.
+    canvas: PixelCanvas,
+    composed_for: Option<(Size, Rgb, Rgb)>,
 }
 
 impl Banner {
-    /// A banner for `message` whose big text may use up to `fill` (0..=1) of the width.
-    pub fn new(message: &str, fill: f32) -> Self {
+    /// A banner for `message` with the fonts and pixel grid of `ctx`.
+    pub fn new(ctx: &Context, message: &str) -> Self {
         Self {
-            message: message.to_string(),
-            fill,
-            layout_for: None,
-            fit: None,
+            lettering: Lettering::new(ctx, message),
+            canvas: PixelCanvas::with_grid(ctx.pixels, 0, 0, Rgb::BLACK),
+            composed_for: None,
         }
     }
 
     /// The message shown.
     pub fn message(&self) -> &str {
-        &self.message
+        self.lettering.message()
     }
 
     /// Replaces the message; the layout is redone on the next render.
     pub fn set_message(&mut self, message: &str) {
-        if self.message != message {
-            self.message = message.to_string();
-            self.layout_for = None;
+        if self.lettering.message() != message {
+            self.lettering.set_message(message);
+            self.composed_for = None;
         }
-    }
-
-    /// The layout for `size`, cached.
-    pub fn layout(&mut self, size: Size) -> &Fit {
-        if self.layout_for != Some(size) || self.fit.is_none() {
-            self.fit = Some(bigtext::fit(
-                &self.message,
-                size.width,
-                size.height,
-                self.fill,
-            ));
-            self.layout_for = Some(size);
-        }
-        self.fit.as_ref().expect("layout was just computed")
     }
 
     /// The cells the message occupies when centred in `area` (empty for an empty message).
     pub fn bounds(&mut self, area: Rect) -> Rect {
-        let (w, h) = match self.layout(area.as_size()) {
-            Fit::Big(b) => (b.width, b.height.div_ceil(2)),
+        let (cx, cy) = self.lettering.grid().cell();
+        let (w, h) = match self.lettering.fit(area.width, area.height) {
+            Fit::Big(r) => (r.width.div_ceil(cx), r.height.div_ceil(cy)),
             Fit::Plain(lines) => (
                 lines.iter().map(|l| text::width(l)).max().unwrap_or(0) as u16,
                 lines.len() as u16,
@@ -77,47 +65,52 @@ impl Banner {
         )
     }
 
-    /// Draws the message centred in `area` in `fg`; big-text cells take `bg` as the colour of the
-    /// unlit half-pixels, plain text keeps the cell background unless `bg` is given.
-    pub fn render(&mut self, area: Rect, buf: &mut Buffer, fg: Rgb, bg: Option<Rgb>) {
+    /// Draws the message centred in `area`: ink `fg` blended by the glyphs' coverage over `bg`.
+    pub fn render(&mut self, area: Rect, buf: &mut Buffer, fg: Rgb, bg: Rgb) {
         let area = area.intersection(buf.area);
         if area.is_empty() {
             return;
         }
         let bounds = self.bounds(area);
-        match self.layout(area.as_size()) {
-            Fit::Big(bitmap) => {
-                for row in 0..bounds.height {
-                    for col in 0..bounds.width {
-                        let upper = bitmap.get(i32::from(col), i32::from(row) * 2);
-                        let lower = bitmap.get(i32::from(col), i32::from(row) * 2 + 1);
-                        let cell = &mut buf[(bounds.x + col, bounds.y + row)];
-                        let symbol = match (upper, lower) {
-                            (true, true) => "█",
-                            (true, false) => "▀",
-                            (false, true) => "▄",
-                            (false, false) => {
-                                if let Some(bg) = bg {
-                                    cell.set_char(' ').set_bg(bg.into());
-                                }
-                                continue;
-                            }
-                        };
-                        cell.set_symbol(symbol).set_fg(fg.into());
-                        if let Some(bg) = bg {
-                            cell.set_bg(bg.into());
-                        }
-                    }
+        let style = Style::new()
+            .fg(fg.into())
+            .bg(bg.into())
+            .add_modifier(Modifier::BOLD);
+        match self.lettering.fit(area.width, area.height) {
+            Fit::Big(raster) => {
+                let key = (bounds.as_size(), fg, bg);
+                if self.composed_for != Some(key) {
+                    compose(&mut self.canvas, raster, bounds.as_size(), fg, bg);
+                    self.composed_for = Some(key);
                 }
+                self.canvas.render(bounds, buf);
+                let grid = self.canvas.grid();
+                let (cx, cy) = grid.cell();
+                let origin = (
+                    (i32::from(bounds.width * cx) - i32::from(raster.width)) / 2,
+                    (i32::from(bounds.height * cy) - i32::from(raster.height)) / 2,
+                );
+                lettering::draw_inline(buf, bounds, raster, origin, grid, style);
             }
             Fit::Plain(lines) => {
-                let mut style = Style::new().fg(fg.into()).add_modifier(Modifier::BOLD);
-                if let Some(bg) = bg {
-                    style = style.bg(bg.into());
-                }
                 for (line, x, y) in text::centered(lines, area) {
                     text::draw_line(buf, area, x, y, line, |_, _| style);
                 }
+            }
+        }
+    }
+}
+
+/// Paints `raster` centred on a canvas of `size` cells filled with `bg`, ink `fg` blended by
+/// coverage (the same centring as the inline graphemes in [`Banner::render`]).
+fn compose(canvas: &mut PixelCanvas, raster: &Raster, size: Size, fg: Rgb, bg: Rgb) {
+    canvas.resize_cells(size.width, size.height, bg);
+    let x0 = (i32::from(canvas.width()) - i32::from(raster.width)) / 2;
+    let y0 = (i32::from(canvas.height()) - i32::from(raster.height)) / 2;
+    for y in 0..i32::from(raster.height) {
+        for (x, &c) in raster.row(y).iter().enumerate() {
+            if c > 0 {
+                canvas.set(x0 + x as i32, y0 + y, fg.over(bg, f32::from(c) / 255.0));
             }
         }
     }
@@ -129,18 +122,33 @@ mod tests {
 
     #[test]
     fn big_when_room_plain_when_not_and_never_panics() {
-        let mut banner = Banner::new("HI", 0.8);
+        let mut banner = Banner::new(&Context::new(1, "HI"), "HI");
         let mut buf = Buffer::empty(Rect::new(0, 0, 40, 12));
-        banner.render(buf.area, &mut buf, Rgb::WHITE, None);
-        assert!(buf.content.iter().any(|c| c.symbol() == "█"));
+        banner.render(buf.area, &mut buf, Rgb::WHITE, Rgb::BLACK);
+        assert!(buf.content.iter().any(|c| c.symbol() == "▀"));
+        assert!(buf.content.iter().any(|c| c.bg == Rgb::WHITE.into()));
 
         let mut buf = Buffer::empty(Rect::new(0, 0, 4, 1));
-        banner.render(buf.area, &mut buf, Rgb::WHITE, None);
+        banner.render(buf.area, &mut buf, Rgb::WHITE, Rgb::BLACK);
         assert_eq!(buf[(1, 0)].symbol(), "H");
 
         for (w, h) in [(0, 0), (1, 1), (0, 5), (5, 0)] {
             let mut buf = Buffer::empty(Rect::new(0, 0, w, h));
-            banner.render(buf.area, &mut buf, Rgb::WHITE, Some(Rgb::BLACK));
+            banner.render(buf.area, &mut buf, Rgb::WHITE, Rgb::BLACK);
         }
+    }
+
+    #[test]
+    fn an_emoji_keeps_its_place_at_normal_size_inside_big_text() {
+        let mut banner = Banner::new(&Context::new(1, ""), "HI 👋");
+        let area = Rect::new(0, 0, 60, 20);
+        let mut buf = Buffer::empty(area);
+        banner.render(area, &mut buf, Rgb::WHITE, Rgb::BLACK);
+        let bounds = banner.bounds(area);
+        let at = area
+            .positions()
+            .find(|&p| buf[p].symbol() == "👋")
+            .expect("the emoji is drawn");
+        assert!(bounds.contains(at), "{at:?} in {bounds:?}");
     }
 }

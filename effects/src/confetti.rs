@@ -525,7 +525,7 @@ impl Confetti {
             spawn_debt: 0.0,
             spawned: 0,
             calm: ctx.calm,
-            banner: Banner::new(&ctx.message, 0.8),
+            banner: Banner::new(ctx, &ctx.message),
         };
         if matches!(mode, Mode::Fall | Mode::Snow | Mode::Pride) {
             for _ in 0..PREWARM_STEPS {
@@ -802,11 +802,11 @@ impl Effect for Confetti {
         fill(buf, area, BACKGROUND);
         fill(buf, message_box, BOX);
         if self.params.confetti_front {
-            self.banner.render(area, buf, TEXT, Some(BOX));
+            self.banner.render(area, buf, TEXT, BOX);
             self.draw_pieces(area, buf, Rect::default());
         } else {
             self.draw_pieces(area, buf, message_box);
-            self.banner.render(area, buf, TEXT, Some(BOX));
+            self.banner.render(area, buf, TEXT, BOX);
         }
     }
 

@@ -43,6 +43,13 @@ impl fmt::Display for FontError {
 
 impl std::error::Error for FontError {}
 
+/// Which Latin the bundled faces give: the wide display capitals or a condensed fallback.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Width {
+    Display,
+    Condensed,
+}
+
 /// One face of the chain with what layout needs to know about it, in em units.
 #[derive(Clone, Debug)]
 pub struct Face {
@@ -146,7 +153,18 @@ impl Fonts {
 
     /// The first face with a glyph for `c`, as (index into [`faces`](Self::faces), glyph).
     pub fn glyph(&self, c: char) -> Option<(usize, GlyphId)> {
+        self.glyph_in(c, Width::Display)
+    }
+
+    /// Like [`glyph`](Self::glyph); with [`Width::Condensed`] the bundled display face (wide
+    /// geometric capitals) is passed over, so Latin comes from the narrower bundled Hangul
+    /// face's Latin: a long word then stays whole on a narrow screen.
+    pub fn glyph_in(&self, c: char, width: Width) -> Option<(usize, GlyphId)> {
+        let display = self.faces.len() - bundled_faces().len();
         self.faces.iter().enumerate().find_map(|(i, face)| {
+            if width == Width::Condensed && i == display {
+                return None;
+            }
             let id = face.font.glyph_id(c);
             (id.0 != 0).then_some((i, id))
         })
@@ -194,6 +212,7 @@ mod tests {
             "Hangul from the Hangul face"
         );
         assert_eq!(fonts.glyph('👋'), None, "no emoji face is bundled");
+        assert_eq!(fonts.glyph_in('W', Width::Condensed).map(|g| g.0), Some(1));
         assert_eq!(fonts, Fonts::bundled());
     }
 

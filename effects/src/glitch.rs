@@ -53,9 +53,9 @@ use ratatui_core::layout::{Rect, Size};
 use ratatui_core::style::{Modifier, Style};
 use unicode_segmentation::UnicodeSegmentation;
 
-use crate::bigtext::{self, Bitmap, Fit};
 use crate::canvas::PixelCanvas;
 use crate::color::Rgb;
+use crate::lettering::{self, Fit, Lettering, Raster};
 use crate::registry::{self, EffectInfo};
 use crate::{Context, Effect, rng, text};
 
@@ -76,8 +76,6 @@ const MAIN: Rgb = Rgb::WHITE;
 const DEFAULT_LAYERS: [Rgb; 3] = [Rgb(255, 0, 0), Rgb(0, 0, 255), Rgb(0, 255, 11)];
 /// CSS `opacity: 0.8` of the copies.
 const LAYER_OPACITY: f32 = 0.8;
-/// Share of the width the big text may use.
-const FILL: f32 = 0.8;
 /// The `glitch` keyframes in units of the offset (x right, y down), 20 % apart.
 const HOP_PATH: [(f32, f32); 6] = [
     (0.0, 0.0),
@@ -300,11 +298,11 @@ pub struct Glitch {
     scanlines: bool,
     layers: Vec<Layer>,
     stars: Vec<Star>,
-    /// The message, uppercased like the original's `text-transform: uppercase`.
-    message: String,
+    /// The message, uppercased like the original's `text-transform: uppercase`, laid out.
+    lettering: Lettering,
     elapsed: Duration,
-    /// The message laid out for one area size.
-    layout: Option<(Size, Fit)>,
+    /// The area size the canvas was last sized for.
+    laid_out_for: Option<Size>,
     canvas: PixelCanvas,
     /// Copy of the canvas the blur reads from.
     scratch: Vec<Rgb>,
@@ -370,23 +368,21 @@ impl Glitch {
             scanlines: !params.no_scanlines,
             layers,
             stars,
-            message: ctx.message.to_uppercase(),
+            lettering: Lettering::new(ctx, &ctx.message.to_uppercase()),
             elapsed: Duration::ZERO,
-            layout: None,
-            canvas: PixelCanvas::default(),
+            laid_out_for: None,
+            canvas: PixelCanvas::with_grid(ctx.pixels, 0, 0, BG),
             scratch: Vec::new(),
             taken: Vec::new(),
         })
     }
 
-    /// Lays the message out for `size` unless it already is.
-    fn relayout(&mut self, size: Size) {
-        if matches!(&self.layout, Some((s, _)) if *s == size) {
-            return;
+    /// Sizes the canvas for `size` unless it already is (the lettering caches its own layout).
+    fn resize(&mut self, size: Size) {
+        if self.laid_out_for != Some(size) {
+            self.canvas.resize_cells(size.width, size.height, BG);
+            self.laid_out_for = Some(size);
         }
-        let fit = bigtext::fit(&self.message, size.width, size.height, FILL);
-        self.canvas.resize_cells(size.width, size.height, BG);
-        self.layout = Some((size, fit));
     }
 
     /// The time-dependent state at the current simulation time; also moves the copies.
@@ -560,14 +556,16 @@ fn scaled(units: f32, offset: f32, unit: f32) -> i32 {
     (units * step).round() as i32
 }
 
-/// Pixels per offset unit of the big text: 1/16 of the letter height (8 pixels × scale).
-fn big_unit(bitmap: &Bitmap) -> f32 {
-    f32::from(bitmap.scale) / 2.0
+/// Pixels per offset unit of the big text: 1/16 of the font size (the original's 8 px of a
+/// 128 px font).
+fn big_unit(raster: &Raster) -> f32 {
+    raster.em / 16.0
 }
 
-/// Composites the big text into `canvas`: copies, white text and scanlines, skewed and shifted
-/// per pixel row. Returns the box's top-left pixel.
-fn compose_big(canvas: &mut PixelCanvas, bitmap: &Bitmap, scene: &Scene) -> (i32, i32) {
+/// Composites the big lettering into `canvas`: the copies (the raster moved by each copy's hop,
+/// in font pixels, blended at 0.8 by coverage), the white text by coverage and the scanlines,
+/// skewed (a shear of the raster) and shifted per pixel row. Returns the raster's top-left pixel.
+fn compose_big(canvas: &mut PixelCanvas, raster: &Raster, scene: &Scene) -> (i32, i32) {
     let Scene {
         layers,
         offset,
@@ -576,12 +574,17 @@ fn compose_big(canvas: &mut PixelCanvas, bitmap: &Bitmap, scene: &Scene) -> (i32
     } = *scene;
     canvas.fill(BG);
     let (w, h) = (i32::from(canvas.width()), i32::from(canvas.height()));
-    let (bw, bh) = (i32::from(bitmap.width), i32::from(bitmap.height));
+    let (bw, bh) = (i32::from(raster.width), i32::from(raster.height));
+    let (cell_x, cell_y) = canvas.grid().cell();
+    let cell_y = i32::from(cell_y);
     let box_x = (w - bw) / 2;
     // Start on a cell boundary so the still text looks like the plain banner.
-    let box_y = (h / 2 - (bh + 1) / 2) / 2 * 2;
-    // 1/16 of the letter height: the font is 8 pixels × scale tall.
-    let unit = big_unit(bitmap);
+    let box_y = (h / 2 - (bh + 1) / 2) / cell_y * cell_y;
+    let unit = big_unit(raster);
+    // The shear in pixels per pixel row: pixels of the finer grids are not all square.
+    let skew = frame.skew * canvas.grid().pixel_aspect();
+    // Corruption bands move whole cells sideways.
+    let band_unit = unit * f32::from(cell_x);
     let reach = layers
         .iter()
         .map(|l| l.px.0.abs().max(l.px.1.abs()))
@@ -590,23 +593,28 @@ fn compose_big(canvas: &mut PixelCanvas, bitmap: &Bitmap, scene: &Scene) -> (i32
     let scan_rows = frame.scan.map(|s| s.map(|f| (f * bh as f32) as i32));
     for y in (box_y - reach).max(0)..(box_y + bh + reach).min(h) {
         let by = y - box_y;
-        let band_shift = band_at(bands, by.div_euclid(2))
-            .map_or(0, |b| scaled(b.shift as f32 * 2.0, offset, unit));
-        let shift = (frame.skew * by as f32).round() as i32 + band_shift;
+        let band_shift = band_at(bands, by.div_euclid(cell_y))
+            .map_or(0, |b| scaled(b.shift as f32 * 2.0, offset, band_unit));
+        let shift = (skew * by as f32).round() as i32 + band_shift;
         let scanned = (0..bh).contains(&by) && scan_rows.contains(&Some(by));
-        for x in 0..w {
-            let bx = x - box_x - shift;
-            let color = if scanned && (0..bw).contains(&bx) {
-                BG
-            } else if bitmap.get(bx, by) {
-                frame.main
-            } else {
+        let row = &mut canvas.pixels_mut()[(y * w) as usize..((y + 1) * w) as usize];
+        for (x, pixel) in row.iter_mut().enumerate() {
+            let bx = x as i32 - box_x - shift;
+            if scanned && (0..bw).contains(&bx) {
+                continue;
+            }
+            let under =
                 layers
                     .iter()
-                    .filter(|l| bitmap.get(bx - l.px.0, by - l.px.1))
-                    .fold(BG, |under, l| l.color.over(under, LAYER_OPACITY))
+                    .fold(BG, |under, l| match raster.get(bx - l.px.0, by - l.px.1) {
+                        0 => under,
+                        c => l.color.over(under, LAYER_OPACITY * f32::from(c) / 255.0),
+                    });
+            *pixel = match raster.get(bx, by) {
+                0 => under,
+                255 => frame.main,
+                c => frame.main.over(under, f32::from(c) / 255.0),
             };
-            canvas.set(x, y, color);
         }
     }
     (box_x, box_y)
@@ -643,6 +651,13 @@ fn corrupt_glyph(rng: &mut rng::Rng, main: Rgb, layers: &[Layer]) -> (&'static s
     (glyph, color)
 }
 
+/// Whether the cell at (`col`, `row`) of `canvas` shows anything but the background.
+fn inked(canvas: &PixelCanvas, col: i32, row: i32) -> bool {
+    let (cx, cy) = canvas.grid().cell();
+    let (cx, cy) = (i32::from(cx), i32::from(cy));
+    (0..cy).any(|dy| (0..cx).any(|dx| canvas.get(col * cx + dx, row * cy + dy) != Some(BG)))
+}
+
 /// Replaces cells in the corruption `bands` with corrupt glyphs: most inked cells, a few empty
 /// ones. `box_row` is the text box's first cell row.
 fn corrupt_big(
@@ -660,9 +675,7 @@ fn corrupt_big(
             }
             for col in 0..area.width {
                 let x = i32::from(col);
-                let inked =
-                    canvas.get(x, row * 2) != Some(BG) || canvas.get(x, row * 2 + 1) != Some(BG);
-                let chance = if inked {
+                let chance = if inked(canvas, x, row) {
                     band.density
                 } else {
                     band.density / 12.0
@@ -821,10 +834,10 @@ impl Effect for Glitch {
         if area.is_empty() {
             return;
         }
-        self.relayout(area.as_size());
+        self.resize(area.as_size());
         let frame = self.frame();
         let Self {
-            layout: Some((_, fit)),
+            lettering,
             canvas,
             scratch,
             taken,
@@ -833,12 +846,11 @@ impl Effect for Glitch {
             offset,
             seed,
             ..
-        } = self
-        else {
-            return;
-        };
-        if let Fit::Big(bitmap) = fit {
-            let unit = big_unit(bitmap);
+        } = self;
+        let fit = lettering.fit(area.width, area.height);
+        let (_, cell_y) = canvas.grid().cell();
+        if let Fit::Big(raster) = fit {
+            let unit = big_unit(raster);
             for l in layers.iter_mut() {
                 l.px = (
                     scaled(l.hop.0, *offset, unit),
@@ -847,7 +859,7 @@ impl Effect for Glitch {
             }
         }
         let box_rows = match fit {
-            Fit::Big(bitmap) => i32::from(bitmap.height.div_ceil(2)),
+            Fit::Big(raster) => i32::from(raster.height.div_ceil(cell_y)),
             Fit::Plain(lines) => lines.len().min(usize::from(area.height)) as i32,
         };
         let scene = Scene {
@@ -860,19 +872,33 @@ impl Effect for Glitch {
         };
         let mut rng = rng::seeded(*seed ^ frame.slot.unwrap_or(0), "glitch corrupt");
         match fit {
-            Fit::Big(bitmap) => {
-                let (_, box_y) = compose_big(canvas, bitmap, &scene);
+            Fit::Big(raster) => {
+                let origin = compose_big(canvas, raster, &scene);
                 if frame.blur > 0.01 {
-                    let margin = 8 * i32::from(bitmap.scale);
-                    let rows = (box_y - margin, box_y + i32::from(bitmap.height) + margin);
+                    let margin = (raster.em / 2.0) as i32;
+                    let rows = (
+                        origin.1 - margin,
+                        origin.1 + i32::from(raster.height) + margin,
+                    );
                     blur_rows(canvas, scratch, rows, frame.blur * BLUR_MIX);
                 }
                 canvas.render(area, buf);
                 draw_stars(buf, area, stars, |col, row| {
-                    let (x, y) = (i32::from(col), i32::from(row) * 2);
-                    canvas.get(x, y) == Some(BG) && canvas.get(x, y + 1) == Some(BG)
+                    !inked(canvas, i32::from(col), i32::from(row))
                 });
-                corrupt_big(buf, area, canvas, &scene, box_y / 2, &mut rng);
+                let style = Style::new()
+                    .fg(frame.main.into())
+                    .bg(BG.into())
+                    .add_modifier(Modifier::BOLD);
+                lettering::draw_inline(buf, area, raster, origin, canvas.grid(), style);
+                corrupt_big(
+                    buf,
+                    area,
+                    canvas,
+                    &scene,
+                    origin.1 / i32::from(cell_y),
+                    &mut rng,
+                );
             }
             Fit::Plain(lines) => {
                 draw_stars(buf, area, stars, |_, _| true);
@@ -882,11 +908,7 @@ impl Effect for Glitch {
     }
 
     fn set_message(&mut self, message: &str) {
-        let message = message.to_uppercase();
-        if message != self.message {
-            self.message = message;
-            self.layout = None;
-        }
+        self.lettering.set_message(&message.to_uppercase());
     }
 }
 

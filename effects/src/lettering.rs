@@ -27,11 +27,14 @@
 //! [`shade_coverage`]).
 
 use ab_glyph::{Font as _, GlyphId, PxScale, point};
+use ratatui_core::buffer::Buffer;
+use ratatui_core::layout::Rect;
+use ratatui_core::style::Style;
 use unicode_segmentation::UnicodeSegmentation;
 
 use crate::canvas::PixelGrid;
 use crate::depth::ColorDepth;
-use crate::font::Fonts;
+use crate::font::{Fonts, Width};
 use crate::{Context, text};
 
 /// Share of the width and height the message may fill.
@@ -113,6 +116,37 @@ impl Raster {
     /// Whether any pixel has ink.
     pub fn has_ink(&self) -> bool {
         self.coverage.iter().any(|&c| c > 0)
+    }
+}
+
+/// Draws the graphemes of `raster` no font has (see [`Inline`]) at normal size in `style`,
+/// where the raster keeps their place; `origin` is the raster's top-left pixel in `area`'s
+/// pixels of `grid`.
+pub fn draw_inline(
+    buf: &mut Buffer,
+    area: Rect,
+    raster: &Raster,
+    origin: (i32, i32),
+    grid: PixelGrid,
+    style: Style,
+) {
+    let (cx, cy) = grid.cell();
+    let (cx, cy) = (i32::from(cx), i32::from(cy));
+    for inline in &raster.inline {
+        let col = (origin.0 + i32::from(inline.x)).div_euclid(cx);
+        let row = (origin.1 + i32::from(inline.y) + cy / 2).div_euclid(cy);
+        if !(0..i32::from(area.height)).contains(&row) {
+            continue;
+        }
+        let y = area.y + row as u16;
+        text::draw_line(
+            buf,
+            area,
+            i32::from(area.x) + col,
+            y,
+            &inline.text,
+            |_, _| style,
+        );
     }
 }
 
@@ -229,7 +263,7 @@ struct Measured {
     bottom: f32,
 }
 
-fn measure(message: &str, fonts: &Fonts) -> Measured {
+fn measure(message: &str, fonts: &Fonts, width: Width) -> Measured {
     let mut pieces = Vec::new();
     let (mut top, mut bottom) = (f32::MIN, f32::MAX);
     let space_em = fonts.glyph(' ').map_or(0.3, |(face, id)| {
@@ -252,7 +286,7 @@ fn measure(message: &str, fonts: &Fonts) -> Measured {
                 wide: false,
             },
             _ => {
-                let glyphs: Option<Vec<_>> = g.chars().map(|c| fonts.glyph(c)).collect();
+                let glyphs: Option<Vec<_>> = g.chars().map(|c| fonts.glyph_in(c, width)).collect();
                 match glyphs {
                     Some(glyphs) => {
                         let mut em = 0.0;
@@ -396,6 +430,13 @@ fn trim(pieces: &[Piece], mut a: usize, mut b: usize) -> (usize, usize) {
     (a, b)
 }
 
+/// A chosen size and its lines.
+struct Choice {
+    em: f32,
+    breaks: Breaks,
+    lines: Vec<(usize, usize)>,
+}
+
 /// The largest em size (vertical pixels) at which the message fits `max_w` × `max_h` pixels
 /// with `breaks`, and its lines.
 fn largest(
@@ -404,7 +445,7 @@ fn largest(
     grid: PixelGrid,
     (max_w, max_h): (f32, f32),
     min_em: f32,
-) -> Option<(f32, Vec<(usize, usize)>)> {
+) -> Option<Choice> {
     let (cell_x, cell_y) = grid.cell();
     let (cell_x, cell_y) = (f32::from(cell_x), f32::from(cell_y));
     let extent = m.extent().max(0.1);
@@ -416,7 +457,7 @@ fn largest(
             let line_h = (extent * em).max(cell_y);
             let height = n * line_h + (n - 1.0) * LINE_GAP_EM * em;
             if height <= max_h {
-                return Some((em, lines));
+                return Some(Choice { em, breaks, lines });
             }
         }
         em -= 1.0;
@@ -436,8 +477,8 @@ pub fn layout(
     if message.trim().is_empty() || cols == 0 || rows == 0 {
         return plain();
     }
-    let m = measure(message, fonts);
-    if m.top < m.bottom {
+    let display = measure(message, fonts, Width::Display);
+    if display.top < display.bottom {
         return plain(); // no face has any of its glyphs
     }
     let (cell_x, cell_y) = grid.cell();
@@ -447,28 +488,62 @@ pub fn layout(
     );
     let min_em = MIN_EM_ROWS * f32::from(cell_y);
     let comfortable = COMFORTABLE_EM_ROWS * f32::from(cell_y);
-    let mut best: Option<(f32, Vec<(usize, usize)>)> = None;
-    for fill_w in [FILL, WIDE_FILL] {
-        let bounds = (w * fill_w, h * FILL);
-        let whole = largest(&m, Breaks::Words, grid, bounds, min_em);
-        let split = largest(&m, Breaks::Syllables, grid, bounds, min_em);
-        let choice = match (whole, split) {
-            (Some(whole), Some(split)) if split.0 >= whole.0 * BREAK_GAIN => Some(split),
-            (Some(whole), _) => Some(whole),
-            (None, Some(split)) => Some(split),
-            (None, None) => largest(&m, Breaks::Anywhere, grid, bounds, min_em),
-        };
-        if choice.as_ref().map(|c| c.0) > best.as_ref().map(|b| b.0) {
-            best = choice;
+    // Words kept whole in the display face; else in the condensed one; else broken anywhere.
+    let condensed = measure(message, fonts, Width::Condensed);
+    let attempts = [(&display, false), (&condensed, false), (&display, true)];
+    for (m, anywhere) in attempts {
+        let mut best: Option<(Choice, f32)> = None;
+        for fill_w in [FILL, WIDE_FILL] {
+            let bounds = (w * fill_w, h * FILL);
+            let choice = if anywhere {
+                largest(m, Breaks::Anywhere, grid, bounds, min_em)
+            } else {
+                let whole = largest(m, Breaks::Words, grid, bounds, min_em);
+                let split = largest(m, Breaks::Syllables, grid, bounds, min_em);
+                match (whole, split) {
+                    (Some(whole), Some(split)) if split.em >= whole.em * BREAK_GAIN => Some(split),
+                    (whole, split) => whole.or(split),
+                }
+            };
+            if let Some(choice) = choice
+                && best.as_ref().is_none_or(|(b, _)| choice.em > b.em)
+            {
+                best = Some((choice, bounds.0));
+            }
+            if best.as_ref().is_some_and(|(b, _)| b.em >= comfortable) {
+                break;
+            }
         }
-        if best.as_ref().is_some_and(|b| b.0 >= comfortable) {
-            break;
+        if let Some((choice, max_w)) = best {
+            let lines = balance(m, &choice, grid, max_w);
+            return Fit::Big(rasterise(m, fonts, grid, depth, choice.em, &lines));
         }
     }
-    match best {
-        Some((em, lines)) => Fit::Big(rasterise(&m, fonts, grid, depth, em, &lines)),
-        None => plain(),
+    plain()
+}
+
+/// The same number of lines as `choice`, as even as they go: the narrowest width that still
+/// wraps into that many lines ("환영합/니다" rather than "환영합니/다").
+fn balance(m: &Measured, choice: &Choice, grid: PixelGrid, max_w: f32) -> Vec<(usize, usize)> {
+    if choice.lines.len() < 2 {
+        return choice.lines.clone();
     }
+    let em_x = choice.em * grid.pixel_aspect();
+    let cell_x = f32::from(grid.cell().0);
+    let wrap = |width: f32| {
+        m.wrap(choice.breaks, width, em_x, cell_x)
+            .filter(|lines| lines.len() <= choice.lines.len())
+    };
+    let (mut lo, mut hi) = (0.0f32, max_w);
+    while hi - lo > 0.5 {
+        let mid = (lo + hi) / 2.0;
+        if wrap(mid).is_some() {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    wrap(hi).unwrap_or_else(|| choice.lines.clone())
 }
 
 /// Draws `lines` of `m` at em size `em` into a raster just big enough for them.
@@ -626,7 +701,7 @@ mod tests {
         let r = big("Hi", 20, 8);
         insta::assert_snapshot!(ascii(&r));
         let partial = (0..r.height as i32)
-            .flat_map(|y| r.row(y).iter().copied().collect::<Vec<_>>())
+            .flat_map(|y| r.row(y).to_vec())
             .filter(|&c| c > 0 && c < 255)
             .count();
         assert!(partial > 0, "anti-aliased edges");
