@@ -136,6 +136,7 @@ fn run(cli: Cli, matches: &ArgMatches) -> Result<()> {
         Some(Command::Serve(args)) => {
             let spec = spec_from(&args.show).map_err(usage)?;
             spec.validate().map_err(usage)?;
+            logging::init(&args.show.kiosk, false)?;
             server::run(spec, &args)
         }
     }
