@@ -18,7 +18,7 @@ use russh::keys::ssh_key::authorized_keys::Entry;
 use russh::keys::ssh_key::private::Ed25519Keypair;
 use russh::keys::{HashAlg, PrivateKey, PublicKey};
 
-use crate::UsageError;
+use crate::error::UsageError;
 
 /// Key files are small; anything bigger is not one.
 const MAX_KEY_FILE: u64 = 1024 * 1024;

@@ -21,9 +21,9 @@ use russh::{ChannelWriteHalf, Disconnect};
 use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, MissedTickBehavior};
 
-use crate::app::Action;
+use crate::keymap::Action;
 use crate::record::Capture;
-use crate::screen::{Overlays, Screen};
+use crate::screen::{self, Overlays, Screen};
 use crate::show::Show;
 use crate::terminal::RESTORE_SEQUENCE;
 use vitrine_effects::depth::ColorDepth;
@@ -159,7 +159,7 @@ pub async fn run(
                 if action == Action::Quit {
                     break End::Quit;
                 }
-                dirty |= action.apply(&mut show, &mut overlays);
+                dirty |= screen::apply(action, &mut show, &mut overlays);
             }
             changed = size.changed() => {
                 if changed.is_err() {
