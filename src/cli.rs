@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use clap::builder::PossibleValuesParser;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use vitrine_effects::canvas::PixelGrid;
 use vitrine_effects::{Params, Rgb, color, palette};
 
 use crate::color::ColorChoice;
@@ -127,6 +128,17 @@ pub struct ShowArgs {
     /// Your own colours instead of a palette, e.g. an office's brand colours: "#0055a4,#ffd700,white".
     #[arg(long, value_name = "LIST", value_parser = parse_colors, conflicts_with = "palette", help_heading = "Colours")]
     pub colors: Option<ColorList>,
+
+    /// A font for the big lettering (TTF, OTF or the first face of a TTC), e.g. a brand font
+    /// or a Chinese/Japanese one; repeat for a fallback chain. Each character comes from the
+    /// first font that has it, then from the bundled ones (Orbitron, NanumSquare for Hangul).
+    #[arg(long = "font", value_name = "PATH", help_heading = "Lettering")]
+    pub fonts: Vec<PathBuf>,
+
+    /// Pixels per cell of the big lettering: half-blocks (every font, the Linux console too),
+    /// quadrants, sextants or octants (finer, where the terminal's font has them).
+    #[arg(long, value_enum, default_value_t = PixelGrid::Half, value_name = "GRID", help_heading = "Lettering")]
+    pub pixels: PixelGrid,
 
     #[command(flatten)]
     pub params: Params,

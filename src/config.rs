@@ -349,11 +349,13 @@ fn setting(
             }
         };
         // Files named in the config are relative to it, not to wherever vitrine started.
-        Ok(if id == "message_file" && Path::new(&text).is_relative() {
-            dir.join(text).display().to_string()
-        } else {
-            text
-        })
+        Ok(
+            if (id == "message_file" || id == "fonts") && Path::new(&text).is_relative() {
+                dir.join(text).display().to_string()
+            } else {
+                text
+            },
+        )
     };
     let args = match (value.get_ref(), arg.get_action()) {
         (Value::Boolean(on), ArgAction::SetTrue) => {

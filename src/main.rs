@@ -76,6 +76,8 @@ fn run(cli: Cli, matches: &ArgMatches) -> Result<()> {
             logging::init(&loaded.args.kiosk, false)?;
             let mut spec = loaded.spec;
             spec.seed = loaded.args.seed.unwrap_or(1);
+            let depth = color::resolve(rec.show.color, true);
+            spec.set_depth(depth);
             let show = Show::new(spec).map_err(usage)?;
             let mut out: Box<dyn Write> = if rec.out.as_os_str() == "-" {
                 Box::new(std::io::stdout().lock())
@@ -90,7 +92,7 @@ fn run(cli: Cli, matches: &ArgMatches) -> Result<()> {
                 rec.size,
                 rec.seconds,
                 rec.show.fps,
-                color::resolve(rec.show.color, true),
+                depth,
                 rec.format,
                 &mut out,
             )

@@ -5,6 +5,8 @@
 use std::time::Duration;
 
 use anyhow::{Result, bail};
+use vitrine_effects::depth::ColorDepth;
+use vitrine_effects::font::Fonts;
 use vitrine_effects::palette;
 use vitrine_effects::registry::{self, EffectInfo};
 use vitrine_effects::{Context, Effect, Params};
@@ -156,6 +158,10 @@ impl ShowSpec {
             (None, Some(name)) => palette::palette(name).unwrap_or_default().to_vec(),
             (None, None) => Vec::new(),
         };
+        context.fonts = Fonts::with_files(&args.fonts)?;
+        context.pixels = args.pixels;
+        // A recording or an SSH session sets its own depth (see `set_depth`).
+        context.depth = crate::color::resolve(args.color, false);
         let items = infos
             .into_iter()
             .map(|info| Item {
@@ -180,6 +186,13 @@ impl ShowSpec {
             clock: args.kiosk.clock,
             ticker: args.kiosk.ticker,
         })
+    }
+
+    /// The colour depth the frames will be reduced to, which the effects' lettering follows.
+    pub fn set_depth(&mut self, depth: ColorDepth) {
+        for item in &mut self.items {
+            item.context.depth = depth;
+        }
     }
 }
 

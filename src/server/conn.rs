@@ -242,6 +242,8 @@ impl Connection {
             return session.close(channel);
         };
         let mut spec = self.shared.spec.clone();
+        let depth = session_depth(self.shared.color, &term);
+        spec.set_depth(depth);
         if self.shared.vary_seed {
             spec.seed = spec
                 .seed
@@ -266,7 +268,6 @@ impl Connection {
         let (size, size_rx) = watch::channel(area);
         self.input = Some(input);
         self.size = Some(size);
-        let depth = session_depth(self.shared.color, &term);
         self.log(&format!(
             "showcase started: {}x{} TERM={term} colours={:?} key={}",
             area.width,
