@@ -18,17 +18,22 @@
 //!
 //! # The terminal version
 //!
-//! The message is drawn with [`bigtext`] in half-block pixels (two font pixels per cell) and
-//! composited per pixel into a [`PixelCanvas`]: black, then each copy blended at 0.8 over what is
-//! under it, then the white text, then the scanlines; the skew shifts each pixel row by
-//! `tan(angle)` × rows from the top of the box and the blur is a 3×3 box blur faded in and out.
-//! The 8 px offset is 1/16 of the letter height, so `--offset 1` is 1/16 of the big letters,
-//! rounded to whole pixels and at least one. Stars are cell glyphs (`·`, `•`) on empty cells.
+//! The message — Latin, Hangul or any script a font has — is rasterised once per size by
+//! [`crate::lettering`] (Orbitron Black for Latin, like the original) into coverage in the pixels
+//! of the grid (half-blocks by default) and composited per pixel into a [`PixelCanvas`]: black,
+//! then each copy (the same raster moved by its hop, in font pixels) blended at 0.8 × coverage
+//! over what is under it, then the white text by coverage, then the scanlines; the skew shears
+//! the raster (each pixel row shifted by `tan(angle)` × rows from the top of the box) and the
+//! blur is a 3×3 box blur faded in and out. The 8 px offset is 1/16 of the original's 128 px
+//! font, so `--offset 1` is 1/16 of the em, rounded to whole pixels and at least one. A 1 px
+//! scanline is 1/128 of the original's letters, so ours is dimmer than black while one pixel is
+//! a bigger share than that. Stars are cell glyphs (`·`, `•`) on empty cells; a grapheme no font
+//! has (an emoji) sits in its place in the line at normal size.
 //!
-//! When the message cannot be drawn big (Korean, CJK, emoji, or a tiny terminal) it is drawn at
-//! normal size with the same treatment: the copies become coloured copies of the text shifted
-//! sideways (by whole glyphs, so a double-width glyph is never cut), the skew shifts the rows,
-//! and a scanline crossing a row dims it.
+//! On a terminal too small for big lettering the message is drawn at normal size with the same
+//! treatment: the copies become coloured copies of the text shifted sideways (by whole glyphs,
+//! so a double-width glyph is never cut), the skew shifts the rows, and a scanline crossing a
+//! row dims it.
 //!
 //! Styles: `glitch` (the original), `strobe` (the whole text also steps between white and the
 //! layer colours) and `corrupt` (bands of rows shift sideways and fill with corrupt glyphs).
@@ -99,6 +104,9 @@ const CALM_SKEW_PERIOD: f64 = 4.0;
 /// How far the blur at its strongest (the original's 4 px) blends toward the 3×3 mean: 4 px
 /// is 1/32 of the original's letters but a full pixel-mean would smear our 3-pixel strokes.
 const BLUR_MIX: f32 = 0.6;
+/// Em size in pixels from which a scanline is fully black: the original's font size, on which
+/// its 1 px line is drawn (see [`compose_big`]).
+const SCANLINE_FULL_EM: f32 = 128.0;
 /// Scanlines as (period, delay) in seconds: `2s linear infinite` and `1s linear 1s infinite`.
 const SCANLINES: [(f64, f64); 2] = [(2.0, 0.0), (1.0, 1.0)];
 /// Shortest hop cycle in calm mode: five hops of 0.5 s, i.e. 2 Hz.
@@ -583,6 +591,10 @@ fn compose_big(canvas: &mut PixelCanvas, raster: &Raster, scene: &Scene) -> (i32
     let unit = big_unit(raster);
     // The shear in pixels per pixel row: pixels of the finer grids are not all square.
     let skew = frame.skew * canvas.grid().pixel_aspect();
+    // The original's 1 px line on a 128 px font is 1/128 of the em; one of our pixels is a far
+    // bigger share, so the line is only as dark as its share of a pixel (at least a fifth, so it
+    // still shows): a full black row would cut the letters in two.
+    let scan_opacity = (raster.em / SCANLINE_FULL_EM).clamp(0.2, 1.0);
     // Corruption bands move whole cells sideways.
     let band_unit = unit * f32::from(cell_x);
     let reach = layers
@@ -600,9 +612,6 @@ fn compose_big(canvas: &mut PixelCanvas, raster: &Raster, scene: &Scene) -> (i32
         let row = &mut canvas.pixels_mut()[(y * w) as usize..((y + 1) * w) as usize];
         for (x, pixel) in row.iter_mut().enumerate() {
             let bx = x as i32 - box_x - shift;
-            if scanned && (0..bw).contains(&bx) {
-                continue;
-            }
             let under =
                 layers
                     .iter()
@@ -615,6 +624,9 @@ fn compose_big(canvas: &mut PixelCanvas, raster: &Raster, scene: &Scene) -> (i32
                 255 => frame.main,
                 c => frame.main.over(under, f32::from(c) / 255.0),
             };
+            if scanned && (0..bw).contains(&bx) {
+                *pixel = BG.over(*pixel, scan_opacity);
+            }
         }
     }
     (box_x, box_y)

@@ -48,6 +48,9 @@ const COMFORTABLE_EM_ROWS: f32 = 6.0;
 const MIN_EM_ROWS: f32 = 4.25;
 /// Blank space between two lines, in em.
 const LINE_GAP_EM: f32 = 0.22;
+/// How much bigger (as a factor) the condensed Latin must make small letters before it
+/// replaces the display face.
+const CONDENSED_GAIN: f32 = 1.2;
 /// How much bigger (as a factor) breaking a Korean/CJK word between syllables must make the
 /// letters before it is preferred to keeping the word whole.
 const BREAK_GAIN: f32 = 1.15;
@@ -488,38 +491,61 @@ pub fn layout(
     );
     let min_em = MIN_EM_ROWS * f32::from(cell_y);
     let comfortable = COMFORTABLE_EM_ROWS * f32::from(cell_y);
-    // Words kept whole in the display face; else in the condensed one; else broken anywhere.
+    // The display face, unless its wide capitals come out small where the condensed Latin
+    // would be clearly bigger (legibility first); words broken anywhere only as a last resort.
     let condensed = measure(message, fonts, Width::Condensed);
-    let attempts = [(&display, false), (&condensed, false), (&display, true)];
-    for (m, anywhere) in attempts {
-        let mut best: Option<(Choice, f32)> = None;
-        for fill_w in [FILL, WIDE_FILL] {
-            let bounds = (w * fill_w, h * FILL);
-            let choice = if anywhere {
-                largest(m, Breaks::Anywhere, grid, bounds, min_em)
-            } else {
-                let whole = largest(m, Breaks::Words, grid, bounds, min_em);
-                let split = largest(m, Breaks::Syllables, grid, bounds, min_em);
-                match (whole, split) {
-                    (Some(whole), Some(split)) if split.em >= whole.em * BREAK_GAIN => Some(split),
-                    (whole, split) => whole.or(split),
-                }
-            };
-            if let Some(choice) = choice
-                && best.as_ref().is_none_or(|(b, _)| choice.em > b.em)
-            {
-                best = Some((choice, bounds.0));
-            }
-            if best.as_ref().is_some_and(|(b, _)| b.em >= comfortable) {
-                break;
-            }
+    let sized =
+        |m: &Measured, anywhere: bool| best_size(m, anywhere, grid, (w, h), min_em, comfortable);
+    let chosen = match (sized(&display, false), sized(&condensed, false)) {
+        (Some(d), Some(c)) if d.0.em < comfortable && c.0.em >= d.0.em * CONDENSED_GAIN => {
+            Some((&condensed, c))
         }
-        if let Some((choice, max_w)) = best {
+        (Some(d), _) => Some((&display, d)),
+        (None, Some(c)) => Some((&condensed, c)),
+        (None, None) => sized(&display, true).map(|d| (&display, d)),
+    };
+    match chosen {
+        Some((m, (choice, max_w))) => {
             let lines = balance(m, &choice, grid, max_w);
-            return Fit::Big(rasterise(m, fonts, grid, depth, choice.em, &lines));
+            Fit::Big(rasterise(m, fonts, grid, depth, choice.em, &lines))
+        }
+        None => plain(),
+    }
+}
+
+/// The biggest size for `m` in `w` × `h` pixels, first within [`FILL`] of the width, then,
+/// when that is not [`COMFORTABLE_EM_ROWS`], within [`WIDE_FILL`]; with the width it used.
+fn best_size(
+    m: &Measured,
+    anywhere: bool,
+    grid: PixelGrid,
+    (w, h): (f32, f32),
+    min_em: f32,
+    comfortable: f32,
+) -> Option<(Choice, f32)> {
+    let mut best: Option<(Choice, f32)> = None;
+    for fill_w in [FILL, WIDE_FILL] {
+        let bounds = (w * fill_w, h * FILL);
+        let choice = if anywhere {
+            largest(m, Breaks::Anywhere, grid, bounds, min_em)
+        } else {
+            let whole = largest(m, Breaks::Words, grid, bounds, min_em);
+            let split = largest(m, Breaks::Syllables, grid, bounds, min_em);
+            match (whole, split) {
+                (Some(whole), Some(split)) if split.em >= whole.em * BREAK_GAIN => Some(split),
+                (whole, split) => whole.or(split),
+            }
+        };
+        if let Some(choice) = choice
+            && best.as_ref().is_none_or(|(b, _)| choice.em > b.em)
+        {
+            best = Some((choice, bounds.0));
+        }
+        if best.as_ref().is_some_and(|(b, _)| b.em >= comfortable) {
+            break;
         }
     }
-    plain()
+    best
 }
 
 /// The same number of lines as `choice`, as even as they go: the narrowest width that still

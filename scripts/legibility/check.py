@@ -7,9 +7,9 @@ usage: check.py VITRINE_BINARY [--table] [--only EFFECT]
 For glitch, confetti and water (default styles) at 80x24 and 200x60, in truecolor and 16
 colours, with a Latin and a Korean message: record a few seconds, render frames through pyte,
 OCR them (ocr.py) and require
-  - CER (letters and digits) <= 0.10 for Latin and <= 0.20 for Korean, over the median of the
-    sampled frames (glitch, confetti) or, for water, in its calm phase and over the median of
-    frames spread over its whole 12 s settle cycle (so at least half of the time);
+  - CER (letters and digits) <= 0.10 for Latin and <= 0.20 for Korean in at least half of the
+    sampled frames (for water: frames spread evenly over its 12 s settle cycle, so at least
+    half of the time) and, for water, in its calm phase;
   - the text at least 3 rows tall.
 Prints one line per case (or a Markdown table with --table) and exits 1 if any case fails.
 Needs python3 with pyte and pillow, and tesseract with the eng and kor languages.
@@ -29,9 +29,9 @@ DEPTHS = ["truecolor", "16"]
 # (5.92-6.16 s) on either side. Confetti: after the first burst has fallen. Water: the calm
 # phase of its 12 s settle cycle is 9.5-11 s; the others spread over the moving part.
 TIMES = {
-    "glitch": ([1.0, 2.55, 4.3, 7.1, 9.4], None),
-    "confetti": ([2.0, 3.5, 5.0, 6.5, 8.0], None),
-    "water": ([1.0, 3.0, 5.0, 7.0, 10.2], 10.2),
+    "glitch": ([1.0, 2.55, 4.3], None),
+    "confetti": ([2.0, 3.5, 5.0], None),
+    "water": ([1.5, 4.5, 7.5, 10.5], 10.5),
 }
 MIN_ROWS = 3.0
 
@@ -42,6 +42,8 @@ def run_case(binary, effect, size, depth, message, lang, limit, tmp):
     times, calm = TIMES[effect]
     subprocess.run(
         [binary, "record", "-e", effect, "--size", size, "--color", depth, "--seed", "7",
+         # 10 frames a second are plenty to sample from, and replay faster through pyte.
+         "--fps", "10",
          "--seconds", str(max(times) + 0.5), "-m", message, "-o", cast],
         check=True, capture_output=True)
     out = subprocess.run(
@@ -53,10 +55,12 @@ def run_case(binary, effect, size, depth, message, lang, limit, tmp):
     median = result["median"]
     calm_cer = next((f["cer"] for f in frames if calm is not None and f["t"] == calm), None)
     rows = result["rows"]
-    ok = median <= limit and rows >= MIN_ROWS and (calm_cer is None or calm_cer <= limit)
+    readable = sum(1 for f in frames if f["cer"] <= limit)
+    ok = (2 * readable >= len(frames) and rows >= MIN_ROWS
+          and (calm_cer is None or calm_cer <= limit))
     return {
         "case": name, "effect": effect, "size": size, "depth": depth, "lang": lang,
-        "median": median, "calm": calm_cer, "rows": rows, "limit": limit, "ok": ok,
+        "median": median, "calm": calm_cer, "readable": f"{readable}/{len(frames)}", "rows": rows, "limit": limit, "ok": ok,
         "read": [f["text"] for f in frames],
     }
 
@@ -77,13 +81,14 @@ def main():
     with tempfile.TemporaryDirectory() as tmp, ThreadPoolExecutor(max_workers=2) as pool:
         results = list(pool.map(lambda c: run_case(binary, *c, tmp), cases))
     if table:
-        print("| effect | size | colours | message | median CER | calm CER | rows | ok |")
-        print("|---|---|---|---|---|---|---|---|")
+        print("| effect | size | colours | message | median CER | calm CER | frames read | rows | ok |")
+        print("|---|---|---|---|---|---|---|---|---|")
     for r in results:
         if table:
             calm = "" if r["calm"] is None else f"{r['calm']:.2f}"
             print(f"| {r['effect']} | {r['size']} | {r['depth']} | {r['lang']} | "
-                  f"{r['median']:.2f} | {calm} | {r['rows']} | {'yes' if r['ok'] else 'NO'} |")
+                  f"{r['median']:.2f} | {calm} | {r['readable']} | {r['rows']} | "
+                  f"{'yes' if r['ok'] else 'NO'} |")
         else:
             print(json.dumps(r, ensure_ascii=False))
     failed = [r["case"] for r in results if not r["ok"]]
