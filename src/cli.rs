@@ -131,6 +131,11 @@ pub struct ShowArgs {
     #[command(flatten)]
     pub params: Params,
 
+    /// Show this ASCII-art text file through the water instead of the message (half-block
+    /// characters ▀ ▄ █ and shades ░ ▒ ▓ are drawn as such, other characters by density).
+    #[arg(long, value_name = "PATH", help_heading = "Water")]
+    pub image: Option<PathBuf>,
+
     #[command(flatten)]
     pub kiosk: KioskArgs,
 }

@@ -1,6 +1,7 @@
 //! vitrine: a terminal kiosk visual-effects showcase.
 
 mod app;
+mod ascii_art;
 mod cli;
 mod color;
 mod config;
@@ -165,12 +166,16 @@ pub(crate) fn spec_from(args: &ShowArgs) -> Result<ShowSpec> {
         (None, Some(name)) => palette::palette(name).unwrap_or_default().to_vec(),
         (None, None) => Vec::new(),
     };
+    let mut params = args.params.clone();
+    if let Some(path) = &args.image {
+        params.water.image = Some(ascii_art::load(path)?);
+    }
     let items = infos
         .into_iter()
         .map(|info| Item {
             info,
             context: context.clone(),
-            params: args.params.clone(),
+            params: params.clone(),
             duration: args.duration,
             messages: messages.clone(),
             message_interval: args.message_interval,
