@@ -65,18 +65,15 @@ use self::ripple::Waves;
 use self::style::{Colors, WaterStyle};
 use crate::bigtext::{self, Fit};
 use crate::canvas::PixelCanvas;
-use crate::registry::{self, EffectInfo};
+use crate::color::Rgb;
+use crate::effect::{Context, Effect};
 use crate::rng::{self, Rng};
-use crate::{Context, Effect, Rgb, text};
+use crate::text;
 
-/// Registry entry.
-pub const INFO: EffectInfo = EffectInfo {
-    name: "water",
-    description: "The message seen through moving water, five styles",
-    styles: &["turbulence", "ripple", "sway", "focus", "caustics"],
-    heading: "Water",
-    build: |ctx, params| Ok(Box::new(Water::new(ctx, &params.water)?)),
-};
+/// The name on the command line and in configs.
+pub const NAME: &str = "water";
+/// The looks it has; the first is the default.
+pub const STYLES: &[&str] = &["turbulence", "ripple", "sway", "focus", "caustics"];
 
 /// Length of one settle cycle in seconds: the water moves, then calms so the text reads sharp.
 const SETTLE_PERIOD: f64 = 12.0;
@@ -153,7 +150,7 @@ impl Water {
             Some(art) => Subject::Art(art.clone()),
             None => Subject::Message(ctx.message.clone()),
         };
-        let style = WaterStyle::from_name(registry::style_for(&INFO, ctx));
+        let style = WaterStyle::from_name(ctx.style_in(STYLES));
         let mut rng = rng::seeded(ctx.seed, "water");
         let noise_seed: u32 = rng.r#gen();
         let mut water = Self {
@@ -472,7 +469,7 @@ impl Water {
 
 impl Effect for Water {
     fn name(&self) -> &'static str {
-        INFO.name
+        NAME
     }
 
     fn tick(&mut self, dt: Duration) {
@@ -620,7 +617,7 @@ mod tests {
 
     #[test]
     fn every_style_snapshot() {
-        for style in INFO.styles {
+        for style in STYLES {
             let dump = luma_dump(&run(style, "Water", 56, 11, 2.5));
             insta::assert_snapshot!(format!("style_{style}"), dump);
         }
@@ -628,7 +625,7 @@ mod tests {
 
     #[test]
     fn same_seed_same_frames() {
-        for style in INFO.styles {
+        for style in STYLES {
             assert_eq!(
                 run(style, "Water", 30, 8, 1.5),
                 run(style, "Water", 30, 8, 1.5),
@@ -639,7 +636,7 @@ mod tests {
 
     #[test]
     fn resize_to_one_by_one_and_back() {
-        for style in INFO.styles {
+        for style in STYLES {
             for message in ["Water", "물결 🌊"] {
                 let mut fx = build(style, message, &WaterParams::default());
                 let mut fresh = build(style, message, &WaterParams::default());
@@ -689,7 +686,7 @@ mod tests {
     #[test]
     fn text_is_light_and_water_dark_for_sixteen_colours() {
         let brand = vec![Rgb(40, 40, 120), Rgb(255, 200, 0)];
-        for style in INFO.styles {
+        for style in STYLES {
             for palette in [Vec::new(), brand.clone()] {
                 let mut ctx = Context::new(3, "Water");
                 ctx.style = Some(style.to_string());
@@ -766,7 +763,7 @@ mod tests {
 
     #[test]
     fn plain_text_lines_move_whole() {
-        for style in INFO.styles {
+        for style in STYLES {
             let mut fx = build(style, "물결 🌊 water", &WaterParams::default());
             let mut buf = Buffer::empty(Rect::new(0, 0, 24, 5));
             for _ in 0..40 {
