@@ -7,7 +7,7 @@ use std::path::Path;
 use anyhow::Result;
 use vitrine_effects::water::AsciiArt;
 
-use crate::UsageError;
+use crate::error::UsageError;
 
 /// Largest `--image` file, in bytes. A screenful of art is a few kilobytes; the cap keeps a
 /// wrong path (a log, `/dev/zero`) from filling memory.
