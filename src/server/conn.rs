@@ -6,6 +6,7 @@
 //! Commands (`ssh host cmd`), subsystems (`sftp`), X11 and agent forwarding, port forwarding
 //! and any second channel are refused, and nothing is ever executed.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -20,7 +21,8 @@ use russh::{Channel, ChannelId, ChannelWriteHalf, Pty};
 use tokio::sync::{Notify, mpsc, watch};
 
 use super::session::{self, SessionIo};
-use super::{Shared, auth, keys, log, session_depth};
+use super::{Shared, auth, keys, log};
+use crate::color;
 use crate::keymap::action_for;
 use crate::show::Show;
 
@@ -54,6 +56,8 @@ pub struct Connection {
     channel: Option<ChannelWriteHalf<Msg>>,
     /// The client's terminal, once it asked for a pty.
     pty: Option<(String, Rect)>,
+    /// The colour variables the client sent ([`color::CLIENT_VARS`]), for its colour depth.
+    color_env: BTreeMap<String, String>,
     /// The running showcase's inputs.
     input: Option<mpsc::Sender<crate::keymap::Action>>,
     size: Option<watch::Sender<Rect>>,
@@ -77,6 +81,7 @@ impl Connection {
             channel_id: None,
             channel: None,
             pty: None,
+            color_env: BTreeMap::new(),
             input: None,
             size: None,
             keys: Vec::new(),
@@ -162,7 +167,10 @@ impl Connection {
         let (size, size_rx) = watch::channel(area);
         self.input = Some(input);
         self.size = Some(size);
-        let depth = session_depth(self.shared.color, &term);
+        // The same detection as a local terminal, on what the client told us.
+        let mut env = std::mem::take(&mut self.color_env);
+        env.insert("TERM".into(), term.clone());
+        let depth = color::resolve(self.shared.color, &env);
         self.log(&format!(
             "showcase started: {}x{} TERM={term} colours={:?} key={}",
             area.width,
@@ -347,11 +355,22 @@ impl Handler for Connection {
     async fn env_request(
         &mut self,
         channel: ChannelId,
-        _variable_name: &str,
-        _variable_value: &str,
+        variable_name: &str,
+        variable_value: &str,
         session: &mut Session,
     ) -> Result<(), Self::Error> {
-        session.channel_failure(channel)
+        // Only the few colour variables are kept (a fixed set, so a client cannot make us hold
+        // more than a few short strings); they only choose this session's colour depth.
+        if !self.is_ours(channel) || !color::CLIENT_VARS.contains(&variable_name) {
+            return session.channel_failure(channel);
+        }
+        let value: String = variable_value
+            .chars()
+            .filter(char::is_ascii_graphic)
+            .take(64)
+            .collect();
+        self.color_env.insert(variable_name.to_string(), value);
+        session.channel_success(channel)
     }
 
     async fn channel_open_direct_tcpip(
