@@ -27,10 +27,11 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::{ArgMatches, FromArgMatches};
+use vitrine_effects::depth::ColorDepth;
 use vitrine_effects::palette::PALETTES;
 use vitrine_effects::registry::EFFECTS;
 
-use crate::cli::{Cli, Command, ConfigArg};
+use crate::cli::{Cli, Command, ConfigArg, RecordFormat};
 use crate::config::{Loaded, Source};
 use crate::error::{UsageError, usage};
 use crate::show::Show;
@@ -82,7 +83,11 @@ fn run(cli: Cli, command: &clap::Command, matches: &ArgMatches) -> Result<()> {
             let mut spec = loaded.spec;
             // Recordings are reproducible unless asked otherwise.
             spec.seed = loaded.settings.playlist.seed.unwrap_or(1);
-            let depth = color::recording(loaded.settings.output.color);
+            // Plain text has no colours: its shapes are what the mono pass draws.
+            let depth = match rec.format {
+                RecordFormat::Text => ColorDepth::Mono,
+                RecordFormat::Cast => color::recording(loaded.settings.output.color),
+            };
             spec.set_depth(depth);
             let show = Show::new(spec).map_err(usage)?;
             let mut out = record_output(&rec.out)?;

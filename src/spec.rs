@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use anyhow::{Result, bail};
-use vitrine_effects::depth::ColorDepth;
 use vitrine_effects::canvas::PixelGrid;
+use vitrine_effects::depth::ColorDepth;
 use vitrine_effects::font::Fonts;
 use vitrine_effects::palette;
 use vitrine_effects::registry::{self, EffectInfo};
