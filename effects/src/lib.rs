@@ -21,7 +21,6 @@
 //! ```
 
 pub mod banner;
-pub mod bigtext;
 pub mod canvas;
 pub mod color;
 pub mod depth;

@@ -14,11 +14,11 @@
 //!
 //! # How we map it
 //!
-//! The subject (the message in big text, or an ASCII-art `--image`) is rasterised once per size
-//! into an *ink* mask of half-block pixels (2 per cell). Every frame the mask is resampled through
-//! a displacement field, box-blurred with running sums, and composed over a water-coloured
-//! gradient with a soft shadow and optional light (caustics, wave crests), then written as
-//! half-blocks. Only the mask moves, never the smooth background: displacing a smooth gradient is
+//! The subject (the message in big lettering, or an ASCII-art `--image`) is rasterised once per
+//! size into an *ink* mask of pixels (half-blocks, 2 per cell, unless `--pixels` says finer).
+//! Every frame the mask is resampled through a displacement field, box-blurred with running
+//! sums, and composed over a water-coloured gradient with a soft shadow and optional light
+//! (caustics, wave crests), then written as block glyphs. Only the mask moves, never the smooth background: displacing a smooth gradient is
 //! invisible to the eye but would change every cell on the wire each frame.
 //!
 //! | style        | what moves                                                                  |
@@ -34,9 +34,13 @@
 //! phase). `--calm` halves the pace and the amount. A key press ([`Effect::poke`]) drops a ripple
 //! in `ripple` and a splash in the other styles (the same wave simulation, added on top).
 //!
-//! Text the big font cannot draw (Hangul, CJK, emoji) is drawn at normal size with
-//! [`text::draw_line`] over the animated water; each line then sways by whole cells (at most one)
-//! and changes colour with the water, so a double-width glyph is never split.
+//! The message, in any script a font has (Hangul included), is the [`crate::lettering`] raster
+//! in the pixels of the grid (half-blocks by default): its coverage is the ink mask, so the
+//! water distorts and blurs the glyphs' anti-aliased edges too. A grapheme no font has (an
+//! emoji) keeps its place in the line at normal size. On a terminal too small for big lettering
+//! the message is drawn at normal size with [`text::draw_line`] over the animated water; each
+//! line then sways by whole cells (at most one) and changes colour with the water, so a
+//! double-width glyph is never split.
 //!
 //! Colours: the text is light (luma ≥ 0.75) and the water dark (luma ≤ 0.22, light lines ≤ 0.45),
 //! so the shape survives a reduction to 16 colours, where only luminance contrast is left.
@@ -63,10 +67,10 @@ use self::mask::{Region, ink_bounds, sample};
 pub use self::params::WaterParams;
 use self::ripple::Waves;
 use self::style::{Colors, WaterStyle};
-use crate::bigtext::{self, Fit};
 use crate::canvas::PixelCanvas;
 use crate::color::Rgb;
 use crate::effect::{Context, Effect};
+use crate::lettering::{self, Fit, Lettering};
 use crate::rng::{self, Rng};
 use crate::text;
 
@@ -111,7 +115,8 @@ pub struct Water {
     t: f64,
     /// Area size the buffers below are laid out for.
     layout_for: Option<(u16, u16)>,
-    /// Pixel size of one font pixel; displacement is measured in it.
+    /// Pixel size of one font pixel (1/8 of the em, the old bitmap font's pixel);
+    /// displacement is measured in it.
     unit: f32,
     /// Lines to draw at normal size when the big font cannot draw the message.
     plain: Vec<String>,
@@ -119,6 +124,8 @@ pub struct Water {
     height: usize,
     /// The subject: coverage 0..=255 per pixel, and the box that holds all of it.
     ink: Vec<u8>,
+    /// Where the lettering's raster starts in `ink` (for graphemes drawn at normal size).
+    ink_origin: (i32, i32),
     ink_box: Region,
     /// Where displaced ink can land this frame (`ink_box` grown by the displacement limit).
     region: Region,
@@ -138,7 +145,8 @@ pub struct Water {
 
 /// What is seen through the water.
 enum Subject {
-    Message(String),
+    /// The message, laid out (and cached per size) by the lettering.
+    Message(Box<Lettering>),
     Art(AsciiArt),
 }
 
@@ -148,7 +156,7 @@ impl Water {
         params.validate()?;
         let subject = match &params.image {
             Some(art) => Subject::Art(art.clone()),
-            None => Subject::Message(ctx.message.clone()),
+            None => Subject::Message(Box::new(Lettering::new(ctx, &ctx.message))),
         };
         let style = WaterStyle::from_name(ctx.style_in(STYLES));
         let mut rng = rng::seeded(ctx.seed, "water");
@@ -166,6 +174,7 @@ impl Water {
             width: 0,
             height: 0,
             ink: Vec::new(),
+            ink_origin: (0, 0),
             ink_box: Region::default(),
             region: Region::default(),
             warped: Vec::new(),
@@ -175,7 +184,7 @@ impl Water {
             fg_rows: Vec::new(),
             field: Field::new(style, noise_seed),
             waves: Waves::new(params.damping),
-            canvas: PixelCanvas::default(),
+            canvas: PixelCanvas::with_grid(ctx.pixels, 0, 0, Rgb::BLACK),
             rng,
             next_drop: 0.0,
         };
@@ -211,7 +220,9 @@ impl Water {
     /// Re-lays out every buffer for a `cols` × `rows` area and the current subject.
     fn layout(&mut self, cols: u16, rows: u16) {
         self.layout_for = Some((cols, rows));
-        let (w, h) = (usize::from(cols), usize::from(rows) * 2);
+        let (cell_x, cell_y) = self.canvas.grid().cell();
+        let (cell_x, cell_y) = (usize::from(cell_x), usize::from(cell_y));
+        let (w, h) = (usize::from(cols) * cell_x, usize::from(rows) * cell_y);
         self.width = w;
         self.height = h;
         let n = w * h;
@@ -225,24 +236,22 @@ impl Water {
         self.light_row.resize(w, 0);
         self.plain.clear();
         self.unit = 1.0;
-        match &self.subject {
-            Subject::Message(message) => match bigtext::fit(message, cols, rows, 0.8) {
-                Fit::Big(bitmap) => {
-                    self.unit = f32::from(bitmap.scale);
-                    let bw = usize::from(bitmap.width).min(w);
-                    let bh = usize::from(bitmap.height).min(h);
+        match &mut self.subject {
+            Subject::Message(lettering) => match lettering.fit(cols, rows) {
+                Fit::Big(raster) => {
+                    self.unit = (raster.em / 8.0).max(1.0);
+                    let bw = usize::from(raster.width).min(w);
+                    let bh = usize::from(raster.height).min(h);
                     let x0 = (w - bw) / 2;
-                    // Start on an even pixel row so glyph edges fall on cell edges.
-                    let y0 = ((h - bh) / 2) & !1;
+                    // Start on a cell boundary so glyph edges fall on cell edges.
+                    let y0 = (h - bh) / 2 / cell_y * cell_y;
+                    self.ink_origin = (x0 as i32, y0 as i32);
                     for y in 0..bh {
-                        for x in 0..bw {
-                            if bitmap.get(x as i32, y as i32) {
-                                self.ink[(y0 + y) * w + x0 + x] = 255;
-                            }
-                        }
+                        let row = &raster.row(y as i32)[..bw];
+                        self.ink[(y0 + y) * w + x0..(y0 + y) * w + x0 + bw].copy_from_slice(row);
                     }
                 }
-                Fit::Plain(lines) => self.plain = lines,
+                Fit::Plain(lines) => self.plain = lines.clone(),
             },
             Subject::Art(art) => self.unit = art.draw(&mut self.ink, w, h),
         }
@@ -255,9 +264,9 @@ impl Water {
             let top = (usize::from(rows) - visible) / 2;
             Region {
                 x0: 0,
-                y0: top * 2,
+                y0: top * cell_y,
                 x1: w,
-                y1: (top + visible) * 2,
+                y1: (top + visible) * cell_y,
             }
         };
         self.bg_rows.clear();
@@ -429,10 +438,11 @@ impl Water {
             0.0
         };
         for (line, x, y) in text::centered(&self.plain, area) {
-            let row = usize::from(y - area.y) * 2;
+            let (cell_x, cell_y) = self.canvas.grid().cell();
+            let row = usize::from(y - area.y) * usize::from(cell_y);
             let width = text::width(line) as i32;
-            let centre =
-                (x - i32::from(area.x) + width / 2).clamp(0, self.width as i32 - 1) as usize;
+            let centre = ((x - i32::from(area.x) + width / 2) * i32::from(cell_x))
+                .clamp(0, self.width as i32 - 1) as usize;
             let (mut dx, _) = self.field.at(centre, row);
             if self.waves.active() {
                 dx += self.waves.slope(centre, row).0 as f32 * self.field.wave_amount;
@@ -445,10 +455,11 @@ impl Water {
                 .clamp(-room_left.max(0), room_right.max(0));
             let left = x + shift;
             text::draw_line(buf, area, left, y, line, |offset, _| {
-                let col = (left - i32::from(area.x)) as usize + offset;
+                let col = ((left - i32::from(area.x)) as usize + offset) * usize::from(cell_x);
                 let col = col.min(self.width - 1);
                 let upper = self.canvas.pixels()[row * self.width + col];
-                let lower = self.canvas.pixels()[(row + 1) * self.width + col];
+                let lower =
+                    self.canvas.pixels()[(row + usize::from(cell_y) - 1) * self.width + col];
                 let water = upper.lerp(lower, 0.5);
                 let mut fg = self.fg_rows[row];
                 if self.style == WaterStyle::Caustics {
@@ -511,13 +522,24 @@ impl Effect for Water {
         if !self.plain.is_empty() {
             self.draw_plain(area, buf);
         }
+        if let Subject::Message(lettering) = &mut self.subject
+            && let Fit::Big(raster) = lettering.fit(area.width, area.height)
+        {
+            // Graphemes no font has, at normal size in their place on the line.
+            let style = Style::new()
+                .fg(self.colors.text.into())
+                .bg(self.colors.deep.into())
+                .add_modifier(Modifier::BOLD);
+            let grid = self.canvas.grid();
+            lettering::draw_inline(buf, area, raster, self.ink_origin, grid, style);
+        }
     }
 
     fn set_message(&mut self, message: &str) {
-        if let Subject::Message(current) = &mut self.subject
-            && current != message
+        if let Subject::Message(lettering) = &mut self.subject
+            && lettering.message() != message
         {
-            *current = message.to_string();
+            lettering.set_message(message);
             self.layout_for = None;
         }
     }
