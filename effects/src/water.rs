@@ -101,6 +101,9 @@ const CREST_STEP: i32 = 15;
 const SHADOW: u32 = 140;
 /// Shadow offset in pixels (right, down): light comes from the top left.
 const SHADOW_OFFSET: (usize, usize) = (1, 2);
+/// Em size in font pixels: the old 8×8 bitmap font's capitals (about 0.7 em tall) were 8
+/// pixels, so its pixel, in which the displacement and blur are tuned, is 1/11 of an em.
+const EM_PER_FONT_PIXEL: f32 = 11.0;
 /// How far full caustic light moves the water colour toward the light colour, in 1/256.
 const LIGHT_MAX: u32 = 100;
 
@@ -115,8 +118,7 @@ pub struct Water {
     t: f64,
     /// Area size the buffers below are laid out for.
     layout_for: Option<(u16, u16)>,
-    /// Pixel size of one font pixel (1/8 of the em, the old bitmap font's pixel);
-    /// displacement is measured in it.
+    /// Pixel size of one font pixel ([`EM_PER_FONT_PIXEL`]); displacement is measured in it.
     unit: f32,
     /// Lines to draw at normal size when the big font cannot draw the message.
     plain: Vec<String>,
@@ -239,7 +241,7 @@ impl Water {
         match &mut self.subject {
             Subject::Message(lettering) => match lettering.fit(cols, rows) {
                 Fit::Big(raster) => {
-                    self.unit = (raster.em / 8.0).max(1.0);
+                    self.unit = (raster.em / EM_PER_FONT_PIXEL).max(1.0);
                     let bw = usize::from(raster.width).min(w);
                     let bh = usize::from(raster.height).min(h);
                     let x0 = (w - bw) / 2;
@@ -331,7 +333,9 @@ impl Water {
         self.region = self
             .ink_box
             .grow(field.limit.ceil() as usize + 1, self.width, self.height);
-        let feature = f64::from(self.params.scale);
+        // The water's features grow with the letters, like its displacement: the same wave
+        // bends a big letter as it bends a small one, instead of crinkling its strokes.
+        let feature = f64::from(self.params.scale * self.unit.max(1.0));
         let t = self.t;
         match self.style {
             WaterStyle::Sway => field.fill_sway(t, feature),
