@@ -9,13 +9,16 @@ use vitrine_effects::depth::ColorDepth;
 
 use crate::cli::ShowArgs;
 use crate::config::Source;
+use crate::overlay::Overlays;
 use crate::pacing::FramePacer;
-use crate::screen::Overlays;
 use crate::show::Show;
 use crate::{logging, terminal};
 
 /// How often the config and message files are checked for changes.
 const RELOAD_POLL: Duration = Duration::from_millis(500);
+
+/// How long the "keyboard locked" hint shows at start.
+const LOCK_HINT_TIME: Duration = Duration::from_secs(10);
 
 /// The key chord that quits even in `--lock` mode, e.g. Ctrl-Alt-Q.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -156,7 +159,7 @@ impl Action {
             Action::TogglePause => show.toggle_pause(),
             Action::Next => show.next(),
             Action::Previous => show.previous(),
-            Action::ToggleHelp => overlays.help = !overlays.help,
+            Action::ToggleHelp => overlays.toggle_help(),
             Action::Poke => show.poke(),
             Action::Quit | Action::Ignore => return false,
         }
@@ -213,7 +216,14 @@ pub fn run(
         args.max_rate.map(|kb| kb * 1000.0),
         Instant::now(),
     );
-    let mut overlays = Overlays::default();
+    let mut overlays = Overlays::new(show.spec());
+    if settings.locked {
+        // Without it a locked kiosk looks frozen to whoever tries q or Ctrl-C.
+        overlays.show_hint(
+            format!("keyboard locked: quit with {}", settings.chord),
+            LOCK_HINT_TIME,
+        );
+    }
     let mut dirty = true;
     let mut last = Instant::now();
     let mut next_frame = last;
@@ -230,10 +240,7 @@ pub fn run(
                         }
                     }
                 },
-                Event::Resize(..) => guard
-                    .screen
-                    .invalidate()
-                    .context("cannot write to the terminal")?,
+                Event::Resize(width, height) => guard.screen.resize((width, height)),
                 _ => continue,
             }
             dirty = true;
@@ -246,14 +253,14 @@ pub fn run(
         if now >= next_poll {
             next_poll = now + RELOAD_POLL;
             if source.changed() {
-                dirty |= reload(&mut show, &mut source, &mut settings);
+                dirty |= reload(&mut show, &mut overlays, &mut source, &mut settings);
                 pacer.set_base(settings.frame_interval);
             }
         }
         if panic_after.is_some_and(|after| now - started >= after) {
             panic!("crash drill requested with --panic-after");
         }
-        let ticked = show.advance(now - last);
+        let ticked = show.advance(now - last) | overlays.advance(now - last, &show);
         last = now;
         if show.finished() {
             break;
@@ -262,7 +269,7 @@ pub fn run(
             let before = guard.written.get();
             guard
                 .screen
-                .draw(&mut show, overlays)
+                .draw(&mut show, &overlays)
                 .context("cannot write to the terminal")?;
             let after = guard.written.get();
             pacer.wrote(after - before, now);
@@ -281,7 +288,12 @@ pub fn run(
 /// Applies a changed config or message file. A broken edit keeps the last good show running,
 /// logs why and raises the on-screen error marker until a later edit fixes it. Returns whether
 /// the screen needs redrawing.
-fn reload(show: &mut Show, source: &mut Source, settings: &mut Settings) -> bool {
+fn reload(
+    show: &mut Show,
+    overlays: &mut Overlays,
+    source: &mut Source,
+    settings: &mut Settings,
+) -> bool {
     let result = source
         .load()
         .and_then(|loaded| show.reload(loaded.spec).map(|()| loaded.args));
@@ -290,11 +302,12 @@ fn reload(show: &mut Show, source: &mut Source, settings: &mut Settings) -> bool
             *settings = Settings::from(&args);
             logging::set_level(args.kiosk.log_level);
             log::info!("config reloaded: {} item(s)", show.spec().items.len());
-            show.set_config_error(None);
+            overlays.configure(show.spec());
+            overlays.set_config_error(None);
         }
         Err(err) => {
             log::error!("config reload failed, keeping the last good config: {err:#}");
-            show.set_config_error(Some(format!("{err:#}")));
+            overlays.set_config_error(Some(format!("{err:#}")));
         }
     }
     true
@@ -373,13 +386,14 @@ mod tests {
         let loaded = source.load().unwrap();
         let mut settings = Settings::from(&loaded.args);
         let mut show = Show::new(loaded.spec).unwrap();
+        let mut overlays = Overlays::new(show.spec());
         assert!(!source.changed());
 
         // A broken edit: the show keeps running as it was, with the error marker.
         write("fps = 10\n[[item]]\neffect = \"defrag\"\nmessage = First\n");
         assert!(source.changed());
-        assert!(reload(&mut show, &mut source, &mut settings));
-        assert!(show.config_error().unwrap().contains("kiosk.toml:4:11"));
+        assert!(reload(&mut show, &mut overlays, &mut source, &mut settings));
+        assert!(overlays.config_error().unwrap().contains("kiosk.toml:4:11"));
         assert_eq!(show.spec().items[0].messages, ["First"]);
         assert_eq!(settings.frame_interval, Duration::from_millis(100));
         assert!(
@@ -390,8 +404,8 @@ mod tests {
         // Fixed: applied, marker gone, same effect still on screen.
         write("fps = 20\nlock = true\n[[item]]\neffect = \"defrag\"\nmessage = \"Second\"\n");
         assert!(source.changed());
-        reload(&mut show, &mut source, &mut settings);
-        assert_eq!(show.config_error(), None);
+        reload(&mut show, &mut overlays, &mut source, &mut settings);
+        assert_eq!(overlays.config_error(), None);
         assert_eq!(show.spec().items[0].messages, ["Second"]);
         assert_eq!(show.current_name(), "defrag");
         assert_eq!(settings.frame_interval, Duration::from_millis(50));
@@ -400,8 +414,13 @@ mod tests {
         // A deleted config is an error too; the show goes on.
         std::fs::remove_file(&path).unwrap();
         assert!(source.changed());
-        reload(&mut show, &mut source, &mut settings);
-        assert!(show.config_error().unwrap().contains("cannot read config"));
+        reload(&mut show, &mut overlays, &mut source, &mut settings);
+        assert!(
+            overlays
+                .config_error()
+                .unwrap()
+                .contains("cannot read config")
+        );
         assert_eq!(show.spec().items[0].messages, ["Second"]);
         std::fs::remove_dir_all(&dir).unwrap();
     }
