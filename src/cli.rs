@@ -9,7 +9,7 @@ use vitrine_effects::{Params, Rgb, color, palette};
 
 use crate::color::ColorChoice;
 
-use crate::app::Chord;
+use crate::keymap::Chord;
 use crate::transition::Transition;
 
 /// Terminal kiosk visual-effects showcase: glitch text, confetti, water blur and an MS-DOS
@@ -483,7 +483,7 @@ mod tests {
 
     /// Builds the show `args` describe, if they are valid, and runs it through extreme steps.
     fn run_briefly(args: &ShowArgs) {
-        let Ok(spec) = crate::spec_from(args) else {
+        let Ok(spec) = crate::spec::ShowSpec::from_args(args) else {
             return;
         };
         let Ok(mut show) = crate::show::Show::new(spec) else {

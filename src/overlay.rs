@@ -21,7 +21,8 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Clear, Paragraph, Widget};
 use vitrine_effects::text;
 
-use crate::show::{Show, ShowSpec};
+use crate::show::Show;
+use crate::spec::ShowSpec;
 
 /// Dark badge colours that stay readable when reduced to 16 colours.
 const BADGE: Style = Style::new()
@@ -32,7 +33,7 @@ const BADGE: Style = Style::new()
 const TICKER_SPEED: f64 = 8.0;
 
 /// Separates messages in the ticker.
-pub const TICKER_GAP: &str = "   •   ";
+const TICKER_GAP: &str = "   •   ";
 
 /// What is drawn over the effect, for one screen (the local terminal, a recording or one SSH
 /// viewer). Key presses, config reloads and the start-up code change it; [`advance`] moves its

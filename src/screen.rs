@@ -13,8 +13,23 @@ use ratatui::widgets::Widget;
 use vitrine_effects::depth::{ColorDepth, ColorMapper};
 
 use crate::encode::Encoder;
+use crate::keymap::Action;
 use crate::overlay::Overlays;
 use crate::show::Show;
+
+/// Carries out a key `action` (any but `Quit`) on `show` and `overlays`; shared by the local
+/// loop and SSH sessions. Returns whether the screen needs redrawing.
+pub fn apply(action: Action, show: &mut Show, overlays: &mut Overlays) -> bool {
+    match action {
+        Action::TogglePause => show.toggle_pause(),
+        Action::Next => show.next(),
+        Action::Previous => show.previous(),
+        Action::ToggleHelp => overlays.toggle_help(),
+        Action::Poke => show.poke(),
+        Action::Quit | Action::Ignore => return false,
+    }
+    true
+}
 
 /// Begin and end synchronized output (DEC mode 2026).
 const BEGIN_FRAME: &[u8] = b"\x1b[?2026h";

@@ -13,7 +13,7 @@ use russh::keys::ssh_key::authorized_keys::Entry;
 use russh::keys::ssh_key::private::Ed25519Keypair;
 use russh::keys::{HashAlg, PrivateKey, PublicKey};
 
-use crate::UsageError;
+use crate::error::UsageError;
 
 /// Who may open a session.
 #[derive(Clone, Debug)]

@@ -21,7 +21,7 @@ use tokio::sync::{Notify, mpsc, watch};
 
 use super::session::{self, SessionIo};
 use super::{Shared, auth, keys, log, session_depth};
-use crate::app::action_for;
+use crate::keymap::action_for;
 use crate::show::Show;
 
 /// Key actions a session may have waiting; more are dropped (a flood of keys, not typing).
@@ -55,7 +55,7 @@ pub struct Connection {
     /// The client's terminal, once it asked for a pty.
     pty: Option<(String, Rect)>,
     /// The running showcase's inputs.
-    input: Option<mpsc::Sender<crate::app::Action>>,
+    input: Option<mpsc::Sender<crate::keymap::Action>>,
     size: Option<watch::Sender<Rect>>,
     /// Reused buffer for parsed keys.
     keys: Vec<KeyEvent>,

@@ -30,10 +30,10 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use vitrine_effects::depth::ColorDepth;
 
-use crate::app::Chord;
 use crate::cli::ServeArgs;
 use crate::color::ColorChoice;
-use crate::show::ShowSpec;
+use crate::keymap::Chord;
+use crate::spec::ShowSpec;
 use auth::Access;
 use conn::{Connection, ConnectionState};
 use limits::RateLimiter;

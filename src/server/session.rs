@@ -20,9 +20,9 @@ use russh::{ChannelWriteHalf, Disconnect};
 use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, MissedTickBehavior};
 
-use crate::app::Action;
+use crate::keymap::Action;
 use crate::overlay::Overlays;
-use crate::screen::Screen;
+use crate::screen::{self, Screen};
 use crate::show::Show;
 use crate::terminal::RESTORE_SEQUENCE;
 use vitrine_effects::depth::ColorDepth;
@@ -154,7 +154,7 @@ pub async fn run(
                 if action == Action::Quit {
                     break End::Quit;
                 }
-                dirty |= action.apply(&mut show, &mut overlays);
+                dirty |= screen::apply(action, &mut show, &mut overlays);
             }
             changed = size.changed() => {
                 if changed.is_err() {
