@@ -98,6 +98,7 @@ fn run(cli: Cli, matches: &ArgMatches) -> Result<()> {
         Some(Command::Serve(args)) => {
             let spec = ShowSpec::from_args(&args.show).map_err(usage)?;
             spec.validate().map_err(usage)?;
+            logging::init(&args.show.kiosk, false)?;
             server::run(spec, &args)
         }
     }
