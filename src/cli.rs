@@ -1,5 +1,6 @@
 //! The command line: one clap-derive definition that reads like `vitrine --help`.
 
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -255,6 +256,26 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=100_000), value_name = "N")]
     pub max_startups_per_address: u32,
 
+    /// Expect a PROXY protocol header (v1 or v2, as HAProxy and nginx `stream` send) first on
+    /// every connection, so limits and the log see the real client. Needs --trusted-proxy.
+    #[arg(
+        long,
+        requires = "trusted_proxy",
+        help_heading = "Behind a load balancer"
+    )]
+    pub proxy_protocol: bool,
+
+    /// The load balancers that may send PROXY headers: addresses or ranges (10.0.0.0/8),
+    /// comma-separated or repeated. Connections from anywhere else are dropped.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "ADDR[/BITS]",
+        requires = "proxy_protocol",
+        help_heading = "Behind a load balancer"
+    )]
+    pub trusted_proxy: Vec<AddressRange>,
+
     /// Close a session after this long without a key press; 0 or off never does.
     #[arg(long, default_value = "1h", value_parser = parse_timeout, value_name = "DURATION")]
     pub idle_timeout: Duration,
@@ -285,6 +306,56 @@ fn parse_colors(s: &str) -> Result<ColorList, String> {
         return Err("expected at least one colour, e.g. \"#0055a4,#ffd700\"".into());
     }
     Ok(ColorList(list))
+}
+
+/// An address or a range of them (CIDR), e.g. `10.0.0.0/8` or `2001:db8::/32`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AddressRange {
+    network: IpAddr,
+    bits: u8,
+}
+
+impl AddressRange {
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        match (self.network, ip) {
+            (IpAddr::V4(net), IpAddr::V4(ip)) => {
+                let mask = u32::MAX.checked_shl(32 - u32::from(self.bits)).unwrap_or(0);
+                u32::from(net) & mask == u32::from(ip) & mask
+            }
+            (IpAddr::V6(net), IpAddr::V6(ip)) => {
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.bits))
+                    .unwrap_or(0);
+                u128::from(net) & mask == u128::from(ip) & mask
+            }
+            _ => false,
+        }
+    }
+}
+
+impl std::str::FromStr for AddressRange {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (address, bits) = match s.trim().split_once('/') {
+            Some((address, bits)) => (address, Some(bits)),
+            None => (s.trim(), None),
+        };
+        let network: IpAddr = address.parse().map_err(|_| {
+            format!("{address:?} is not an IP address (e.g. 10.0.0.5 or 10.0.0.0/8)")
+        })?;
+        let network = network.to_canonical();
+        let max = if network.is_ipv4() { 32 } else { 128 };
+        let bits = match bits {
+            None => max,
+            Some(bits) => bits
+                .parse::<u8>()
+                .ok()
+                .filter(|b| *b <= max)
+                .ok_or_else(|| format!("/{bits}: a prefix length is 0 to {max}"))?,
+        };
+        Ok(Self { network, bits })
+    }
 }
 
 pub fn parse_duration(s: &str) -> Result<Duration, String> {

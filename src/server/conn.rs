@@ -403,6 +403,14 @@ impl Handler for Connection {
             return Err(russh::Error::Disconnect);
         }
         self.state.authenticated.store(true, Ordering::SeqCst);
+        self.log(&format!(
+            "authenticated: {}",
+            self.key
+                .as_deref()
+                .map_or("none (--open)".to_string(), |key| format!(
+                    "publickey {key}"
+                ))
+        ));
         Ok(())
     }
 

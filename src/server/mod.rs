@@ -14,12 +14,14 @@ mod auth;
 mod conn;
 mod keys;
 mod limits;
+mod proxy;
 mod session;
 mod socket;
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result};
@@ -191,13 +193,9 @@ async fn serve(
     if let Access::Keys(_) = &shared.access {
         tokio::spawn(watch_authorized_keys(shared.clone()));
     }
-    let mut limiter = RateLimiter::new(args.rate_limit);
-    let startups = Startups::new(
-        args.max_startups as usize,
-        args.max_startups_per_address as usize,
-    );
-    let mut early_drop_dice = rand_chacha::ChaCha8Rng::from_entropy();
-    let mut drops = DropReport::default();
+    let gate = Arc::new(Gate::new(args));
+    // Connections from a trusted proxy whose header has not arrived yet.
+    let pending_headers = Arc::new(Semaphore::new(args.max_startups as usize));
     let next_id = AtomicU64::new(1);
     loop {
         let (stream, peer) = tokio::select! {
@@ -213,28 +211,58 @@ async fn serve(
             },
         };
         let id = next_id.fetch_add(1, Ordering::Relaxed);
-        let now = Instant::now();
-        if !limiter.allow(peer.ip(), now) {
-            drops.dropped(id, peer, "connecting too often (--rate-limit)", now);
-            continue;
-        }
-        let slot = match startups.admit(peer.ip(), early_drop_dice.r#gen::<f64>()) {
-            Ok(slot) => slot,
-            Err(refused) => {
-                drops.dropped(id, peer, refused.reason(), now);
-                continue;
+        let accepted = tokio::time::Instant::now();
+        let _ = stream.set_nodelay(true);
+        let start = {
+            let (shared, config) = (shared.clone(), config.clone());
+            let auth_timeout = args.auth_timeout;
+            move |stream, client, slot| {
+                connection(
+                    stream,
+                    client,
+                    id,
+                    shared,
+                    config,
+                    accepted + auth_timeout,
+                    slot,
+                )
             }
         };
-        let _ = stream.set_nodelay(true);
-        tokio::spawn(connection(
-            stream,
-            peer,
-            id,
-            shared.clone(),
-            config.clone(),
-            args.auth_timeout,
-            slot,
-        ));
+        if !args.proxy_protocol {
+            if let Some(slot) = gate.admit(id, peer) {
+                tokio::spawn(start(stream, peer, slot));
+            }
+            continue;
+        }
+        // Behind a load balancer: the client is whoever its PROXY header names.
+        if !proxy::trusted(peer.ip(), &args.trusted_proxy) {
+            gate.dropped(
+                id,
+                peer,
+                "not a --trusted-proxy (a PROXY header is expected)",
+            );
+            continue;
+        }
+        let Ok(reading) = pending_headers.clone().try_acquire_owned() else {
+            gate.dropped(id, peer, "too many PROXY headers pending");
+            continue;
+        };
+        let header_timeout = args.auth_timeout.min(PROXY_HEADER_TIMEOUT);
+        let gate = gate.clone();
+        tokio::spawn(async move {
+            let mut stream = stream;
+            let header = tokio::time::timeout(header_timeout, proxy::read_header(&mut stream));
+            let client = match header.await {
+                Ok(Ok(client)) => client.unwrap_or(peer),
+                Ok(Err(e)) => return log(id, peer, &format!("dropped: {e}")),
+                Err(_) => return log(id, peer, "dropped: no PROXY header in time"),
+            };
+            drop(reading);
+            log::debug!("serve: [{id} {client}] through the proxy {peer}");
+            if let Some(slot) = gate.admit(id, client) {
+                start(stream, client, slot).await;
+            }
+        });
     }
 
     let running = shared.max_sessions - shared.sessions.available_permits();
@@ -300,10 +328,10 @@ async fn connection(
     id: u64,
     shared: Arc<Shared>,
     config: Arc<Config>,
-    auth_timeout: Duration,
+    deadline: tokio::time::Instant,
     slot: StartupSlot,
 ) {
-    let deadline = tokio::time::sleep(auth_timeout);
+    let deadline = tokio::time::sleep_until(deadline);
     tokio::pin!(deadline);
     let killer = match Killer::new(&stream) {
         Ok(killer) => killer,
@@ -395,32 +423,77 @@ async fn connection(
     }
 }
 
+/// How long a trusted proxy may take to send its header (balancers send it at once).
+const PROXY_HEADER_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Admission at accept: the per-address connection rate, then a startup slot.
+struct Gate {
+    limiter: Mutex<RateLimiter>,
+    startups: Arc<Startups>,
+    early_drop_dice: Mutex<rand_chacha::ChaCha8Rng>,
+    drops: Mutex<DropReport>,
+}
+
+impl Gate {
+    fn new(args: &ServeArgs) -> Self {
+        Self {
+            limiter: Mutex::new(RateLimiter::new(args.rate_limit)),
+            startups: Startups::new(
+                args.max_startups as usize,
+                args.max_startups_per_address as usize,
+            ),
+            early_drop_dice: Mutex::new(rand_chacha::ChaCha8Rng::from_entropy()),
+            drops: Mutex::default(),
+        }
+    }
+
+    /// A startup slot for a connection from `client`, or `None` (logged) if it is dropped.
+    fn admit(&self, id: u64, client: SocketAddr) -> Option<StartupSlot> {
+        let now = Instant::now();
+        if !lock(&self.limiter).allow(client.ip(), now) {
+            self.dropped(id, client, "connecting too often (--rate-limit)");
+            return None;
+        }
+        let roll = lock(&self.early_drop_dice).r#gen::<f64>();
+        self.startups
+            .admit(client.ip(), roll)
+            .inspect_err(|refused| self.dropped(id, client, refused.reason()))
+            .ok()
+    }
+
+    fn dropped(&self, id: u64, peer: SocketAddr, reason: &'static str) {
+        lock(&self.drops).dropped(id, peer, reason, Instant::now());
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 /// How often at most a line reports connections dropped at accept.
 const DROP_REPORT_EVERY: Duration = Duration::from_secs(10);
 
-/// Connections dropped at accept, reported at most once per [`DROP_REPORT_EVERY`] so that a
-/// flood of connections is not a flood of log lines.
+/// Connections dropped at accept, reported at most once per [`DROP_REPORT_EVERY`] for each
+/// reason, so that a flood of connections is not a flood of log lines.
 #[derive(Default)]
 struct DropReport {
-    last: Option<Instant>,
-    unreported: u64,
+    /// When each reason was last logged, and how many drops for it since.
+    by_reason: HashMap<&'static str, (Instant, u64)>,
 }
 
 impl DropReport {
-    fn dropped(&mut self, id: u64, peer: SocketAddr, reason: &str, now: Instant) {
-        if self
-            .last
-            .is_some_and(|last| now.duration_since(last) < DROP_REPORT_EVERY)
+    fn dropped(&mut self, id: u64, peer: SocketAddr, reason: &'static str, now: Instant) {
+        if let Some((last, unreported)) = self.by_reason.get_mut(reason)
+            && now.duration_since(*last) < DROP_REPORT_EVERY
         {
-            self.unreported += 1;
+            *unreported += 1;
             return;
         }
-        let earlier = match std::mem::take(&mut self.unreported) {
-            0 => String::new(),
-            n => format!(" ({n} more dropped since the last such line)"),
+        let earlier = match self.by_reason.insert(reason, (now, 0)) {
+            Some((_, n)) if n > 0 => format!(" ({n} more since the last such line)"),
+            _ => String::new(),
         };
         log(id, peer, &format!("dropped: {reason}{earlier}"));
-        self.last = Some(now);
     }
 }
 
