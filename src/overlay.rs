@@ -29,6 +29,9 @@ const BADGE: Style = Style::new()
     .fg(Color::Rgb(230, 230, 230))
     .bg(Color::Rgb(16, 16, 24));
 
+/// Black on amber: a hint is meant to be noticed.
+const HINT: Style = Style::new().fg(Color::Black).bg(Color::Rgb(255, 200, 0));
+
 /// Ticker scroll speed in cells per second (halved with `--calm`).
 const TICKER_SPEED: f64 = 8.0;
 
@@ -291,22 +294,27 @@ fn draw_error_marker(area: Rect, buf: &mut Buffer) {
     }
 }
 
-/// The hint centred on the last line of `area` (above the ticker), as much as fits.
+/// The hint centred on the last line of `area` (above the ticker). Too wide for the screen,
+/// it shows its last sentence (hints put the action last: "... Quit with Ctrl-Alt-Q"), cut to
+/// the width if even that does not fit.
 fn draw_hint(area: Rect, buf: &mut Buffer, hint: &str) {
     if area.width < 3 || area.height < 2 {
         return;
     }
-    let label = format!(" {hint} ");
+    let fits = |t: &str| text::width(t) + 2 <= usize::from(area.width);
+    let shown = match hint.rfind(". ") {
+        Some(end) if !fits(hint) => &hint[end + 2..],
+        _ => hint,
+    };
+    let label = format!(" {shown} ");
     let width = text::width(&label).min(usize::from(area.width)) as u16;
     let x = area.x + (area.width - width) / 2;
     let row = Rect::new(x, area.bottom() - 1, width, 1);
     for pos in row.positions() {
         buf[pos].reset();
-        buf[pos].set_style(BADGE);
+        buf[pos].set_style(HINT);
     }
-    text::draw_line(buf, row, i32::from(x), row.y, &label, |_, _| {
-        BADGE.add_modifier(Modifier::BOLD)
-    });
+    text::draw_line(buf, row, i32::from(x), row.y, &label, |_, _| HINT);
 }
 
 fn draw_paused_badge(area: Rect, buf: &mut Buffer) {
@@ -478,22 +486,25 @@ mod tests {
         s.ticker = true;
         let show = Show::new(s.clone()).unwrap();
         let mut overlays = Overlays::new(&s);
-        overlays.show_hint("키보드 잠김: quit with Ctrl-Alt-Q", Duration::from_secs(5));
+        let hint = "키보드 잠김. Quit with Ctrl-Alt-Q";
+        overlays.show_hint(hint, Duration::from_secs(5));
         let area = Rect::new(0, 0, 50, 8);
         let buf = draw(&overlays, &show, area, None);
         // Centred on the line above the ticker.
-        assert_eq!(
-            row_text(&buf, 6).trim(),
-            "키보드 잠김: quit with Ctrl-Alt-Q"
-        );
-        assert_eq!(buf[(25, 6)].bg, Color::Rgb(16, 16, 24));
-        // Cut to the width on a narrow screen, never wider than it.
-        let narrow = draw(&overlays, &show, Rect::new(0, 0, 10, 8), None);
-        assert_eq!(row_text(&narrow, 6), " 키보드 잠");
+        assert_eq!(row_text(&buf, 6).trim(), hint);
+        assert_eq!(buf[(25, 6)].bg, HINT.bg.unwrap());
+        // Narrower: the last sentence; narrower still: cut to the width, never wider.
+        let narrow = draw(&overlays, &show, Rect::new(0, 0, 24, 8), None);
+        assert_eq!(row_text(&narrow, 6), "  Quit with Ctrl-Alt-Q  ");
+        let tiny = draw(&overlays, &show, Rect::new(0, 0, 10, 8), None);
+        assert_eq!(row_text(&tiny, 6), " Quit with");
+        overlays.show_hint("키보드 잠김 (locked)", Duration::from_secs(5));
+        let tiny = draw(&overlays, &show, Rect::new(0, 0, 10, 8), None);
+        assert_eq!(row_text(&tiny, 6), " 키보드 잠");
         // A tiny screen: nothing, and no panic.
         draw(&overlays, &show, Rect::new(0, 0, 2, 1), None);
         overlays.advance(Duration::from_secs(4), &show);
-        assert_eq!(overlays.hint(), Some("키보드 잠김: quit with Ctrl-Alt-Q"));
+        assert_eq!(overlays.hint(), Some("키보드 잠김 (locked)"));
         // Its end is a change to draw even when nothing else moves.
         overlays.ticker = None;
         assert!(overlays.advance(Duration::from_secs(1), &show));

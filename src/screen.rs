@@ -92,6 +92,13 @@ impl<W: Write> Screen<W> {
         }
     }
 
+    /// Maps frames to `depth` from now on (a config reload changed `--color`); the next frame
+    /// draws the whole screen again in the new colours.
+    pub fn set_depth(&mut self, depth: ColorDepth) {
+        self.colors = ColorMapper::new(depth);
+        self.shown = Buffer::empty(Rect::ZERO);
+    }
+
     /// Draws one frame of `show` and its overlays, maps it to the colour depth, and writes the
     /// cells that changed. Returns whether anything was written.
     pub fn draw(&mut self, show: &mut Show, overlays: &Overlays) -> io::Result<bool> {

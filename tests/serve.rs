@@ -82,7 +82,7 @@ impl Server {
             if let Some(at) = line.find("SHA256:") {
                 fingerprint = line[at..].split_whitespace().next().unwrap().to_string();
             }
-            if let Some(rest) = line.strip_prefix("vitrine serve: listening on 127.0.0.1:") {
+            if let Some((_, rest)) = line.split_once("listening on 127.0.0.1:") {
                 port = rest.split(';').next().unwrap().parse().unwrap();
                 break;
             }
@@ -551,7 +551,11 @@ async fn open_mode_needs_no_key_and_warns() {
         .unwrap()
         .unwrap();
     assert!(none.success());
-    assert!(server.log().contains("WARNING: --open"), "{}", server.log());
+    assert!(
+        server.log().contains("WARN: !!! --open: ANYONE"),
+        "{}",
+        server.log()
+    );
 }
 
 #[tokio::test]
@@ -833,6 +837,39 @@ async fn a_client_that_stops_reading_does_not_stall_others() {
         .unwrap_or_else(|| panic!("no skip count: {line}"));
     eprintln!("{line}");
     assert!(skipped > 0, "frames were queued instead of skipped: {line}");
+}
+
+/// A viewer's colour depth comes from the same detection as a local terminal's, applied to
+/// the TERM and colour variables its client sent: plain `xterm` is 16 colours in both places,
+/// and a client passing COLORTERM=truecolor (OpenSSH `SendEnv COLORTERM`) gets truecolor.
+#[tokio::test]
+async fn viewer_colours_follow_the_local_rules_on_the_clients_terminal() {
+    let server = Server::start("colours", &[]);
+    for (term, colorterm, want) in [
+        ("xterm", None, "colours=Ansi16"),
+        ("xterm", Some("truecolor"), "colours=TrueColor"),
+    ] {
+        let (handle, ok) = server
+            .login_with(1, server.port, client::Config::default())
+            .await;
+        assert!(ok, "authorized key refused");
+        let mut channel = handle.channel_open_session().await.expect("open session");
+        if let Some(value) = colorterm {
+            channel.set_env(true, "COLORTERM", value).await.unwrap();
+        }
+        channel
+            .request_pty(true, term, 80, 24, 0, 0, &[])
+            .await
+            .unwrap();
+        channel.request_shell(true).await.unwrap();
+        server.wait_log(&format!("TERM={term} {want}")).await;
+        channel.data(&b"q"[..]).await.unwrap();
+        let mut got = Received::default();
+        read_until(&mut channel, &mut got, |r| {
+            find(&r.data, LEAVE_ALT).is_some()
+        })
+        .await;
+    }
 }
 
 /// Keeps one connection from 127.0.0.`host` open that sends only an SSH version line, over
