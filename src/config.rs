@@ -242,8 +242,15 @@ fn parse_item(table: &Spanned<Table>, dir: &Path, cmd: &Command) -> Result<RawIt
                     "an item shows one effect: effect = \"NAME\"".into(),
                 ));
             };
-            crate::spec::resolve_effects(std::slice::from_ref(name))
-                .map_err(|e| Located(value.span(), e.to_string()))?[0]
+            let infos = crate::spec::resolve_effects(std::slice::from_ref(name))
+                .map_err(|e| Located(value.span(), e.to_string()))?;
+            // A blank name resolves to nothing.
+            *infos.first().ok_or_else(|| {
+                Located(
+                    value.span(),
+                    "an item shows one effect: effect = \"NAME\"".into(),
+                )
+            })?
         }
         None => {
             return Err(Located(
@@ -921,6 +928,10 @@ message_file = "defrag.txt"
         let (err, pos) = error("clock = true\n\n[[item]]\nstyle = \"strobe\"\n");
         assert_eq!(pos, (3, 1));
         assert!(err.contains("has no effect"), "{err}");
+
+        let (err, pos) = error("[[item]]\neffect = \" \"\n");
+        assert_eq!(pos, (2, 10));
+        assert!(err.contains("an item shows one effect"), "{err}");
 
         let (err, pos) = error("[[item]]\neffect = \"defrag\"\nstyle = \"strobe\"\n");
         assert_eq!(pos, (3, 9));
