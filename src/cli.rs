@@ -147,6 +147,17 @@ pub struct ItemArgs {
     #[arg(long, value_name = "LIST", value_parser = parse_colors, conflicts_with = "palette", help_heading = "Colours")]
     pub colors: Option<ColorList>,
 
+    /// A font for the big lettering (TTF, OTF or the first face of a TTC), e.g. a brand font
+    /// or a Chinese/Japanese one; repeat for a fallback chain. Each character comes from the
+    /// first font that has it, then from the bundled ones (Orbitron, NanumSquare for Hangul).
+    #[arg(long = "font", value_name = "PATH", help_heading = "Lettering")]
+    pub fonts: Vec<PathBuf>,
+
+    /// Pixels per cell of the big lettering: half-blocks (every font, the Linux console too),
+    /// quadrants, sextants or octants (finer, where the terminal's font has them).
+    #[arg(long, value_enum, default_value_t = PixelGrid::Half, value_name = "GRID", help_heading = "Lettering")]
+    pub pixels: PixelGrid,
+
     #[command(flatten)]
     pub params: Params,
 
@@ -207,17 +218,6 @@ pub struct OutputArgs {
     /// the terminal has it.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "DEPTH", help_heading = "Colours")]
     pub color: ColorChoice,
-
-    /// A font for the big lettering (TTF, OTF or the first face of a TTC), e.g. a brand font
-    /// or a Chinese/Japanese one; repeat for a fallback chain. Each character comes from the
-    /// first font that has it, then from the bundled ones (Orbitron, NanumSquare for Hangul).
-    #[arg(long = "font", value_name = "PATH", help_heading = "Lettering")]
-    pub fonts: Vec<PathBuf>,
-
-    /// Pixels per cell of the big lettering: half-blocks (every font, the Linux console too),
-    /// quadrants, sextants or octants (finer, where the terminal's font has them).
-    #[arg(long, value_enum, default_value_t = PixelGrid::Half, value_name = "GRID", help_heading = "Lettering")]
-    pub pixels: PixelGrid,
 }
 
 /// Running unattended with viewers at the keys: the lock and the log (the live showcase and

@@ -39,7 +39,6 @@ use clap::parser::ValueSource;
 use clap::{ArgAction, ArgMatches, Args, Command, FromArgMatches};
 use serde::Deserialize;
 use toml::{Spanned, Value};
-use vitrine_effects::font::Fonts;
 use vitrine_effects::registry;
 
 use crate::cli::{ItemArgs, Settings};
@@ -617,9 +616,6 @@ fn resolve(text: &str, dir: &Path, overrides: &[Setting]) -> Result<Loaded, Unre
     }
     spec.validate()
         .map_err(|e| error_at(&global, "style", 0..0, format!("{e:#}")))?;
-    let fonts = Fonts::with_files(&settings.output.fonts)
-        .map_err(|e| error_at(&global, "fonts", 0..0, e.to_string()))?;
-    spec.set_lettering(&fonts, settings.output.pixels);
     Ok(Loaded {
         settings,
         spec,

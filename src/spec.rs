@@ -5,7 +5,6 @@
 use std::time::Duration;
 
 use anyhow::{Result, bail};
-use vitrine_effects::canvas::PixelGrid;
 use vitrine_effects::depth::ColorDepth;
 use vitrine_effects::font::Fonts;
 use vitrine_effects::palette;
@@ -154,6 +153,8 @@ impl ShowSpec {
         let mut context = Context::new(0, "");
         context.style = item.style.clone();
         context.calm = item.calm;
+        context.fonts = Fonts::with_files(&item.fonts)?;
+        context.pixels = item.pixels;
         context.palette = match (&item.colors, &item.palette) {
             (Some(colors), _) => colors.0.clone(),
             // The name was checked by clap against the same list.
@@ -197,13 +198,6 @@ impl ShowSpec {
         }
     }
 
-    /// The fonts and pixel grid of every item's big lettering (`--font`, `--pixels`).
-    pub fn set_lettering(&mut self, fonts: &Fonts, pixels: PixelGrid) {
-        for item in &mut self.items {
-            item.context.fonts = fonts.clone();
-            item.context.pixels = pixels;
-        }
-    }
 }
 
 fn random_seed() -> u64 {
