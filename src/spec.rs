@@ -197,7 +197,6 @@ impl ShowSpec {
             item.context.depth = depth;
         }
     }
-
 }
 
 fn random_seed() -> u64 {
