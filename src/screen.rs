@@ -42,8 +42,8 @@ pub fn apply(action: Action, show: &mut Show, overlays: &mut Overlays) -> bool {
 }
 
 /// Begin and end synchronized output (DEC mode 2026).
-const BEGIN_FRAME: &[u8] = b"\x1b[?2026h";
-const END_FRAME: &[u8] = b"\x1b[?2026l";
+pub const BEGIN_FRAME: &[u8] = b"\x1b[?2026h";
+pub const END_FRAME: &[u8] = b"\x1b[?2026l";
 
 /// A terminal (local, recorded or remote) plus what it currently shows.
 ///
@@ -140,7 +140,7 @@ impl<W: Write> Screen<W> {
 }
 
 /// The effect plus overlays, into `buf` resized to `area`.
-fn compose(buf: &mut Buffer, area: Rect, show: &mut Show, overlays: Overlays) {
+pub fn compose(buf: &mut Buffer, area: Rect, show: &mut Show, overlays: Overlays) {
     if buf.area != area {
         buf.resize(area);
     }

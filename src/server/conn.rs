@@ -25,6 +25,7 @@ use russh::server::{
 use russh::{Channel, ChannelId, ChannelWriteHalf, Disconnect, Pty, Sig};
 use tokio::sync::{Notify, mpsc, watch};
 
+use super::broadcast::{self, Hub};
 use super::session::{self, SessionIo};
 use super::socket::{Admission, AdmissionCell};
 use super::{EXTRA_CONNECTIONS, MAX_AUTH_ATTEMPTS, Shared, auth, keys, log, log_at, session_depth};
@@ -42,6 +43,14 @@ const FREE_ENV_REQUESTS: u32 = 32;
 /// What a command or subsystem gets instead, on stderr.
 const NO_COMMANDS: &str = "this server runs no commands; connect with ssh -t (and no command) \
                            to watch the showcase";
+
+/// What a viewer watches.
+enum Showing {
+    /// A show of their own.
+    Own(Show),
+    /// The broadcast, until they touch it.
+    Broadcast(Arc<Hub>),
+}
 
 /// Per-connection state, shared with the task that watches the connection.
 #[derive(Default)]
@@ -241,22 +250,27 @@ impl Connection {
             session.eof(channel)?;
             return session.close(channel);
         };
-        let mut spec = self.shared.spec.clone();
-        if self.shared.vary_seed {
-            spec.seed = spec
-                .seed
-                .wrapping_add(self.id.wrapping_mul(0x9e37_79b9_7f4a_7c15));
-        }
-        let show = match Show::new(spec) {
-            Ok(show) => show,
-            Err(e) => {
-                self.log(&format!("cannot start the show: {e:#}"));
-                return self.refuse_readably(
-                    session,
-                    channel,
-                    "shell",
-                    "the show cannot start; the server's log says why",
-                );
+        let show = match &self.shared.broadcast {
+            Some(hub) => Showing::Broadcast(hub.clone()),
+            None => {
+                let mut spec = self.shared.spec.clone();
+                if self.shared.vary_seed {
+                    spec.seed = spec
+                        .seed
+                        .wrapping_add(self.id.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+                }
+                match Show::new(spec) {
+                    Ok(show) => Showing::Own(show),
+                    Err(e) => {
+                        self.log(&format!("cannot start the show: {e:#}"));
+                        return self.refuse_readably(
+                            session,
+                            channel,
+                            "shell",
+                            "the show cannot start; the server's log says why",
+                        );
+                    }
+                }
             }
         };
         let Some(out) = self.channel.take() else {
@@ -268,11 +282,16 @@ impl Connection {
         self.size = Some(size);
         let depth = session_depth(self.shared.color, &term);
         self.log(&format!(
-            "showcase started: {}x{} TERM={term} colours={:?} key={}",
+            "showcase started: {}x{} TERM={term} colours={:?} key={}{}",
             area.width,
             area.height,
             depth,
             self.key.as_deref().unwrap_or("none (--open)"),
+            if matches!(show, Showing::Broadcast(_)) {
+                " (broadcast)"
+            } else {
+                ""
+            },
         ));
         session.channel_success(channel)?;
 
@@ -288,7 +307,10 @@ impl Connection {
         self.state.started.store(true, Ordering::SeqCst);
         self.state.showing.store(true, Ordering::SeqCst);
         tokio::spawn(async move {
-            let report = session::run(show, io, fps, depth, idle).await;
+            let report = match show {
+                Showing::Own(show) => session::run(show, io, fps, depth, idle, None).await,
+                Showing::Broadcast(hub) => broadcast::watch(hub, io, depth, idle).await,
+            };
             log(
                 id,
                 peer,

@@ -11,6 +11,7 @@
 //! [`Show`]: crate::show::Show
 
 mod auth;
+mod broadcast;
 mod conn;
 mod keys;
 mod limits;
@@ -60,6 +61,8 @@ pub struct Shared {
     spec: ShowSpec,
     /// Without `--seed`, each session gets its own seed (derived from the spec's).
     vary_seed: bool,
+    /// `--broadcast`: the shared shows, by size and colour depth.
+    broadcast: Option<Arc<broadcast::Hub>>,
     access: Access,
     fps: u32,
     /// `--color`: `auto` picks per client from its TERM ([`remote_color_choice`]).
@@ -114,6 +117,8 @@ pub fn run(spec: ShowSpec, args: &ServeArgs) -> Result<()> {
     let (shutdown_tx, shutdown) = watch::channel(false);
     let shared = Arc::new(Shared {
         vary_seed: args.show.seed.is_none(),
+        broadcast: (args.broadcast || (args.open && !args.no_broadcast))
+            .then(|| broadcast::Hub::new(spec.clone(), args.show.fps)),
         access,
         fps: args.show.fps,
         color: args.show.color,
