@@ -2,8 +2,11 @@
 
 use std::path::Path;
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use vitrine_effects::text::sanitize;
+
+use crate::error::UsageError;
+use crate::textfile;
 
 /// Shown when no message is given.
 pub const DEFAULT_MESSAGES: &str = include_str!("../assets/messages.txt");
@@ -26,18 +29,13 @@ pub fn load(flags: &[String], file: Option<&Path>) -> Result<Vec<String>> {
         .filter(|m| !m.is_empty())
         .collect();
     if let Some(path) = file {
-        let bytes = std::fs::read(path)
-            .with_context(|| format!("cannot read message file {}", path.display()))?;
-        let text = String::from_utf8(bytes).map_err(|_| {
-            crate::error::UsageError(format!("message file {} is not UTF-8 text", path.display()))
-        })?;
+        let text = textfile::read_path(path, "message file", textfile::MAX_TEXT_FILE)
+            .map_err(|e| UsageError(format!("message file {e}")))?;
         let from_file = parse(&text);
         if from_file.is_empty() {
-            return Err(crate::error::UsageError(format!(
-                "message file {} has no messages",
-                path.display()
-            ))
-            .into());
+            return Err(
+                UsageError(format!("message file {} has no messages", path.display())).into(),
+            );
         }
         messages.extend(from_file);
     }
@@ -68,6 +66,20 @@ mod tests {
         );
         assert_eq!(load(&["Hi".into()], None).unwrap(), ["Hi"]);
         let err = load(&[], Some(Path::new("/nonexistent/messages.txt"))).unwrap_err();
-        assert!(format!("{err:#}").contains("cannot read message file"));
+        assert_eq!(
+            format!("{err:#}"),
+            "message file /nonexistent/messages.txt does not exist"
+        );
+    }
+
+    #[test]
+    fn endless_and_huge_files_are_refused_without_reading_them_whole() {
+        let err = load(&[], Some(Path::new("/dev/zero"))).unwrap_err();
+        assert_eq!(
+            format!("{err:#}"),
+            "message file /dev/zero is a device, not a message file; give the path of a regular \
+             file"
+        );
+        assert!(err.downcast_ref::<UsageError>().is_some());
     }
 }

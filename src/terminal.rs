@@ -2,7 +2,7 @@
 //!
 //! Quit keys and errors restore through [`TerminalGuard`]'s drop; a panic restores in the panic
 //! hook before the message is printed; SIGINT/SIGTERM/SIGHUP/SIGQUIT/SIGPIPE restore on a dedicated
-//! thread and exit at once. The signal path must not depend on the event loop: crossterm 0.29
+//! thread, print the held log (see [`logging`]) and exit at once. The signal path must not depend on the event loop: crossterm 0.29
 //! spins inside `event::poll` once the tty is gone (SSH drop), so a flag checked by the loop
 //! might never be seen.
 
@@ -12,13 +12,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use anyhow::{Context as _, Result};
 use crossterm::terminal::{EnterAlternateScreen, disable_raw_mode, enable_raw_mode};
 use crossterm::{cursor, execute};
-use ratatui::Terminal;
-use ratatui::backend::CrosstermBackend;
 use signal_hook::consts::{SIGHUP, SIGINT, SIGPIPE, SIGQUIT, SIGTERM};
 
 use vitrine_effects::depth::ColorDepth;
 
 use crate::error::UsageError;
+use crate::logging;
 use crate::pacing::{ByteCounter, Counted};
 use crate::screen::Screen;
 
@@ -55,7 +54,7 @@ pub struct TerminalGuard {
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
-        let _ = self.screen.terminal_mut().backend_mut().flush();
+        let _ = self.screen.writer_mut().flush();
         restore();
     }
 }
@@ -80,10 +79,9 @@ pub fn init(depth: ColorDepth) -> Result<TerminalGuard> {
     let writer = BufWriter::with_capacity(256 * 1024, io::stdout());
     let writer = Counted::new(writer);
     let written = writer.counter();
-    let terminal =
-        Terminal::new(CrosstermBackend::new(writer)).context("cannot set up the terminal")?;
+    let size = crossterm::terminal::size().context("cannot read the terminal size")?;
     Ok(TerminalGuard {
-        screen: Screen::new(terminal, depth),
+        screen: Screen::new(writer, size, depth),
         written,
     })
 }
@@ -105,6 +103,8 @@ fn install_signal_handler() -> Result<()> {
         .spawn(move || {
             if let Some(signal) = signals.forever().next() {
                 restore();
+                // What went wrong during the show (a failed reload) is still worth seeing.
+                logging::release_held();
                 std::process::exit(128 + signal);
             }
         })

@@ -82,7 +82,7 @@ impl Server {
             if let Some(at) = line.find("SHA256:") {
                 fingerprint = line[at..].split_whitespace().next().unwrap().to_string();
             }
-            if let Some(rest) = line.strip_prefix("vitrine serve: listening on 127.0.0.1:") {
+            if let Some((_, rest)) = line.split_once("listening on 127.0.0.1:") {
                 port = rest.split(';').next().unwrap().parse().unwrap();
                 break;
             }
@@ -551,7 +551,11 @@ async fn open_mode_needs_no_key_and_warns() {
         .unwrap()
         .unwrap();
     assert!(none.success());
-    assert!(server.log().contains("WARNING: --open"), "{}", server.log());
+    assert!(
+        server.log().contains("WARN: !!! --open: ANYONE"),
+        "{}",
+        server.log()
+    );
 }
 
 #[tokio::test]
@@ -833,6 +837,39 @@ async fn a_client_that_stops_reading_does_not_stall_others() {
         .unwrap_or_else(|| panic!("no skip count: {line}"));
     eprintln!("{line}");
     assert!(skipped > 0, "frames were queued instead of skipped: {line}");
+}
+
+/// A viewer's colour depth comes from the same detection as a local terminal's, applied to
+/// the TERM and colour variables its client sent: plain `xterm` is 16 colours in both places,
+/// and a client passing COLORTERM=truecolor (OpenSSH `SendEnv COLORTERM`) gets truecolor.
+#[tokio::test]
+async fn viewer_colours_follow_the_local_rules_on_the_clients_terminal() {
+    let server = Server::start("colours", &[]);
+    for (term, colorterm, want) in [
+        ("xterm", None, "colours=Ansi16"),
+        ("xterm", Some("truecolor"), "colours=TrueColor"),
+    ] {
+        let (handle, ok) = server
+            .login_with(1, server.port, client::Config::default())
+            .await;
+        assert!(ok, "authorized key refused");
+        let mut channel = handle.channel_open_session().await.expect("open session");
+        if let Some(value) = colorterm {
+            channel.set_env(true, "COLORTERM", value).await.unwrap();
+        }
+        channel
+            .request_pty(true, term, 80, 24, 0, 0, &[])
+            .await
+            .unwrap();
+        channel.request_shell(true).await.unwrap();
+        server.wait_log(&format!("TERM={term} {want}")).await;
+        channel.data(&b"q"[..]).await.unwrap();
+        let mut got = Received::default();
+        read_until(&mut channel, &mut got, |r| {
+            find(&r.data, LEAVE_ALT).is_some()
+        })
+        .await;
+    }
 }
 
 /// Keeps one connection from 127.0.0.`host` open that sends only an SSH version line, over
@@ -1310,21 +1347,39 @@ async fn broadcast_viewers_share_one_stream_until_they_touch_it() {
     let (second_all, third_all) = (all(&second), all(&third));
     assert!(second_all.len() >= 20, "{} frames", second_all.len());
     for (late, early, what) in [
-        (&screens_of(&second, 0..pressed[1]), &before_key, "60x20, second"),
-        (&screens_of(&third, 0..pressed[2]), &before_key, "60x20, third"),
+        (
+            &screens_of(&second, 0..pressed[1]),
+            &before_key,
+            "60x20, second",
+        ),
+        (
+            &screens_of(&third, 0..pressed[2]),
+            &before_key,
+            "60x20, third",
+        ),
         (&all(&small_late), &all(&small), "40x12"),
         // After the first viewer's key, the others still share one stream.
-        (&screens_of(&second, pressed[1]..usize::MAX), &third_all, "60x20 after the key"),
+        (
+            &screens_of(&second, pressed[1]..usize::MAX),
+            &third_all,
+            "60x20 after the key",
+        ),
     ] {
         let share = share_of_screens_in(late, early);
         assert!(share >= 0.8, "{what}: only {share:.2} of the screens match");
     }
     // The one who pressed n got a show of its own (a fresh screen, then its own frames)...
     let first_bytes = first.received();
-    assert!(find(&first_bytes[pressed[0]..], ENTER_ALT).is_some(), "no own show after n");
+    assert!(
+        find(&first_bytes[pressed[0]..], ENTER_ALT).is_some(),
+        "no own show after n"
+    );
     let first_after = screens_of(&first, pressed[0]..usize::MAX);
     let last_own = first_after.last().expect("frames after the fork");
-    assert!(!second_all.contains(last_own), "the fork still shows the shared stream");
+    assert!(
+        !second_all.contains(last_own),
+        "the fork still shows the shared stream"
+    );
     // ...and the others did not move: no new screen, the shared stream goes on.
     let second_bytes = second.received();
     assert!(find(&second_bytes[pressed[1]..], ENTER_ALT).is_none());

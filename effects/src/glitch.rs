@@ -56,17 +56,13 @@ use unicode_segmentation::UnicodeSegmentation;
 use crate::bigtext::{self, Bitmap, Fit};
 use crate::canvas::PixelCanvas;
 use crate::color::Rgb;
-use crate::registry::{self, EffectInfo};
-use crate::{Context, Effect, rng, text};
+use crate::effect::{Context, Effect};
+use crate::{rng, text};
 
-/// Registry entry.
-pub const INFO: EffectInfo = EffectInfo {
-    name: "glitch",
-    description: "Strobe/glitch kiosk text in big block letters (the CodePen \"strobocops\" look)",
-    styles: &["glitch", "strobe", "corrupt"],
-    heading: "Glitch",
-    build: |ctx, params| Ok(Box::new(Glitch::new(ctx, &params.glitch)?)),
-};
+/// The name on the command line and in configs.
+pub const NAME: &str = "glitch";
+/// The looks it has; the first is the default.
+pub const STYLES: &[&str] = &["glitch", "strobe", "corrupt"];
 
 /// The page background.
 const BG: Rgb = Rgb::BLACK;
@@ -223,7 +219,7 @@ fn parse_offset(s: &str) -> Result<f32, String> {
 
 /// Which of the three looks is shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Look {
+enum GlitchStyle {
     Glitch,
     Strobe,
     Corrupt,
@@ -289,7 +285,7 @@ struct Scene<'a> {
 /// The `glitch` effect.
 #[derive(Debug)]
 pub struct Glitch {
-    look: Look,
+    look: GlitchStyle,
     calm: bool,
     seed: u64,
     offset: f32,
@@ -322,10 +318,10 @@ impl Glitch {
         if params.cycle.is_zero() || params.skew_period.is_zero() {
             return Err("--cycle and --skew-period must be longer than zero".into());
         }
-        let look = match registry::style_for(&INFO, ctx) {
-            "strobe" => Look::Strobe,
-            "corrupt" => Look::Corrupt,
-            _ => Look::Glitch,
+        let look = match ctx.style_in(STYLES) {
+            "strobe" => GlitchStyle::Strobe,
+            "corrupt" => GlitchStyle::Corrupt,
+            _ => GlitchStyle::Glitch,
         };
         let mut cycle = params.cycle.as_secs_f64();
         if ctx.calm {
@@ -406,7 +402,7 @@ impl Glitch {
             (self.scanlines && t >= delay).then(|| ((t - delay) / period).fract() as f32)
         });
         let main = match self.look {
-            Look::Strobe => strobe_color(t, self.cycle, &self.layers, self.calm),
+            GlitchStyle::Strobe => strobe_color(t, self.cycle, &self.layers, self.calm),
             _ => MAIN,
         };
         let slot_len = if self.calm {
@@ -419,7 +415,7 @@ impl Glitch {
             skew: angle.to_radians().tan(),
             blur,
             scan,
-            slot: (self.look == Look::Corrupt).then(|| (t / slot_len) as u64),
+            slot: (self.look == GlitchStyle::Corrupt).then(|| (t / slot_len) as u64),
         }
     }
 }
@@ -805,7 +801,7 @@ fn draw_stars(buf: &mut Buffer, area: Rect, stars: &[Star], blank: impl Fn(u16, 
 
 impl Effect for Glitch {
     fn name(&self) -> &'static str {
-        INFO.name
+        NAME
     }
 
     fn tick(&mut self, dt: Duration) {
@@ -1191,7 +1187,7 @@ mod tests {
 
     #[test]
     fn no_style_flashes_more_than_three_times_a_second() {
-        for style in INFO.styles {
+        for style in STYLES {
             let l = lumas(&glitch("Welcome", style), 7);
             let swings = max_swings_per_second(&l, 60, 0.02);
             assert!(swings <= 6, "{style}: {swings} swings in a second");

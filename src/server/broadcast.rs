@@ -28,9 +28,10 @@ use tokio::time::{Instant, MissedTickBehavior};
 use vitrine_effects::depth::{ColorDepth, ColorMapper};
 
 use super::session::{self, End, FAREWELL_TIMEOUT, Report, SessionIo};
-use crate::keymap::Action;
 use crate::encode::Encoder;
-use crate::screen::{self, BEGIN_FRAME, END_FRAME, Overlays};
+use crate::keymap::Action;
+use crate::overlay::Overlays;
+use crate::screen::{self, BEGIN_FRAME, END_FRAME};
 use crate::show::Show;
 use crate::spec::ShowSpec;
 use crate::terminal::RESTORE_SEQUENCE;
@@ -140,7 +141,7 @@ impl Hub {
 async fn produce(hub: Arc<Hub>, key: GroupKey, group: Arc<Group>, mut show: Show) {
     let area = Rect::new(0, 0, key.width, key.height);
     let mut colors = ColorMapper::new(key.depth);
-    let overlays = Overlays::default();
+    let mut overlays = Overlays::new(show.spec());
     let (mut next, mut shown) = (Buffer::empty(area), Buffer::empty(Rect::ZERO));
     let (mut encoder, mut keyframe_encoder) = (Encoder::new(), Encoder::new());
     let mut bytes = Vec::new();
@@ -153,7 +154,7 @@ async fn produce(hub: Arc<Hub>, key: GroupKey, group: Arc<Group>, mut show: Show
         if hub.retire_if_unwatched(key) {
             return;
         }
-        let ticked = show.advance(now - last);
+        let ticked = show.advance(now - last) | overlays.advance(now - last, &show);
         last = now;
         if show.finished() {
             hub.retire(key);
@@ -167,7 +168,7 @@ async fn produce(hub: Arc<Hub>, key: GroupKey, group: Arc<Group>, mut show: Show
         if !(ticked || keyframe_wanted) {
             continue;
         }
-        screen::compose(&mut next, area, &mut show, overlays);
+        screen::compose(&mut next, area, &mut show, &overlays);
         colors.apply(&mut next, area);
         // Every frame stands alone (absolute first move, full first style), since a viewer
         // may have come in through a keyframe written by the other encoder.

@@ -3,7 +3,7 @@
 //!
 //! Every connection that authenticates and asks for a terminal gets its own [`Show`] (own
 //! playlist position, keys, size and seed) drawn through the same render path as the local
-//! showcase ([`crate::screen::draw`]) into a buffer sent over the SSH channel. The server
+//! showcase ([`crate::screen::Screen`]) into a buffer sent over the SSH channel. The server
 //! protects itself and its other viewers: a cap on sessions and on connections, a per-address
 //! connection rate, an authentication timeout, an idle timeout, clamped screen sizes, bounded
 //! key queues and a per-session output budget (see [`session`]).
@@ -33,10 +33,10 @@ use russh::{Disconnect, MethodKind, MethodSet, SshId};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::{Semaphore, watch};
-use vitrine_effects::depth::ColorDepth;
 
-use crate::cli::ServeArgs;
+use crate::cli::{ServeArgs, Settings};
 use crate::color::ColorChoice;
+use crate::error::UsageError;
 use crate::keymap::Chord;
 use crate::spec::ShowSpec;
 use auth::Access;
@@ -65,7 +65,7 @@ pub struct Shared {
     broadcast: Option<Arc<broadcast::Hub>>,
     access: Access,
     fps: u32,
-    /// `--color`: `auto` picks per client from its TERM ([`remote_color_choice`]).
+    /// `--color`: `auto` detects per client from its TERM and colour variables.
     color: ColorChoice,
     lock: bool,
     /// The chord that quits a locked session (`--unlock-chord`).
@@ -80,50 +80,55 @@ pub struct Shared {
     shutdown: watch::Receiver<bool>,
 }
 
-/// Runs `vitrine serve` until SIGTERM, SIGINT or SIGHUP.
-pub fn run(spec: ShowSpec, args: &ServeArgs) -> Result<()> {
+/// Runs `vitrine serve` until SIGTERM, SIGINT or SIGHUP: every viewer gets a show built from
+/// `spec`, drawn and keyed as `settings` say.
+pub fn run(spec: ShowSpec, settings: &Settings, args: &ServeArgs) -> Result<()> {
     // Everything the user can get wrong is checked before the port is bound.
     let access = match (&args.authorized_keys, args.open) {
         (Some(path), _) => Access::Keys(auth::AuthorizedKeys::load(path)?),
-        (None, _) => Access::Open,
+        (None, true) => Access::Open,
+        (None, false) => {
+            return Err(UsageError(
+                "serve needs --authorized-keys PATH (only those keys get in) or --open \
+                 (anyone who can reach the address)"
+                    .into(),
+            )
+            .into());
+        }
     };
     let key_path = match &args.host_key {
         Some(path) => path.clone(),
         None => auth::default_host_key_path()?,
     };
     let (host_key, created) = auth::load_or_create_host_key(&key_path)?;
-    eprintln!(
-        "vitrine serve: host key {} {} ({}{})",
+    log::info!(
+        "host key {} {} ({}{})",
         host_key.algorithm(),
         auth::fingerprint(host_key.public_key()),
         key_path.display(),
         if created { ", new" } else { "" }
     );
     match &access {
-        Access::Keys(keys) => eprintln!(
-            "vitrine serve: {} authorized key(s) from {} (re-read when it changes)",
+        Access::Keys(keys) => log::info!(
+            "{} authorized key(s) from {} (re-read when it changes)",
             keys.len(),
             keys.path().display()
         ),
         Access::Open => {
-            eprintln!(
-                "vitrine serve: !!! WARNING: --open: ANYONE who can reach this address gets a"
-            );
-            eprintln!(
-                "vitrine serve: !!! session, without any key. Use --authorized-keys to restrict."
-            );
+            log::warn!("!!! --open: ANYONE who can reach this address gets a session, without");
+            log::warn!("!!! any key. Use --authorized-keys to restrict.");
         }
     }
     let (shutdown_tx, shutdown) = watch::channel(false);
     let shared = Arc::new(Shared {
-        vary_seed: args.show.seed.is_none(),
+        vary_seed: settings.playlist.seed.is_none(),
         broadcast: (args.broadcast || (args.open && !args.no_broadcast))
-            .then(|| broadcast::Hub::new(spec.clone(), args.show.fps)),
+            .then(|| broadcast::Hub::new(spec.clone(), settings.output.fps)),
         access,
-        fps: args.show.fps,
-        color: args.show.color,
-        chord: args.show.kiosk.unlock_chord,
-        lock: args.show.lock,
+        fps: settings.output.fps,
+        color: settings.output.color,
+        chord: settings.kiosk.unlock_chord,
+        lock: settings.kiosk.lock,
         idle_timeout: (!args.idle_timeout.is_zero()).then_some(args.idle_timeout),
         max_sessions: args.max_sessions as usize,
         sessions: Arc::new(Semaphore::new(args.max_sessions as usize)),
@@ -176,8 +181,8 @@ async fn serve(
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let local = listener.local_addr()?;
-    eprintln!(
-        "vitrine serve: listening on {local}; connect with: ssh -p {} {}",
+    log::info!(
+        "listening on {local}; connect with: ssh -p {} {}",
         local.port(),
         local.ip()
     );
@@ -209,7 +214,7 @@ async fn serve(
                 Ok(accepted) => accepted,
                 Err(e) => {
                     // Out of file descriptors and the like: wait instead of spinning.
-                    eprintln!("vitrine serve: accept failed: {e}");
+                    log::warn!("accept failed: {e}");
                     tokio::time::sleep(Duration::from_millis(100)).await;
                     continue;
                 }
@@ -271,7 +276,7 @@ async fn serve(
     }
 
     let running = shared.max_sessions - shared.sessions.available_permits();
-    eprintln!("vitrine serve: shutting down; restoring {running} client terminal(s)");
+    log::info!("shutting down; restoring {running} client terminal(s)");
     shutdown_tx.send_replace(true);
     let everything = async {
         let _sessions = shared
@@ -285,9 +290,9 @@ async fn serve(
         .await
         .is_err()
     {
-        eprintln!("vitrine serve: some clients did not close in time");
+        log::warn!("some clients did not close in time");
     }
-    eprintln!("vitrine serve: stopped");
+    log::info!("stopped");
     Ok(())
 }
 
@@ -510,83 +515,11 @@ enum Event {
     ShowcaseEnded,
 }
 
-/// One line of the server log about connection `id`.
+/// One line of the server log about connection `id` from `peer`.
 fn log(id: u64, peer: SocketAddr, message: &str) {
     log_at(log::Level::Info, id, peer, message);
 }
 
 fn log_at(level: log::Level, id: u64, peer: SocketAddr, message: &str) {
     log::log!(level, "serve: [{id} {peer}] {message}");
-}
-
-/// The colour depth for a session: `--color` if given, else what the client's TERM implies.
-fn session_depth(choice: ColorChoice, term: &str) -> ColorDepth {
-    match choice {
-        ColorChoice::Auto => remote_color_choice(term),
-        other => crate::color::resolve(other, false),
-    }
-}
-
-/// The colour depth a remote session should get from its client's TERM.
-///
-/// SSH forwards TERM (in the pty request) but not COLORTERM, so truecolor support cannot be
-/// detected the way it is locally; 256 colours is what nearly every terminal of the last two
-/// decades shows correctly, so it is the default unless TERM says more or less.
-fn remote_color_choice(term: &str) -> ColorDepth {
-    let term = term.to_ascii_lowercase();
-    const TRUECOLOR: [&str; 6] = [
-        "xterm-kitty",
-        "xterm-ghostty",
-        "wezterm",
-        "alacritty",
-        "foot",
-        "contour",
-    ];
-    if term == "dumb" {
-        ColorDepth::Mono
-    } else if term.ends_with("-direct")
-        || term.contains("truecolor")
-        || term.contains("24bit")
-        || TRUECOLOR.iter().any(|t| term.starts_with(t))
-    {
-        ColorDepth::TrueColor
-    } else if term.contains("256color") {
-        ColorDepth::Ansi256
-    } else if term == "linux"
-        || term.starts_with("vt")
-        || term == "ansi"
-        || term == "cons25"
-        || term.ends_with("-16color")
-        || term.ends_with("-color")
-        || term.ends_with("-mono")
-    {
-        ColorDepth::Ansi16
-    } else {
-        ColorDepth::Ansi256
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn remote_colour_follows_term_with_256_by_default() {
-        use ColorDepth::*;
-        for (term, want) in [
-            ("", Ansi256),
-            ("xterm", Ansi256),
-            ("xterm-256color", Ansi256),
-            ("screen", Ansi256),
-            ("tmux-256color", Ansi256),
-            ("xterm-direct", TrueColor),
-            ("xterm-kitty", TrueColor),
-            ("linux", Ansi16),
-            ("vt100", Ansi16),
-            ("xterm-color", Ansi16),
-            ("dumb", Mono),
-        ] {
-            assert_eq!(remote_color_choice(term), want, "{term}");
-        }
-    }
 }
