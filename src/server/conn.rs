@@ -49,7 +49,7 @@ const NO_COMMANDS: &str = "this server runs no commands; connect with ssh -t (an
 /// What a viewer watches.
 enum Showing {
     /// A show of their own.
-    Own(Show),
+    Own(Box<Show>),
     /// The broadcast, until they touch it.
     Broadcast(Arc<Hub>),
 }
@@ -265,7 +265,7 @@ impl Connection {
                         .wrapping_add(self.id.wrapping_mul(0x9e37_79b9_7f4a_7c15));
                 }
                 match Show::new(spec) {
-                    Ok(show) => Showing::Own(show),
+                    Ok(show) => Showing::Own(Box::new(show)),
                     Err(e) => {
                         self.log(&format!("cannot start the show: {e:#}"));
                         return self.refuse_readably(
@@ -316,7 +316,7 @@ impl Connection {
         self.state.showing.store(true, Ordering::SeqCst);
         tokio::spawn(async move {
             let report = match show {
-                Showing::Own(show) => session::run(show, io, fps, depth, idle, None).await,
+                Showing::Own(show) => session::run(*show, io, fps, depth, idle, None).await,
                 Showing::Broadcast(hub) => broadcast::watch(hub, io, depth, idle).await,
             };
             log(
