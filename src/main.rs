@@ -87,7 +87,7 @@ fn run(cli: Cli, command: &clap::Command, matches: &ArgMatches) -> Result<()> {
             record::record(
                 show,
                 rec.size,
-                rec.seconds,
+                rec.seconds.as_secs_f64(),
                 loaded.settings.output.fps,
                 color::recording(loaded.settings.output.color),
                 rec.format,

@@ -25,6 +25,7 @@ pub mod bigtext;
 pub mod canvas;
 pub mod color;
 pub mod depth;
+pub mod duration;
 pub mod effect;
 pub mod palette;
 pub mod registry;
