@@ -12,9 +12,9 @@
 //!
 //! # How we map it
 //!
-//! Not random flicker: [`disk`] simulates a FAT disk (files in fragments, free space, bad and
+//! Not random flicker: `disk` simulates a FAT disk (files in fragments, free space, bad and
 //! unmovable clusters) and an optimizer that really defragments it, one disk operation at a
-//! time; [`screen`] draws the DOS layout from that state. Each map block shows the most
+//! time; `screen` draws the DOS layout from that state. Each map block shows the most
 //! significant state of its clusters (X > B > W > r > used > unused), and every number in the
 //! Status box comes from the simulation, including the elapsed time (simulated time).
 //!

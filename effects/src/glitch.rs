@@ -4,7 +4,7 @@
 //! # The original
 //!
 //! A CodePen, "Strobe Light Effect for Text / Glitch effect" (`data-text="Strobocops"`), measured
-//! from its CSS (see `seed-effects.md` §1):
+//! from its CSS as copied into several public repositories:
 //!
 //! * white, heavy, uppercase text on black, with three copies behind it at 0.8 opacity in
 //!   `red`, `blue` and `#00FF0B`, painted in that order;
