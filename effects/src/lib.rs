@@ -6,6 +6,8 @@
 //! [`Buffer`](ratatui_core::buffer::Buffer). Effects never read a clock or
 //! touch a terminal, so a seed gives the same frames everywhere and everything runs headless.
 //!
+//! [`Buffer`]: ratatui_core::buffer::Buffer
+//!
 //! ```
 //! use std::time::Duration;
 //! use ratatui_core::{buffer::Buffer, layout::Rect};
