@@ -5,9 +5,9 @@ use std::time::Duration;
 
 use clap::builder::PossibleValuesParser;
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use vitrine_effects::{Params, Rgb, color, palette};
+use vitrine_effects::{Params, Rgb, palette, rgb};
 
-use crate::color::ColorChoice;
+use crate::color_depth::ColorChoice;
 
 use crate::app::Chord;
 use crate::transition::Transition;
@@ -268,7 +268,7 @@ pub enum RecordFormat {
 pub struct ColorList(pub Vec<Rgb>);
 
 fn parse_colors(s: &str) -> Result<ColorList, String> {
-    let list = color::parse_list(s).map_err(|e| e.to_string())?;
+    let list = rgb::parse_list(s).map_err(|e| e.to_string())?;
     if list.is_empty() {
         return Err("expected at least one colour, e.g. \"#0055a4,#ffd700\"".into());
     }

@@ -27,6 +27,8 @@
 
 use ratatui::buffer::{Buffer, Cell, CellDiffOption, CellWidth};
 use ratatui::style::{Color, Modifier};
+use vitrine_effects::ansi;
+use vitrine_effects::canvas::HalfBlock;
 
 /// Modifiers that show on a blank cell; the others only change how a glyph is drawn.
 const VISIBLE_ON_BLANK: Modifier = Modifier::REVERSED
@@ -395,9 +397,9 @@ fn form(cell: &Cell, pen: Option<Pen>) -> (&str, Pen) {
 /// with no attributes that show and no default colour showing (the default foreground and background
 /// are different colours, so they cannot trade places).
 fn pixels(cell: &Cell) -> Option<(Color, Color)> {
-    let symbol = cell.symbol();
+    let block = HalfBlock::of(cell.symbol())?;
     // A blank shows none of the glyph-only attributes (bold, italic...).
-    let hidden = if symbol == " " {
+    let hidden = if block == HalfBlock::Blank {
         cell.modifier - VISIBLE_ON_BLANK
     } else {
         Modifier::empty()
@@ -405,13 +407,7 @@ fn pixels(cell: &Cell) -> Option<(Color, Color)> {
     if !(cell.modifier - hidden).is_empty() {
         return None;
     }
-    let (top, bottom) = match symbol {
-        " " => (cell.bg, cell.bg),
-        "▀" => (cell.fg, cell.bg),
-        "▄" => (cell.bg, cell.fg),
-        "█" => (cell.fg, cell.fg),
-        _ => return None,
-    };
+    let (top, bottom) = block.halves(cell.fg, cell.bg);
     (top != Color::Reset && bottom != Color::Reset).then_some((top, bottom))
 }
 
@@ -419,11 +415,7 @@ fn pixels(cell: &Cell) -> Option<(Color, Color)> {
 /// Linux console and VGA text mode cannot show behind text (the 16-colour pass never puts them
 /// there, so neither may the encoder).
 fn can_be_background(color: Color) -> bool {
-    match color {
-        Color::Reset => false,
-        Color::Indexed(n) => !(8..=15).contains(&n),
-        named => named_index(named).is_none_or(|n| n < 8),
-    }
+    color != Color::Reset && !ansi::is_bright(color)
 }
 
 /// About how many bytes an SGR changing `from` into `to` takes (0 when they are equal).
@@ -460,7 +452,7 @@ fn color_len(color: Color) -> usize {
                 .map(|&c| digits(u16::from(c)))
                 .sum::<usize>()
         }
-        named => 2 + usize::from(named_index(named).is_some_and(|n| n >= 8)),
+        named => 2 + usize::from(ansi::named_index(named).is_some_and(|n| n >= 8)),
     }
 }
 
@@ -628,29 +620,6 @@ enum Layer {
     Underline,
 }
 
-/// The ANSI index of a named colour (crossterm's mapping: `Gray` is 7, `DarkGray` 8).
-fn named_index(color: Color) -> Option<u8> {
-    Some(match color {
-        Color::Black => 0,
-        Color::Red => 1,
-        Color::Green => 2,
-        Color::Yellow => 3,
-        Color::Blue => 4,
-        Color::Magenta => 5,
-        Color::Cyan => 6,
-        Color::Gray => 7,
-        Color::DarkGray => 8,
-        Color::LightRed => 9,
-        Color::LightGreen => 10,
-        Color::LightYellow => 11,
-        Color::LightBlue => 12,
-        Color::LightMagenta => 13,
-        Color::LightCyan => 14,
-        Color::White => 15,
-        _ => return None,
-    })
-}
-
 fn color_param(color: Color, layer: Layer, out: &mut Vec<u8>) {
     if !out.is_empty() {
         out.push(b';');
@@ -679,7 +648,7 @@ fn color_param(color: Color, layer: Layer, out: &mut Vec<u8>) {
             }
         }
         named => {
-            let n = named_index(named).unwrap_or(0);
+            let n = ansi::named_index(named).unwrap_or(0);
             match layer {
                 Layer::Underline => {
                     out.extend_from_slice(b"58;5;");
@@ -817,7 +786,7 @@ mod tests {
             Color::Reset => vt100::Color::Default,
             Color::Indexed(n) => vt100::Color::Idx(n),
             Color::Rgb(r, g, b) => vt100::Color::Rgb(r, g, b),
-            named => vt100::Color::Idx(named_index(named).expect("named colour")),
+            named => vt100::Color::Idx(ansi::named_index(named).expect("named colour")),
         }
     }
 

@@ -2,7 +2,7 @@
 
 mod app;
 mod cli;
-mod color;
+mod color_depth;
 mod config;
 mod encode;
 mod logging;
@@ -102,7 +102,7 @@ fn run(cli: Cli, matches: &ArgMatches) -> Result<()> {
             let loaded = source.load().map_err(usage)?;
             logging::init(&loaded.args.kiosk, true)?;
             let show = Show::new(loaded.spec).map_err(usage)?;
-            let depth = color::resolve(loaded.args.color, false);
+            let depth = color_depth::resolve(loaded.args.color, false);
             app::run(show, &loaded.args, source, depth, cli.panic_after)
         }
         Some(Command::List) => list(&mut std::io::stdout().lock()),
@@ -128,7 +128,7 @@ fn run(cli: Cli, matches: &ArgMatches) -> Result<()> {
                 rec.size,
                 rec.seconds,
                 rec.show.fps,
-                color::resolve(rec.show.color, true),
+                color_depth::resolve(rec.show.color, true),
                 rec.format,
                 &mut out,
             )

@@ -14,7 +14,7 @@ use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Clear, Paragraph, Widget};
-use vitrine_effects::depth::{ColorDepth, ColorMapper};
+use vitrine_effects::depth::{ColorDepth, ColorMapper, Dither};
 
 use crate::encode::Encoder;
 use crate::overlay;
@@ -51,7 +51,7 @@ impl<W: Write> Screen<W> {
     pub fn new(terminal: Terminal<CrosstermBackend<W>>, depth: ColorDepth) -> Self {
         Self {
             terminal,
-            colors: ColorMapper::new(depth),
+            colors: ColorMapper::new(depth, Dither::Auto),
             encoder: Encoder::new(),
             frame: Buffer::empty(Rect::ZERO),
             shown: Buffer::empty(Rect::ZERO),

@@ -41,7 +41,7 @@ use ratatui_core::buffer::{Buffer, Cell};
 use ratatui_core::layout::Rect;
 
 use crate::banner::Banner;
-use crate::color::Rgb;
+use crate::rgb::Rgb;
 use crate::registry::{self, EffectInfo};
 use crate::rng::{self, Rng};
 use crate::text;

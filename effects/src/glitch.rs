@@ -55,7 +55,7 @@ use unicode_segmentation::UnicodeSegmentation;
 
 use crate::bigtext::{self, Bitmap, Fit};
 use crate::canvas::PixelCanvas;
-use crate::color::Rgb;
+use crate::rgb::Rgb;
 use crate::registry::{self, EffectInfo};
 use crate::{Context, Effect, rng, text};
 

@@ -20,13 +20,14 @@
 //! effect.render(area, &mut buf);
 //! ```
 
+pub mod ansi;
 pub mod banner;
 pub mod bigtext;
 pub mod canvas;
-pub mod color;
 pub mod depth;
 pub mod palette;
 pub mod registry;
+pub mod rgb;
 pub mod rng;
 pub mod text;
 
@@ -40,7 +41,7 @@ use std::time::Duration;
 use ratatui_core::buffer::Buffer;
 use ratatui_core::layout::Rect;
 
-pub use crate::color::Rgb;
+pub use crate::rgb::Rgb;
 pub use crate::registry::{EffectInfo, Params};
 
 /// One animated effect.

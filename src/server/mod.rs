@@ -32,7 +32,7 @@ use vitrine_effects::depth::ColorDepth;
 
 use crate::app::Chord;
 use crate::cli::ServeArgs;
-use crate::color::ColorChoice;
+use crate::color_depth::ColorChoice;
 use crate::show::ShowSpec;
 use auth::Access;
 use conn::{Connection, ConnectionState};
@@ -325,7 +325,7 @@ fn log(id: u64, peer: SocketAddr, message: &str) {
 fn session_depth(choice: ColorChoice, term: &str) -> ColorDepth {
     match choice {
         ColorChoice::Auto => remote_color_choice(term),
-        other => crate::color::resolve(other, false),
+        other => crate::color_depth::resolve(other, false),
     }
 }
 

@@ -4,30 +4,61 @@
 //! [`ColorMapper::apply`], rewrites every cell of the finished frame for the chosen
 //! [`ColorDepth`]:
 //!
-//! - **256 colours**: the nearest colour of the xterm 6×6×6 cube and grey ramp (indices
-//!   16–255), by distance in the perceptual OKLab space. Indices 0–15 are left out on purpose:
-//!   every terminal theme redefines them, so they would not look like what was asked for.
-//! - **16 colours**: the nearest of the 16 ANSI colours (standard VGA values, which is what the
-//!   Linux console shows). Backgrounds use only the 8 normal colours, because the Linux console
-//!   and VGA text mode cannot show a bright background (`console_codes(4)`: "100..107 set
-//!   background, same as 40..47"). Half-block pixel cells (`▀ ▄ █` and space) are rearranged so
-//!   that a bright pixel is drawn as foreground, which keeps pixel art intact on the console.
-//! - **Mono**: every colour is dropped. Pixel cells become `▀ ▄ █` or blank by brightness (the
-//!   threshold adapts to the frame, see [`ColorMapper`]); text keeps its glyphs, becomes
-//!   reverse-video on a light background and dim when it was dark, so it stays readable.
+//! - **256 colours**: the xterm 6×6×6 cube and grey ramp (indices 16–255). Indices 0–15 are
+//!   left out on purpose: every terminal theme redefines them.
+//! - **16 colours**: the 16 ANSI colours (standard VGA values, which is what the Linux console
+//!   shows). Backgrounds use only the 8 normal colours, because the Linux console and VGA text
+//!   mode cannot show a bright background. Half-block pixel cells (`▀ ▄ █` and space) are
+//!   rearranged so that a bright pixel is drawn as foreground, which keeps pixel art intact on
+//!   the console. Matching weighs hue above lightness: a dark blue stays blue (over black),
+//!   never grey.
+//! - **Mono**: every colour is dropped. Pixel cells become `▀ ▄ █`, shades or blank by
+//!   brightness (the threshold adapts to the frame, see [`ColorMapper`]); text keeps its glyphs,
+//!   becomes reverse-video on a light background and dim when it was dark, so it stays readable.
 //!
-//! Nearest colours are cached in a table over RGB quantised to 5 bits per channel (32768
-//! entries, filled lazily), so after a few frames the pass is a table lookup per cell and never
-//! allocates.
+//! **Mixing** ([`Dither`]): a colour between palette colours is shown as an ordered mix of two
+//! palette colours (see [`mix`]), chosen in linear light and judged in OKLab. Two tools, each
+//! where it is right:
+//!
+//! - each half-block pixel takes one colour of its pair by a 4×4 Bayer pattern. At 256 colours
+//!   this is all: the palette is dense, so a pair is two close colours and the pattern is
+//!   faint.
+//! - at 16 colours and in mono, where a pair is two far-apart colours, smooth areas (both
+//!   pixels of a cell want the same pair) use the shade glyphs `░ ▒ ▓` with the pair as
+//!   foreground and background: they mix at the font's own pixel scale, far finer than a
+//!   half-block pixel, which would read as polka dots on a wall screen. (Fonts draw shades
+//!   with differing coverage — DejaVu's `░` is ~9 % ink in linear light, not 25 % — so where
+//!   the pattern is faint anyway, at 256 colours, exact half-block pixels are the better
+//!   tool.)
+//!
+//! The choice depends only on the cell's position and colours, so an unchanged area is
+//! unchanged byte for byte and a moving gradient does not shimmer. Text (any glyph other than
+//! the half blocks and a blank) is never dithered: it takes the single nearest colour.
+//!
+//! # Why this lives in the effects crate
+//!
+//! It is terminal *output* knowledge, but not terminal I/O: a pure function from a ratatui
+//! [`Buffer`] to a [`Buffer`], with no writer, no escape codes and no environment. Keeping it
+//! here lets anyone who draws these widgets into their own ratatui app on a 256- or 16-colour
+//! terminal reduce the frame the same way, lets effects and big text share the ordered pattern
+//! ([`ordered_threshold`]) for their own coverage, and keeps it benchmarked and tested headless
+//! next to the frames it works on. Choosing the depth (the environment) and writing the bytes
+//! (the encoder) are the binary's.
+//!
+//! Mixes are cached in a table over RGB quantised to 5 bits per channel (32768 entries, filled
+//! lazily), so after a few frames the pass is a table lookup per pixel and never allocates.
 
-use std::ops::RangeInclusive;
-use std::sync::OnceLock;
+mod mix;
 
 use ratatui_core::buffer::{Buffer, Cell};
 use ratatui_core::layout::Rect;
 use ratatui_core::style::{Color, Modifier};
 
-use crate::color::Rgb;
+pub use self::mix::{Mix, ordered_threshold, rank};
+use self::mix::{CACHE_SIZE, Palette, STEPS, UNSET, cache_key, slot_rgb};
+use crate::ansi::{NAMED, rgb_of};
+use crate::canvas::HalfBlock;
+use crate::rgb::Rgb;
 use crate::text;
 
 /// How many colours the terminal can show.
@@ -56,157 +87,33 @@ impl ColorDepth {
     }
 }
 
-/// The 16 ANSI colours as the standard VGA palette (the Linux console's defaults), in index
-/// order: black, red, green, yellow (brown), blue, magenta, cyan, white (light grey), then the
-/// bright versions.
-pub const ANSI16: [Rgb; 16] = [
-    Rgb(0x00, 0x00, 0x00),
-    Rgb(0xaa, 0x00, 0x00),
-    Rgb(0x00, 0xaa, 0x00),
-    Rgb(0xaa, 0x55, 0x00),
-    Rgb(0x00, 0x00, 0xaa),
-    Rgb(0xaa, 0x00, 0xaa),
-    Rgb(0x00, 0xaa, 0xaa),
-    Rgb(0xaa, 0xaa, 0xaa),
-    Rgb(0x55, 0x55, 0x55),
-    Rgb(0xff, 0x55, 0x55),
-    Rgb(0x55, 0xff, 0x55),
-    Rgb(0xff, 0xff, 0x55),
-    Rgb(0x55, 0x55, 0xff),
-    Rgb(0xff, 0x55, 0xff),
-    Rgb(0x55, 0xff, 0xff),
-    Rgb(0xff, 0xff, 0xff),
-];
-
-/// ratatui's named colours in ANSI index order (crossterm sends them as those indices).
-const NAMED: [Color; 16] = [
-    Color::Black,
-    Color::Red,
-    Color::Green,
-    Color::Yellow,
-    Color::Blue,
-    Color::Magenta,
-    Color::Cyan,
-    Color::Gray,
-    Color::DarkGray,
-    Color::LightRed,
-    Color::LightGreen,
-    Color::LightYellow,
-    Color::LightBlue,
-    Color::LightMagenta,
-    Color::LightCyan,
-    Color::White,
-];
-
-/// Channel levels of the xterm 6×6×6 colour cube.
-const CUBE: [u8; 6] = [0, 95, 135, 175, 215, 255];
-
-/// The RGB value xterm uses for palette index `n` (0–15 as [`ANSI16`]).
-pub fn xterm_rgb(n: u8) -> Rgb {
-    match n {
-        0..=15 => ANSI16[usize::from(n)],
-        16..=231 => {
-            let i = n - 16;
-            Rgb(
-                CUBE[usize::from(i / 36)],
-                CUBE[usize::from(i / 6 % 6)],
-                CUBE[usize::from(i % 6)],
-            )
-        }
-        _ => {
-            let v = 8 + 10 * (n - 232);
-            Rgb(v, v, v)
-        }
-    }
-}
-
-/// The RGB a colour stands for, or `None` for [`Color::Reset`] (the terminal's default).
-pub fn rgb_of(color: Color) -> Option<Rgb> {
-    match color {
-        Color::Reset => None,
-        Color::Rgb(r, g, b) => Some(Rgb(r, g, b)),
-        Color::Indexed(n) => Some(xterm_rgb(n)),
-        named => NAMED.iter().position(|&c| c == named).map(|i| ANSI16[i]),
-    }
-}
-
-/// A colour in OKLab (L, a, b).
-type Lab = [f32; 3];
-
-fn to_linear(c: u8) -> f32 {
-    let c = f32::from(c) / 255.0;
-    if c <= 0.040_45 {
-        c / 12.92
-    } else {
-        ((c + 0.055) / 1.055).powf(2.4)
-    }
-}
-
-/// sRGB to OKLab (Björn Ottosson's matrices).
-fn oklab(c: Rgb) -> Lab {
-    let (r, g, b) = (to_linear(c.0), to_linear(c.1), to_linear(c.2));
-    let l = (0.412_221_46 * r + 0.536_332_55 * g + 0.051_445_995 * b).cbrt();
-    let m = (0.211_903_5 * r + 0.680_699_5 * g + 0.107_396_96 * b).cbrt();
-    let s = (0.088_302_46 * r + 0.281_718_85 * g + 0.629_978_7 * b).cbrt();
-    [
-        0.210_454_26 * l + 0.793_617_8 * m - 0.004_072_047 * s,
-        1.977_998_5 * l - 2.428_592_2 * m + 0.450_593_7 * s,
-        0.025_904_037 * l + 0.782_771_77 * m - 0.808_675_77 * s,
-    ]
-}
-
-/// Squared OKLab distance with lightness weighted by `lightness`. With only 16 targets a
-/// saturated colour is often nearer a grey than any hue in plain OKLab; weighting lightness
-/// down keeps orange orange-ish instead of grey.
-fn distance(x: Lab, y: Lab, lightness: f32) -> f32 {
-    let dl = (x[0] - y[0]) * lightness;
-    dl * dl + (x[1] - y[1]).powi(2) + (x[2] - y[2]).powi(2)
-}
-
-/// Lightness weight for the 16-colour match (1.0 would be plain OKLab).
-const LIGHTNESS_16: f32 = 0.5;
-
-/// OKLab of every xterm palette index, computed once.
-fn palette_lab() -> &'static [Lab; 256] {
-    static LAB: OnceLock<[Lab; 256]> = OnceLock::new();
-    LAB.get_or_init(|| std::array::from_fn(|n| oklab(xterm_rgb(n as u8))))
-}
-
-/// The palette index in `candidates` nearest `c`.
-fn nearest(c: Rgb, candidates: RangeInclusive<u8>, lightness: f32) -> u8 {
-    let lab = oklab(c);
-    let table = palette_lab();
-    let mut best = (*candidates.start(), f32::INFINITY);
-    for n in candidates {
-        let d = distance(lab, table[usize::from(n)], lightness);
-        if d < best.1 {
-            best = (n, d);
-        }
-    }
-    best.0
+/// Whether colours between palette colours are mixed (`--dither`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize), serde(rename_all = "lowercase"))]
+pub enum Dither {
+    /// Ordered mixing below truecolor (truecolor has nothing to mix).
+    #[default]
+    Auto,
+    /// Ordered mixing: shade glyphs in smooth areas, a Bayer pattern per pixel elsewhere.
+    Ordered,
+    /// The single nearest colour per pixel: flat, fewest bytes, dark colours may turn grey.
+    None,
 }
 
 /// The xterm-256 index (16–255) nearest `c`, uncached.
 pub fn nearest_256(c: Rgb) -> u8 {
-    nearest(c, 16..=255, 1.0)
+    Palette::xterm256().nearest(c)
 }
 
-/// The ANSI index (0–15) nearest `c`, uncached.
+/// The ANSI index (0–15) nearest `c`, hue weighed above lightness, uncached.
 pub fn nearest_16(c: Rgb) -> u8 {
-    nearest(c, 0..=15, LIGHTNESS_16)
+    Palette::ansi16().nearest(c)
 }
 
-/// The ANSI index (0–7) nearest `c` among the normal (non-bright) colours, uncached.
-pub fn nearest_8(c: Rgb) -> u8 {
-    nearest(c, 0..=7, LIGHTNESS_16)
-}
-
-/// Cache slots: RGB with 5 bits per channel.
-const CACHE_SIZE: usize = 1 << 15;
-
-/// The cells of `area` (already clipped to `buf`) row by row: slices rather than per-position
-/// indexing, since the pass runs over every cell of every frame.
-fn rows_mut(buf: &mut Buffer, area: Rect) -> impl Iterator<Item = &mut [Cell]> {
+/// The cells of `area` (already clipped to `buf`) row by row with their row number: slices
+/// rather than per-position indexing, since the pass runs over every cell of every frame.
+fn rows_mut(buf: &mut Buffer, area: Rect) -> impl Iterator<Item = (u16, &mut [Cell])> {
     let width = usize::from(area.width);
     let (x, top) = (area.x, area.top());
     let first = if area.is_empty() {
@@ -218,97 +125,161 @@ fn rows_mut(buf: &mut Buffer, area: Rect) -> impl Iterator<Item = &mut [Cell]> {
     buf.content[first..]
         .chunks_mut(stride.max(1))
         .take(usize::from(area.height))
-        .map(move |row| {
+        .zip(top..)
+        .map(move |(row, y)| {
             let len = width.min(row.len());
-            &mut row[..len]
+            (y, &mut row[..len])
         })
 }
-/// A cache slot not computed yet.
-const UNSET: u16 = u16::MAX;
 
-fn cache_key(c: Rgb) -> usize {
-    (usize::from(c.0 >> 3) << 10) | (usize::from(c.1 >> 3) << 5) | usize::from(c.2 >> 3)
-}
+/// The shade glyphs by how many quarters of the cell show the foreground (1–3).
+const SHADES: [&str; 3] = ["░", "▒", "▓"];
 
-/// The colour a cache slot stands for: the 5-bit value spread back over 0..=255.
-fn slot_rgb(key: usize) -> Rgb {
-    let spread = |q: usize| ((q << 3) | (q >> 2)) as u8;
-    Rgb(spread(key >> 10), spread((key >> 5) & 31), spread(key & 31))
-}
+/// A cell is smooth (drawn with a shade glyph) when its two pixels want the same pair of
+/// colours with shares at most this far apart (sixteenths).
+const SMOOTH_SPREAD: u8 = 4;
 
-/// What the 16-colour mapping of a cell depends on: foreground, background, reverse video and
-/// the pixel glyph (if it is one).
-type Style16 = (Color, Color, bool, Option<Pixels>);
-
-/// A 16-colour mapping: the new pixel glyph (if it changes), foreground and background.
-type Mapped16 = (Option<&'static str>, Color, Color);
-
-/// How a cell's glyph carries a picture: which of its two half-pixels are foreground.
+/// How a pixel cell is drawn once its two pixels' mixes are known.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Pixels {
-    /// Space: both halves are the background.
-    Blank,
-    /// `▀`: top is foreground, bottom background.
-    Upper,
-    /// `▄`: top is background, bottom foreground.
-    Lower,
-    /// `█`: both halves are foreground.
-    Full,
+enum Drawn<C> {
+    /// A shade glyph (`quarters` of 1–3 show `fg`) or, for 0 or 4 quarters, a blank.
+    Shade { quarters: u8, fg: C, bg: C },
+    /// Two pixels, one colour each.
+    Pixels { top: C, bottom: C },
 }
 
-impl Pixels {
-    fn of(symbol: &str) -> Option<Pixels> {
-        match symbol {
-            " " => Some(Pixels::Blank),
-            "▀" => Some(Pixels::Upper),
-            "▄" => Some(Pixels::Lower),
-            "█" => Some(Pixels::Full),
-            _ => None,
+/// Mixes shown on a cell of two pixels at (`x`, `y`): a shade glyph when the cell is smooth
+/// and `shade` allows it, else one colour per pixel by the ordered pattern.
+fn draw(top: Mix, bottom: Mix, x: u16, y: u16, shade: bool) -> Drawn<u8> {
+    if shade && !top.is_plain() {
+        if let Some(other) = bottom.share_between(top.a, top.b) {
+            if top.share.abs_diff(other) <= SMOOTH_SPREAD {
+                // Quarters of the cell, the remainder spread over cells by the ordered pattern.
+                let sixteenths = (top.share + other).div_ceil(2);
+                let extra = rank(x, y) < (sixteenths % 4) * 4;
+                let quarters = sixteenths / 4 + u8::from(extra);
+                return Drawn::Shade {
+                    quarters,
+                    fg: top.b,
+                    bg: top.a,
+                };
+            }
+        }
+    }
+    let (top, bottom) = pixel_pair(top, bottom, x, y);
+    Drawn::Pixels { top, bottom }
+}
+
+/// The pixel row of the top half of cell row `y` (the pattern only needs it modulo 4).
+fn pixel_row(y: u16) -> u16 {
+    y.wrapping_mul(2)
+}
+
+/// The palette colours of the two pixels of the cell at (`x`, `y`) by the ordered pattern.
+fn pixel_pair(top: Mix, bottom: Mix, x: u16, y: u16) -> (u8, u8) {
+    let row = pixel_row(y);
+    (top.at(rank(x, row)), bottom.at(rank(x, row.wrapping_add(1))))
+}
+
+/// What a pixel cell becomes: a glyph and its colours; `None` keeps the colour's plain mapping
+/// where the glyph does not show it (the foreground of a blank), which costs no extra bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Look {
+    symbol: &'static str,
+    fg: Option<u8>,
+    bg: Option<u8>,
+}
+
+impl Look {
+    fn blank(bg: u8) -> Look {
+        Look {
+            symbol: " ",
+            fg: None,
+            bg: Some(bg),
         }
     }
 
-    /// The glyph itself.
-    fn symbol(self) -> &'static str {
-        match self {
-            Pixels::Blank => " ",
-            Pixels::Upper => "▀",
-            Pixels::Lower => "▄",
-            Pixels::Full => "█",
+    /// Writes this look into `cell`, palette indices turned into colours by `color`; `plain`
+    /// are the cell's own colours mapped as text.
+    fn put(self, cell: &mut Cell, color: impl Fn(u8) -> Color, plain: (Color, Color)) {
+        if cell.symbol() != self.symbol {
+            cell.set_symbol(self.symbol);
         }
+        cell.fg = self.fg.map_or(plain.0, &color);
+        cell.bg = self.bg.map_or(plain.1, &color);
     }
+}
 
-    /// The glyph showing `top` and `bottom` as foreground.
-    fn glyph(top: bool, bottom: bool) -> &'static str {
-        match (top, bottom) {
-            (false, false) => " ",
-            (true, false) => "▀",
-            (false, true) => "▄",
-            (true, true) => "█",
+/// The look of two pixels with any palette colour as foreground or background (256 colours).
+fn look_256(top: u8, bottom: u8) -> Look {
+    if top == bottom {
+        Look::blank(top)
+    } else {
+        Look {
+            symbol: "▀",
+            fg: Some(top),
+            bg: Some(bottom),
         }
     }
+}
 
-    /// Whether the colours this glyph shows are concrete (not the terminal's default).
-    fn concrete(self, fg: Color, bg: Color) -> bool {
-        let (fg, bg) = (fg != Color::Reset, bg != Color::Reset);
-        match self {
-            Pixels::Blank => bg,
-            Pixels::Full => fg,
-            Pixels::Upper | Pixels::Lower => fg && bg,
-        }
-    }
+/// Whether an ANSI index is one of the bright colours (no background on the Linux console).
+fn bright(n: u8) -> bool {
+    n >= 8
+}
 
-    /// The (top, bottom) colours of a cell drawn with this glyph.
-    fn halves<T>(self, fg: T, bg: T) -> (T, T)
-    where
-        T: Copy,
-    {
-        match self {
-            Pixels::Blank => (bg, bg),
-            Pixels::Upper => (fg, bg),
-            Pixels::Lower => (bg, fg),
-            Pixels::Full => (fg, fg),
-        }
+/// The look of a drawn cell at 16 colours, where only the foreground may be bright: a bright
+/// pixel goes to the foreground, a shade's coverage flips with its colours. `None` when both
+/// colours are bright and different (the caller then picks the bottom pixel among the 8).
+fn look_16(drawn: Drawn<u8>) -> Option<Look> {
+    let pixels = |top: u8, bottom: u8| {
+        Some(match (bright(top), bright(bottom)) {
+            _ if top == bottom && bright(top) => Look {
+                symbol: "█",
+                fg: Some(top),
+                bg: None,
+            },
+            _ if top == bottom => Look::blank(top),
+            (_, false) => Look {
+                symbol: "▀",
+                fg: Some(top),
+                bg: Some(bottom),
+            },
+            (false, true) => Look {
+                symbol: "▄",
+                fg: Some(bottom),
+                bg: Some(top),
+            },
+            (true, true) => return None,
+        })
+    };
+    match drawn {
+        Drawn::Shade { quarters: 0, bg, .. } => pixels(bg, bg),
+        Drawn::Shade { quarters: 4, fg, .. } => pixels(fg, fg),
+        Drawn::Shade { quarters, fg, bg } if !bright(bg) => Some(Look {
+            symbol: SHADES[usize::from(quarters - 1)],
+            fg: Some(fg),
+            bg: Some(bg),
+        }),
+        Drawn::Shade { quarters, fg, bg } if !bright(fg) => Some(Look {
+            symbol: SHADES[usize::from(3 - quarters)],
+            fg: Some(bg),
+            bg: Some(fg),
+        }),
+        Drawn::Shade { .. } => None,
+        Drawn::Pixels { top, bottom } => pixels(top, bottom),
     }
+}
+
+/// The RGB pixels of a cell that is two stacked pixels of concrete colour (not reversed, not
+/// the terminal's default colours), or `None` for text and anything else.
+fn pixel_colors(cell: &Cell) -> Option<(Rgb, Rgb)> {
+    let block = HalfBlock::of(cell.symbol())?;
+    if cell.modifier.contains(Modifier::REVERSED) {
+        return None;
+    }
+    let (top, bottom) = block.halves(cell.fg, cell.bg);
+    Some((rgb_of(top)?, rgb_of(bottom)?))
 }
 
 /// Luma 0..=255 (Rec. 709 weights, integer).
@@ -324,10 +295,25 @@ const MONO_THRESHOLD_RATE: f32 = 0.3;
 const MONO_MIN_THRESHOLD: f32 = 24.0;
 /// Mono: pixels above this luma always light up.
 const MONO_MAX_THRESHOLD: f32 = 232.0;
+/// Mono with mixing: the luma range around the threshold over which pixels go from dark to lit
+/// (shaded in between); far from the threshold a pixel is plainly dark or lit, so a mid-tone
+/// picture does not turn into an all-over grey.
+const MONO_BAND: f32 = 48.0;
 /// Mono: text whose brightest channel is below this is drawn dim.
 const MONO_DIM_BELOW: u8 = 128;
 /// Mono: text this close (per channel) to its background was invisible and stays so.
 const MONO_INVISIBLE: u8 = 20;
+
+/// Mono's two "palette colours": 0 is dark (the default background), 1 lit.
+const MONO_DARK: u8 = 0;
+const MONO_LIT: u8 = 1;
+
+/// The last colour mapped and its mix: neighbouring cells mostly share colours.
+#[derive(Clone, Copy)]
+struct Memo {
+    color: Rgb,
+    mix: Mix,
+}
 
 /// Maps a rendered frame to a [`ColorDepth`]; keep one per screen and call [`apply`] on each
 /// finished frame.
@@ -341,24 +327,38 @@ const MONO_INVISIBLE: u8 = 20;
 #[derive(Clone, Debug)]
 pub struct ColorMapper {
     depth: ColorDepth,
-    /// Per 5-bit RGB: the 256 index, or for 16 colours the foreground index in the low byte and
-    /// the background index in the high byte; [`UNSET`] until first needed.
-    cache: Vec<u16>,
+    dither: Dither,
+    /// Whether to mix (the [`Dither`] choice resolved for the depth).
+    mixing: bool,
+    /// Per 5-bit RGB: the packed [`Mix`] in the depth's palette (16 colours: for foregrounds
+    /// and pixels); [`UNSET`] until first needed.
+    cache: Vec<u32>,
+    /// 16 colours: the same in the 8 background colours.
+    cache8: Vec<u32>,
     /// Mono: the current lit/dark luma threshold (`None` before the first frame).
     threshold: Option<f32>,
 }
 
 impl ColorMapper {
-    /// A mapper for `depth`. The cache is allocated here, once.
-    pub fn new(depth: ColorDepth) -> Self {
-        let cache = match depth {
-            ColorDepth::Ansi256 | ColorDepth::Ansi16 => vec![UNSET; CACHE_SIZE],
-            ColorDepth::TrueColor | ColorDepth::Mono => Vec::new(),
-        };
+    /// A mapper for `depth` that mixes colours as `dither` says. The caches are allocated here,
+    /// once.
+    pub fn new(depth: ColorDepth, dither: Dither) -> Self {
+        let table = |used: bool| if used { vec![UNSET; CACHE_SIZE] } else { Vec::new() };
         Self {
             depth,
-            cache,
+            dither,
+            mixing: Self::mixes(depth, dither),
+            cache: table(matches!(depth, ColorDepth::Ansi256 | ColorDepth::Ansi16)),
+            cache8: table(depth == ColorDepth::Ansi16),
             threshold: None,
+        }
+    }
+
+    fn mixes(depth: ColorDepth, dither: Dither) -> bool {
+        match dither {
+            Dither::Auto => depth != ColorDepth::TrueColor,
+            Dither::Ordered => true,
+            Dither::None => false,
         }
     }
 
@@ -367,120 +367,140 @@ impl ColorMapper {
         self.depth
     }
 
+    /// The mixing choice this mapper was made with.
+    pub fn dither(&self) -> Dither {
+        self.dither
+    }
+
+    /// Changes the mixing choice (a hot reload); the next frame is drawn with it.
+    pub fn set_dither(&mut self, dither: Dither) {
+        if dither != self.dither {
+            self.dither = dither;
+            self.mixing = Self::mixes(self.depth, dither);
+            self.cache.fill(UNSET);
+            self.cache8.fill(UNSET);
+        }
+    }
+
     /// Rewrites every cell of `area` (clipped to `buf`) for the mapper's depth.
     pub fn apply(&mut self, buf: &mut Buffer, area: Rect) {
         let area = area.intersection(buf.area);
         match self.depth {
             ColorDepth::TrueColor => {}
-            ColorDepth::Ansi256 => {
-                // Neighbouring cells mostly share colours: remember the last of each.
-                let (mut fg, mut bg) = ((Color::Reset, Color::Reset), (Color::Reset, Color::Reset));
-                for row in rows_mut(buf, area) {
-                    for cell in row {
-                        if cell.fg != fg.0 {
-                            fg = (cell.fg, self.map_256(cell.fg));
-                        }
-                        if cell.bg != bg.0 {
-                            bg = (cell.bg, self.map_256(cell.bg));
-                        }
-                        cell.fg = fg.1;
-                        cell.bg = bg.1;
-                    }
-                }
-            }
-            ColorDepth::Ansi16 => {
-                // Neighbouring cells mostly share a style: remember the last one.
-                let mut last: Option<(Style16, Mapped16)> = None;
-                for row in rows_mut(buf, area) {
-                    for cell in row {
-                        let reversed = cell.modifier.contains(Modifier::REVERSED);
-                        let style = (cell.fg, cell.bg, reversed, Pixels::of(cell.symbol()));
-                        let mapped = match last {
-                            Some((seen, mapped)) if seen == style => mapped,
-                            _ => {
-                                let mapped = self.map_16_style(style);
-                                last = Some((style, mapped));
-                                mapped
-                            }
-                        };
-                        let (glyph, fg, bg) = mapped;
-                        if let Some(glyph) = glyph {
-                            cell.set_symbol(glyph);
-                        }
-                        cell.fg = fg;
-                        cell.bg = bg;
-                    }
-                }
-            }
+            ColorDepth::Ansi256 => self.apply_256(buf, area),
+            ColorDepth::Ansi16 => self.apply_16(buf, area),
             ColorDepth::Mono => {
                 self.update_threshold(buf, area);
                 let threshold = self.threshold.unwrap_or(MONO_DEFAULT_THRESHOLD);
-                for row in rows_mut(buf, area) {
-                    row.iter_mut().for_each(|cell| mono_cell(cell, threshold));
+                let mixing = self.mixing;
+                for (y, row) in rows_mut(buf, area) {
+                    for (cell, x) in row.iter_mut().zip(area.x..) {
+                        mono_cell(cell, threshold, mixing, (x, y));
+                    }
                 }
             }
         }
     }
 
-    /// The 256-colour version of `color`: RGB becomes an index, anything else is kept.
-    pub fn map_256(&mut self, color: Color) -> Color {
-        let Color::Rgb(r, g, b) = color else {
-            return color;
-        };
-        let key = cache_key(Rgb(r, g, b));
-        if self.cache[key] == UNSET {
-            self.cache[key] = u16::from(nearest_256(slot_rgb(key)));
-        }
-        Color::Indexed(self.cache[key] as u8)
-    }
-
-    /// The 16-colour (foreground, background) indices for `c`.
-    fn indices_16(&mut self, c: Rgb) -> (u8, u8) {
+    /// The mix for `c` in `cache` (filled from `palette` on first use).
+    fn lookup(cache: &mut [u32], palette: &Palette, mixing: bool, c: Rgb) -> Mix {
         let key = cache_key(c);
-        if self.cache[key] == UNSET {
-            let slot = slot_rgb(key);
-            self.cache[key] = u16::from(nearest_16(slot)) | (u16::from(nearest_8(slot)) << 8);
+        if cache[key] == UNSET {
+            cache[key] = palette.mix(slot_rgb(key), mixing).pack();
         }
-        let entry = self.cache[key];
-        ((entry & 0xff) as u8, (entry >> 8) as u8)
+        Mix::unpack(cache[key])
     }
 
-    /// The 16-colour version of `color` as a foreground (`bg = false`) or background.
-    fn map_16(&mut self, color: Color, bg: bool) -> Color {
-        let Some(rgb) = rgb_of(color) else {
-            return Color::Reset;
-        };
-        let (fg_index, bg_index) = self.indices_16(rgb);
-        NAMED[usize::from(if bg { bg_index } else { fg_index })]
+    /// The mix for `c`, remembering the last one in `memo`.
+    fn mix_memo(cache: &mut [u32], palette: &Palette, mixing: bool, memo: &mut Memo, c: Rgb) -> Mix {
+        if memo.color != c {
+            *memo = Memo {
+                color: c,
+                mix: Self::lookup(cache, palette, mixing, c),
+            };
+        }
+        memo.mix
     }
 
-    /// What a cell with these colours, reverse flag and pixel glyph becomes in 16 colours: a new
-    /// pixel glyph (if it changes), the foreground and the background.
-    fn map_16_style(&mut self, (fg, bg, reversed, pixels): Style16) -> Mapped16 {
-        // A reversed cell shows its foreground colour as the background.
-        let text_fg = self.map_16(fg, reversed);
-        let text_bg = self.map_16(bg, !reversed);
-        let Some(pixels) = pixels.filter(|&p| !reversed && p.concrete(fg, bg)) else {
-            return (None, text_fg, text_bg);
+
+    fn apply_256(&mut self, buf: &mut Buffer, area: Rect) {
+        let palette = Palette::xterm256();
+        let mixing = self.mixing;
+        let cache = &mut self.cache;
+        let black = Memo {
+            color: Rgb::BLACK,
+            mix: Self::lookup(cache, palette, mixing, Rgb::BLACK),
         };
-        let (top, bottom) = pixels.halves(fg, bg);
-        let (t, b) = (self.map_16(top, false), self.map_16(bottom, false));
-        let bright = |c: Color| NAMED[8..].contains(&c);
-        // Only the foreground can be bright: put a bright half there. A colour the glyph does
-        // not show keeps its plain mapping, so unchanged cells cost no extra bytes.
-        let (glyph, fg, bg) = if t == b && !bright(t) && pixels != Pixels::Full {
-            (Pixels::Blank, text_fg, t)
-        } else if t == b {
-            (Pixels::Full, t, text_bg)
-        } else if !bright(b) {
-            (Pixels::Upper, t, b)
-        } else if !bright(t) {
-            (Pixels::Lower, b, t)
-        } else {
-            (Pixels::Upper, t, self.map_16(bottom, true))
+        let (mut fg_memo, mut bg_memo) = (black, black);
+        for (y, row) in rows_mut(buf, area) {
+            for (cell, x) in row.iter_mut().zip(area.x..) {
+                // Every colour's plain mapping: text is never dithered.
+                let mut plain = |color: Color, memo: &mut Memo| match color {
+                    Color::Rgb(r, g, b) => {
+                        let mix = Self::mix_memo(cache, palette, mixing, memo, Rgb(r, g, b));
+                        Color::Indexed(mix.nearest)
+                    }
+                    other => other,
+                };
+                let plain = (plain(cell.fg, &mut fg_memo), plain(cell.bg, &mut bg_memo));
+                let pixels = if mixing { pixel_colors(cell) } else { None };
+                let Some((top, bottom)) = pixels else {
+                    (cell.fg, cell.bg) = plain;
+                    continue;
+                };
+                let top = Self::mix_memo(cache, palette, mixing, &mut fg_memo, top);
+                let bottom = Self::mix_memo(cache, palette, mixing, &mut bg_memo, bottom);
+                let (top, bottom) = pixel_pair(top, bottom, x, y);
+                look_256(top, bottom).put(cell, Color::Indexed, plain);
+            }
+        }
+    }
+
+    fn apply_16(&mut self, buf: &mut Buffer, area: Rect) {
+        let (palette, palette8) = (Palette::ansi16(), Palette::ansi8());
+        let mixing = self.mixing;
+        let (cache, cache8) = (&mut self.cache, &mut self.cache8);
+        let black = Memo {
+            color: Rgb::BLACK,
+            mix: Mix::plain(0),
         };
-        let glyph = (glyph != pixels).then(|| glyph.symbol());
-        (glyph, fg, bg)
+        let (mut fg_memo, mut bg_memo, mut fg8_memo, mut bg8_memo) = (black, black, black, black);
+        let named = |n: u8| NAMED[usize::from(n)];
+        for (y, row) in rows_mut(buf, area) {
+            for (cell, x) in row.iter_mut().zip(area.x..) {
+                // Text colours: the nearest single colour; what shows as the background (the
+                // foreground of a reversed cell) from the 8 normal colours only.
+                let reversed = cell.modifier.contains(Modifier::REVERSED);
+                let mut plain = |color: Color, as_bg: bool, memo: &mut Memo, memo8: &mut Memo| {
+                    let Some(rgb) = rgb_of(color) else {
+                        return Color::Reset;
+                    };
+                    named(if as_bg {
+                        Self::mix_memo(cache8, palette8, mixing, memo8, rgb).nearest
+                    } else {
+                        Self::mix_memo(cache, palette, mixing, memo, rgb).nearest
+                    })
+                };
+                let plain = (
+                    plain(cell.fg, reversed, &mut fg_memo, &mut fg8_memo),
+                    plain(cell.bg, !reversed, &mut bg_memo, &mut bg8_memo),
+                );
+                let Some((top_rgb, bottom_rgb)) = pixel_colors(cell) else {
+                    (cell.fg, cell.bg) = plain;
+                    continue;
+                };
+                let top = Self::mix_memo(cache, palette, mixing, &mut fg_memo, top_rgb);
+                let bottom = Self::mix_memo(cache, palette, mixing, &mut bg_memo, bottom_rgb);
+                let look = look_16(draw(top, bottom, x, y, mixing)).unwrap_or_else(|| {
+                    // Both bright and different: the bottom pixel from the 8 normal colours.
+                    let (t, _) = pixel_pair(top, bottom, x, y);
+                    let b8 = Self::mix_memo(cache8, palette8, mixing, &mut bg8_memo, bottom_rgb);
+                    let b = b8.at(rank(x, pixel_row(y).wrapping_add(1)));
+                    look_16(Drawn::Pixels { top: t, bottom: b }).unwrap_or(Look::blank(b))
+                });
+                look.put(cell, named, plain);
+            }
+        }
     }
 
     /// Mono: moves the threshold toward the Otsu split of this frame's brightness.
@@ -492,9 +512,9 @@ impl ColorMapper {
         });
         for cell in rows.flatten() {
             let (fg, bg) = shown_colors(cell);
-            match Pixels::of(cell.symbol()) {
-                Some(pixels) => {
-                    let (top, bottom) = pixels.halves(fg, bg);
+            match HalfBlock::of(cell.symbol()) {
+                Some(block) => {
+                    let (top, bottom) = block.halves(fg, bg);
                     for half in [top, bottom] {
                         if let Some(c) = rgb_of(half) {
                             histogram[usize::from(luma(c))] += 1;
@@ -520,7 +540,7 @@ impl ColorMapper {
 }
 
 /// The cell's colours as they appear on screen (reverse video swapped out).
-fn shown_colors(cell: &ratatui_core::buffer::Cell) -> (Color, Color) {
+fn shown_colors(cell: &Cell) -> (Color, Color) {
     if cell.modifier.contains(Modifier::REVERSED) {
         (cell.bg, cell.fg)
     } else {
@@ -559,17 +579,46 @@ fn otsu(histogram: &[u32; 256]) -> Option<f32> {
 }
 
 /// Mono: one cell without colours.
-fn mono_cell(cell: &mut ratatui_core::buffer::Cell, threshold: f32) {
+/// Mono: one cell without colours. Pixel cells are lit by brightness against `threshold`,
+/// mixed over a band around it when `mixing`; (`x`, `y`) places the cell in the pattern.
+fn mono_cell(cell: &mut Cell, threshold: f32, mixing: bool, (x, y): (u16, u16)) {
     let (fg, bg) = shown_colors(cell);
     cell.modifier.remove(Modifier::REVERSED);
     cell.fg = Color::Reset;
     cell.bg = Color::Reset;
     let lit = |c: Color| rgb_of(c).is_some_and(|c| f32::from(luma(c)) > threshold);
 
-    if let Some(pixels) = Pixels::of(cell.symbol()) {
-        // The default foreground counts as lit, the default background as dark.
-        let (top, bottom) = pixels.halves(fg == Color::Reset || lit(fg), lit(bg));
-        let glyph = Pixels::glyph(top, bottom);
+    if let Some(block) = HalfBlock::of(cell.symbol()) {
+        // How much of a pixel is lit; the default foreground counts as lit, the default
+        // background as dark.
+        let share = |c: Color, default: u8| {
+            let Some(c) = rgb_of(c) else {
+                return default;
+            };
+            let above = f32::from(luma(c)) - threshold;
+            if mixing {
+                ((above / MONO_BAND + 0.5) * f32::from(STEPS)).round().clamp(0.0, f32::from(STEPS)) as u8
+            } else if above > 0.0 {
+                STEPS
+            } else {
+                0
+            }
+        };
+        let (top, bottom) = block.halves(share(fg, STEPS), share(bg, 0));
+        let mix = |share| Mix {
+            a: MONO_DARK,
+            b: MONO_LIT,
+            share,
+            nearest: if share * 2 > STEPS { MONO_LIT } else { MONO_DARK },
+        };
+        let glyph = match draw(mix(top), mix(bottom), x, y, mixing) {
+            Drawn::Shade { quarters: 0, .. } => " ",
+            Drawn::Shade { quarters: 4, .. } => "█",
+            Drawn::Shade { quarters, .. } => SHADES[usize::from(quarters - 1)],
+            Drawn::Pixels { top, bottom } => {
+                HalfBlock::with(top == MONO_LIT, bottom == MONO_LIT).symbol()
+            }
+        };
         if cell.symbol() != glyph {
             cell.set_symbol(glyph);
         }
@@ -605,17 +654,7 @@ fn mono_cell(cell: &mut ratatui_core::buffer::Cell, threshold: f32) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn xterm_palette_values() {
-        assert_eq!(xterm_rgb(16), Rgb(0, 0, 0));
-        assert_eq!(xterm_rgb(196), Rgb(255, 0, 0));
-        assert_eq!(xterm_rgb(231), Rgb(255, 255, 255));
-        assert_eq!(xterm_rgb(232), Rgb(8, 8, 8));
-        assert_eq!(xterm_rgb(255), Rgb(238, 238, 238));
-        assert_eq!(rgb_of(Color::LightRed), Some(Rgb(0xff, 0x55, 0x55)));
-        assert_eq!(rgb_of(Color::Reset), None);
-    }
+    use crate::ansi::{ANSI16, xterm_rgb};
 
     #[test]
     fn nearest_colours() {
@@ -634,8 +673,8 @@ mod tests {
         assert_eq!(nearest_16(Rgb(0, 0, 0xaa)), 4); // VGA blue stays blue
         assert_eq!(nearest_16(Rgb::WHITE), 15);
         assert_eq!(nearest_16(Rgb(0x18, 0x18, 0x18)), 0);
-        assert_eq!(nearest_8(Rgb(255, 0, 0)), 1);
-        assert_eq!(nearest_8(Rgb::WHITE), 7);
+        assert_eq!(Palette::ansi8().nearest(Rgb(255, 0, 0)), 1);
+        assert_eq!(Palette::ansi8().nearest(Rgb::WHITE), 7);
         for n in 0..16 {
             assert_eq!(nearest_16(ANSI16[usize::from(n)]), n);
         }
@@ -655,12 +694,19 @@ mod tests {
     }
 
     #[test]
-    fn cache_agrees_with_direct_lookup() {
-        let mut mapper = ColorMapper::new(ColorDepth::Ansi256);
-        assert_eq!(mapper.map_256(Color::Rgb(255, 0, 0)), Color::Indexed(196));
-        assert_eq!(mapper.map_256(Color::Rgb(255, 0, 0)), Color::Indexed(196));
-        assert_eq!(mapper.map_256(Color::Red), Color::Red);
-        assert_eq!(mapper.map_256(Color::Reset), Color::Reset);
+    fn text_takes_the_nearest_colour_and_keeps_named_ones() {
+        let mut mapper = ColorMapper::new(ColorDepth::Ansi256, Dither::Auto);
+        for _ in 0..2 {
+            let mut buf = buffer(&[
+                ("A", Color::Rgb(255, 0, 0), Color::Rgb(7, 34, 60)),
+                ("B", Color::Red, Color::Reset),
+            ]);
+            let area = buf.area;
+            mapper.apply(&mut buf, area);
+            let navy = Color::Indexed(nearest_256(Rgb(7, 34, 60)));
+            assert_eq!((buf[(0, 0)].fg, buf[(0, 0)].bg), (Color::Indexed(196), navy));
+            assert_eq!((buf[(1, 0)].fg, buf[(1, 0)].bg), (Color::Red, Color::Reset));
+        }
     }
 
     fn buffer(cells: &[(&str, Color, Color)]) -> Buffer {
@@ -683,7 +729,7 @@ mod tests {
             (" ", white, black), // a plain space keeps its foreground (no extra bytes)
         ]);
         let area = buf.area;
-        ColorMapper::new(ColorDepth::Ansi16).apply(&mut buf, area);
+        ColorMapper::new(ColorDepth::Ansi16, Dither::Auto).apply(&mut buf, area);
         let cells: Vec<_> = buf
             .content
             .iter()
@@ -704,7 +750,7 @@ mod tests {
         let mut buf = buffer(&[("R", white, black)]);
         buf[(0, 0)].modifier = Modifier::REVERSED;
         let area = buf.area;
-        ColorMapper::new(ColorDepth::Ansi16).apply(&mut buf, area);
+        ColorMapper::new(ColorDepth::Ansi16, Dither::Auto).apply(&mut buf, area);
         assert_eq!(
             (buf[(0, 0)].fg, buf[(0, 0)].bg),
             (Color::Gray, Color::Black)
@@ -728,7 +774,7 @@ mod tests {
             ("D", white, black),
         ]);
         let area = buf.area;
-        ColorMapper::new(ColorDepth::Mono).apply(&mut buf, area);
+        ColorMapper::new(ColorDepth::Mono, Dither::Auto).apply(&mut buf, area);
         let symbols: String = buf.content.iter().map(|c| c.symbol()).collect();
         assert_eq!(symbols, "█▄▀ AB D");
         assert!(
@@ -758,7 +804,7 @@ mod tests {
                 .set_fg(Color::Rgb(255, 255, 255));
         }
         let area = buf.area;
-        ColorMapper::new(ColorDepth::Mono).apply(&mut buf, area);
+        ColorMapper::new(ColorDepth::Mono, Dither::Auto).apply(&mut buf, area);
         for pos in area.positions() {
             let expected = if pos.y == 5 && (15..25).contains(&pos.x) {
                 "█"
@@ -789,7 +835,7 @@ mod tests {
             ColorDepth::Ansi16,
             ColorDepth::Mono,
         ] {
-            let mut mapper = ColorMapper::new(depth);
+            let mut mapper = ColorMapper::new(depth, Dither::Auto);
             mapper.apply(&mut buf, Rect::new(0, 0, 100, 100));
             mapper.apply(&mut buf, Rect::ZERO);
         }
@@ -915,7 +961,7 @@ mod tests {
         for depth in DEPTHS {
             let mut buf = scene();
             let area = buf.area;
-            ColorMapper::new(depth).apply(&mut buf, area);
+            ColorMapper::new(depth, Dither::Auto).apply(&mut buf, area);
             insta::assert_snapshot!(format!("scene_{}", depth.name()), dump(&buf));
         }
     }
@@ -946,7 +992,7 @@ mod tests {
                 let mut ctx = Context::new(7, "Hi 환영");
                 ctx.style = style.map(str::to_string);
                 let mut fx = (info.build)(&ctx, &Params::default()).unwrap();
-                let mut mappers = DEPTHS.map(ColorMapper::new);
+                let mut mappers = DEPTHS.map(|depth| ColorMapper::new(depth, Dither::Auto));
                 for _ in 0..3 {
                     for _ in 0..20 {
                         fx.tick(Duration::from_millis(16));
