@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result};
 use crossterm::event::{self, Event};
-use vitrine_effects::depth::ColorDepth;
+use vitrine_effects::depth::{ColorMapper, Dither};
 
 use crate::cli::ShowArgs;
 use crate::config::Source;
@@ -23,6 +23,7 @@ struct Settings {
     frame_interval: Duration,
     locked: bool,
     chord: Chord,
+    dither: Dither,
 }
 
 impl Settings {
@@ -31,23 +32,24 @@ impl Settings {
             frame_interval: Duration::from_secs(1) / args.fps,
             locked: args.lock,
             chord: args.kiosk.unlock_chord,
+            dither: args.dither,
         }
     }
 }
 
-/// Runs `show` on the local terminal at colour `depth` until a quit key, the end of a `--once`
+/// Runs `show` on the local terminal, frames mapped with `colors`, until a quit key, the end of a `--once`
 /// playlist, or a signal (handled in [`terminal`]). Watches `source` for changes and applies
 /// them live. `panic_after` is the hidden crash drill (`--panic-after`).
 pub fn run(
     mut show: Show,
     args: &ShowArgs,
     mut source: Source,
-    depth: ColorDepth,
+    colors: ColorMapper,
     panic_after: Option<Duration>,
 ) -> Result<()> {
     let started = Instant::now();
     let mut settings = Settings::from(args);
-    let mut guard = terminal::init(depth)?;
+    let mut guard = terminal::init(colors)?;
     log::info!(
         "showing {} item(s){}",
         show.spec().items.len(),
@@ -97,6 +99,7 @@ pub fn run(
             if source.changed() {
                 dirty |= reload(&mut show, &mut source, &mut settings);
                 pacer.set_base(settings.frame_interval);
+                guard.screen.set_dither(settings.dither);
             }
         }
         if panic_after.is_some_and(|after| now - started >= after) {

@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use vitrine_effects::{Params, Rgb, palette, rgb};
 
 use crate::color_depth::ColorChoice;
+use vitrine_effects::depth::Dither;
 
 use crate::keymap::Chord;
 use crate::transition::Transition;
@@ -119,6 +120,11 @@ pub struct ShowArgs {
     /// the terminal has it.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "DEPTH", help_heading = "Colours")]
     pub color: ColorChoice,
+
+    /// Mixing colours the terminal lacks from the ones it has (ordered dithering and shade
+    /// glyphs; text is never dithered). auto: mix below truecolor.
+    #[arg(long, value_enum, default_value_t = Dither::Auto, value_name = "HOW", help_heading = "Colours")]
+    pub dither: Dither,
 
     /// A built-in palette for the effects that pick colours (`vitrine list` shows them).
     #[arg(long, value_name = "NAME", value_parser = PossibleValuesParser::new(palette::names()), ignore_case = true, help_heading = "Colours")]

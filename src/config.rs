@@ -53,6 +53,7 @@ const GLOBAL_ONLY: &[&str] = &[
     "fps",
     "tick_rate",
     "color",
+    "dither",
     "max_rate",
     "lock",
     "transition",

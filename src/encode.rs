@@ -1029,6 +1029,43 @@ mod tests {
         assert!(!bytes.contains("101"), "{bytes:?}");
     }
 
+    /// Mixing is ordered, not error diffusion: the same picture maps to the same cells, so a
+    /// static area costs nothing to send, and a change stays where it happened.
+    #[test]
+    fn a_static_area_encodes_to_zero_bytes_with_dithering_on() {
+        use vitrine_effects::depth::{ColorDepth, ColorMapper, Dither};
+        use vitrine_effects::{Context, Params, registry};
+
+        let info = registry::find("water").expect("water");
+        let mut water = (info.build)(&Context::new(3, "Welcome"), &Params::default()).unwrap();
+        let area = Rect::new(0, 0, 60, 20);
+        let mut frame = Buffer::empty(area);
+        water.render(area, &mut frame);
+        for depth in [ColorDepth::Ansi256, ColorDepth::Ansi16, ColorDepth::Mono] {
+            let mut mapper = ColorMapper::new(depth, Dither::Ordered);
+            let mapped = |mapper: &mut ColorMapper, frame: &Buffer| {
+                let mut buf = frame.clone();
+                mapper.apply(&mut buf, area);
+                buf
+            };
+            let first = mapped(&mut mapper, &frame);
+            let second = mapped(&mut mapper, &frame);
+            let mut encoder = Encoder::new();
+            assert_ne!(encode(None, &first, &mut encoder), "");
+            assert_eq!(encode(Some(&first), &second, &mut encoder), "", "{depth:?}");
+            // One pixel changes: one cell is written, whatever the pattern around it.
+            let mut edited = frame.clone();
+            edited[(30, 10)]
+                .set_symbol("▀")
+                .set_fg(Color::Rgb(250, 20, 20));
+            let third = mapped(&mut mapper, &edited);
+            let changed = (second.content.iter().zip(&third.content))
+                .filter(|(a, b)| !looks_same(a, b))
+                .count();
+            assert_eq!(changed, 1, "{depth:?}");
+        }
+    }
+
     #[test]
     fn replacing_a_wide_glyph_repaints_both_columns() {
         let area = Rect::new(0, 0, 4, 1);

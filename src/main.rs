@@ -26,6 +26,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::{ArgMatches, CommandFactory, FromArgMatches};
+use vitrine_effects::depth::ColorMapper;
 use vitrine_effects::palette::PALETTES;
 use vitrine_effects::registry::EFFECTS;
 
@@ -65,7 +66,8 @@ fn run(cli: Cli, matches: &ArgMatches) -> Result<()> {
             logging::init(&loaded.args.kiosk, true)?;
             let show = Show::new(loaded.spec).map_err(usage)?;
             let depth = color_depth::resolve(loaded.args.color, false);
-            app::run(show, &loaded.args, source, depth, cli.panic_after)
+            let colors = ColorMapper::new(depth, loaded.args.dither);
+            app::run(show, &loaded.args, source, colors, cli.panic_after)
         }
         Some(Command::List) => list(&mut std::io::stdout().lock()),
         Some(Command::Record(rec)) => {
@@ -90,7 +92,7 @@ fn run(cli: Cli, matches: &ArgMatches) -> Result<()> {
                 rec.size,
                 rec.seconds,
                 rec.show.fps,
-                color_depth::resolve(rec.show.color, true),
+                ColorMapper::new(color_depth::resolve(rec.show.color, true), rec.show.dither),
                 rec.format,
                 &mut out,
             )

@@ -9,7 +9,7 @@ use anyhow::Result;
 use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
 use ratatui::{Terminal, TerminalOptions, Viewport};
-use vitrine_effects::depth::ColorDepth;
+use vitrine_effects::depth::ColorMapper;
 
 use crate::cli::RecordFormat;
 use crate::screen::{Overlays, Screen};
@@ -36,14 +36,14 @@ impl Write for Capture {
     }
 }
 
-/// Records `seconds` of `show` at `fps` on a `width`×`height` screen with colour `depth` into
-/// `out`.
+/// Records `seconds` of `show` at `fps` on a `width`×`height` screen, frames mapped with
+/// `colors`, into `out`.
 pub fn record(
     mut show: Show,
     (width, height): (u16, u16),
     seconds: f64,
     fps: u32,
-    depth: ColorDepth,
+    colors: ColorMapper,
     format: RecordFormat,
     out: &mut dyn Write,
 ) -> Result<()> {
@@ -55,7 +55,7 @@ pub fn record(
             viewport: Viewport::Fixed(area),
         },
     )?;
-    let mut screen = Screen::new(terminal, depth);
+    let mut screen = Screen::new(terminal, colors);
     let frame = Duration::from_secs(1) / fps;
     let frames = (seconds * f64::from(fps)).round().max(1.0) as u64;
 

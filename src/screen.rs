@@ -14,7 +14,7 @@ use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Clear, Paragraph, Widget};
-use vitrine_effects::depth::{ColorDepth, ColorMapper, Dither};
+use vitrine_effects::depth::{ColorMapper, Dither};
 
 use crate::encode::Encoder;
 use crate::keymap::Action;
@@ -62,11 +62,11 @@ pub struct Screen<W: Write> {
 }
 
 impl<W: Write> Screen<W> {
-    /// Wraps `terminal`, mapping every frame to colour `depth`.
-    pub fn new(terminal: Terminal<CrosstermBackend<W>>, depth: ColorDepth) -> Self {
+    /// Wraps `terminal`, mapping every frame with `colors`.
+    pub fn new(terminal: Terminal<CrosstermBackend<W>>, colors: ColorMapper) -> Self {
         Self {
             terminal,
-            colors: ColorMapper::new(depth, Dither::Auto),
+            colors,
             encoder: Encoder::new(),
             frame: Buffer::empty(Rect::ZERO),
             shown: Buffer::empty(Rect::ZERO),
@@ -85,6 +85,11 @@ impl<W: Write> Screen<W> {
         self.terminal = terminal;
         self.shown = Buffer::empty(Rect::ZERO);
         self.encoder.forget_cursor();
+    }
+
+    /// Changes how colours are mixed (a hot reload of `--dither`); the next frame shows it.
+    pub fn set_dither(&mut self, dither: Dither) {
+        self.colors.set_dither(dither);
     }
 
     /// Forgets what the terminal shows, so the next frame is drawn in full on a cleared screen

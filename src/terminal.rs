@@ -16,7 +16,7 @@ use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use signal_hook::consts::{SIGHUP, SIGINT, SIGPIPE, SIGQUIT, SIGTERM};
 
-use vitrine_effects::depth::ColorDepth;
+use vitrine_effects::depth::ColorMapper;
 
 use crate::error::UsageError;
 use crate::pacing::{ByteCounter, Counted};
@@ -61,8 +61,8 @@ impl Drop for TerminalGuard {
 }
 
 /// Checks for a terminal, installs the panic hook and signal thread, then enters raw mode and
-/// the alternate screen; frames are mapped to colour `depth`.
-pub fn init(depth: ColorDepth) -> Result<TerminalGuard> {
+/// the alternate screen; frames are mapped with `colors`.
+pub fn init(colors: ColorMapper) -> Result<TerminalGuard> {
     if !io::stdout().is_terminal() {
         return Err(UsageError(
             "standard output is not a terminal; to render without one use `vitrine record`".into(),
@@ -83,7 +83,7 @@ pub fn init(depth: ColorDepth) -> Result<TerminalGuard> {
     let terminal =
         Terminal::new(CrosstermBackend::new(writer)).context("cannot set up the terminal")?;
     Ok(TerminalGuard {
-        screen: Screen::new(terminal, depth),
+        screen: Screen::new(terminal, colors),
         written,
     })
 }

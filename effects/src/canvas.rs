@@ -192,7 +192,12 @@ mod tests {
 
     #[test]
     fn half_blocks_read_back_what_they_show() {
-        for block in [HalfBlock::Blank, HalfBlock::Upper, HalfBlock::Lower, HalfBlock::Full] {
+        for block in [
+            HalfBlock::Blank,
+            HalfBlock::Upper,
+            HalfBlock::Lower,
+            HalfBlock::Full,
+        ] {
             assert_eq!(HalfBlock::of(block.symbol()), Some(block));
             let (top, bottom) = block.halves(true, false);
             assert_eq!(HalfBlock::with(top, bottom), block);

@@ -55,8 +55,8 @@ use unicode_segmentation::UnicodeSegmentation;
 
 use crate::bigtext::{self, Bitmap, Fit};
 use crate::canvas::PixelCanvas;
-use crate::rgb::Rgb;
 use crate::registry::{self, EffectInfo};
+use crate::rgb::Rgb;
 use crate::{Context, Effect, rng, text};
 
 /// Registry entry.

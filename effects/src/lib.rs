@@ -41,8 +41,8 @@ use std::time::Duration;
 use ratatui_core::buffer::Buffer;
 use ratatui_core::layout::Rect;
 
-pub use crate::rgb::Rgb;
 pub use crate::registry::{EffectInfo, Params};
+pub use crate::rgb::Rgb;
 
 /// One animated effect.
 ///

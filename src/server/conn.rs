@@ -27,6 +27,8 @@ use tokio::sync::{Notify, mpsc, watch};
 
 use super::session::{self, SessionIo};
 use super::socket::{Admission, AdmissionCell};
+use vitrine_effects::depth::ColorMapper;
+
 use super::{EXTRA_CONNECTIONS, MAX_AUTH_ATTEMPTS, Shared, auth, keys, log, log_at, session_depth};
 use crate::keymap::action_for;
 use crate::show::Show;
@@ -283,12 +285,17 @@ impl Connection {
             size: size_rx,
             shutdown: self.shared.shutdown.clone(),
         };
-        let (fps, idle) = (self.shared.fps, self.shared.idle_timeout);
+        let (fps, idle, dither) = (
+            self.shared.fps,
+            self.shared.idle_timeout,
+            self.shared.dither,
+        );
         let (id, peer, state) = (self.id, self.peer, self.state.clone());
         self.state.started.store(true, Ordering::SeqCst);
         self.state.showing.store(true, Ordering::SeqCst);
         tokio::spawn(async move {
-            let report = session::run(show, io, fps, depth, idle).await;
+            let colors = ColorMapper::new(depth, dither);
+            let report = session::run(show, io, fps, colors, idle).await;
             log(
                 id,
                 peer,

@@ -30,7 +30,7 @@ use russh::{Disconnect, MethodKind, MethodSet, SshId};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::{Semaphore, watch};
-use vitrine_effects::depth::ColorDepth;
+use vitrine_effects::depth::{ColorDepth, Dither};
 
 use crate::cli::ServeArgs;
 use crate::color_depth::ColorChoice;
@@ -62,6 +62,8 @@ pub struct Shared {
     fps: u32,
     /// `--color`: `auto` picks per client from its TERM ([`remote_color_choice`]).
     color: ColorChoice,
+    /// `--dither`, for every session.
+    dither: Dither,
     lock: bool,
     /// The chord that quits a locked session (`--unlock-chord`).
     chord: Chord,
@@ -115,6 +117,7 @@ pub fn run(spec: ShowSpec, args: &ServeArgs) -> Result<()> {
         access,
         fps: args.show.fps,
         color: args.show.color,
+        dither: args.show.dither,
         chord: args.show.kiosk.unlock_chord,
         lock: args.show.lock,
         idle_timeout: (!args.idle_timeout.is_zero()).then_some(args.idle_timeout),

@@ -26,7 +26,7 @@ use crate::record::Capture;
 use crate::screen::{self, Overlays, Screen};
 use crate::show::Show;
 use crate::terminal::RESTORE_SEQUENCE;
-use vitrine_effects::depth::ColorDepth;
+use vitrine_effects::depth::ColorMapper;
 
 /// Largest screen a client may ask for. A pty request carries any u32 size; the buffers of a
 /// 600x200 screen are a few MB, which bounds what one client can make the server allocate.
@@ -105,7 +105,7 @@ pub async fn run(
     mut show: Show,
     io: SessionIo,
     fps: u32,
-    depth: ColorDepth,
+    colors: ColorMapper,
     idle_timeout: Option<Duration>,
 ) -> Report {
     let SessionIo {
@@ -125,7 +125,7 @@ pub async fn run(
     let Ok(terminal) = remote_terminal(&capture, *size.borrow_and_update()) else {
         return report;
     };
-    let mut screen = Screen::new(terminal, depth);
+    let mut screen = Screen::new(terminal, colors);
     let _ = queue!(capture, EnterAlternateScreen, Hide, Clear(ClearType::All));
     // A new size waits here until the next frame is drawn, so a client sending window
     // changes by the thousand costs one re-layout per frame and no queued bytes.

@@ -171,7 +171,15 @@ pub(super) struct Palette {
 }
 
 impl Palette {
-    fn new(indices: impl IntoIterator<Item = u8>, Tuning { lightness, chroma, pattern, min_share }: Tuning) -> Palette {
+    fn new(
+        indices: impl IntoIterator<Item = u8>,
+        Tuning {
+            lightness,
+            chroma,
+            pattern,
+            min_share,
+        }: Tuning,
+    ) -> Palette {
         let indices: Vec<u8> = indices.into_iter().collect();
         Palette {
             linear: indices.iter().map(|&n| linear(xterm_rgb(n))).collect(),
@@ -226,13 +234,20 @@ impl Palette {
         for (i, &p) in self.lab.iter().enumerate() {
             let d = distance(lab, p, self.lightness);
             if d < near[CANDIDATES - 1].1 {
-                let at = near.iter().position(|&(_, e)| d < e).unwrap_or(CANDIDATES - 1);
+                let at = near
+                    .iter()
+                    .position(|&(_, e)| d < e)
+                    .unwrap_or(CANDIDATES - 1);
                 near.copy_within(at..CANDIDATES - 1, at + 1);
                 near[at] = (i, d);
             }
         }
         // Text takes the plain nearest colour; pixels may aim more colourful.
-        let nearest = if self.chroma == 1.0 { self.indices[near[0].0] } else { self.nearest(c) };
+        let nearest = if self.chroma == 1.0 {
+            self.indices[near[0].0]
+        } else {
+            self.nearest(c)
+        };
         let mut best = (Mix::plain(self.indices[near[0].0]), near[0].1);
         best.0.nearest = nearest;
         if !mixing {
@@ -289,7 +304,6 @@ impl Palette {
     }
 }
 
-
 /// How a palette matches colours (see the fields of [`Palette`]).
 struct Tuning {
     lightness: f32,
@@ -316,18 +330,47 @@ const TUNING_16: Tuning = Tuning {
     min_share: 2,
 };
 
-/// Cache slots: RGB with 5 bits per channel.
+/// Cache slots: 32 levels per channel.
 pub(super) const CACHE_SIZE: usize = 1 << 15;
+
+/// Per channel value, its cache level 0..32, and per level the value it stands for. Levels are
+/// spaced by the square root of the value, so dark colours (the night sky, deep water), where a
+/// few steps of the value are a large step to the eye, get narrow levels; pure black and white
+/// have a level each, so flat black and white stay flat.
+struct Levels {
+    level: [u8; 256],
+    value: [u8; 32],
+}
+
+fn levels() -> &'static Levels {
+    static LEVELS: OnceLock<Levels> = OnceLock::new();
+    LEVELS.get_or_init(|| {
+        let level: [u8; 256] =
+            std::array::from_fn(|v| ((v as f32 / 255.0).sqrt() * 31.0).floor() as u8);
+        let mut value = [0u8; 32];
+        for (q, slot) in value.iter_mut().enumerate() {
+            let members: Vec<u32> = (0..=255u32)
+                .filter(|&v| usize::from(level[v as usize]) == q)
+                .collect();
+            if let (Some(first), Some(last)) = (members.first(), members.last()) {
+                *slot = ((first + last) / 2) as u8;
+            }
+        }
+        Levels { level, value }
+    })
+}
 
 /// The cache slot of a colour.
 pub(super) fn cache_key(c: Rgb) -> usize {
-    (usize::from(c.0 >> 3) << 10) | (usize::from(c.1 >> 3) << 5) | usize::from(c.2 >> 3)
+    let level = &levels().level;
+    let q = |v: u8| usize::from(level[usize::from(v)]);
+    (q(c.0) << 10) | (q(c.1) << 5) | q(c.2)
 }
 
-/// The colour a cache slot stands for: the 5-bit value spread back over 0..=255.
+/// The colour a cache slot stands for: the middle of its level.
 pub(super) fn slot_rgb(key: usize) -> Rgb {
-    let spread = |q: usize| ((q << 3) | (q >> 2)) as u8;
-    Rgb(spread(key >> 10), spread((key >> 5) & 31), spread(key & 31))
+    let value = &levels().value;
+    Rgb(value[key >> 10], value[(key >> 5) & 31], value[key & 31])
 }
 
 #[cfg(test)]
@@ -378,7 +421,10 @@ mod tests {
         // At 16 colours: blue (or cyan) over black, never grey.
         let mix = Palette::ansi16().mix(navy, true);
         assert!(!mix.is_plain(), "{mix:?}");
-        assert!([mix.a, mix.b].iter().all(|n| [0, 4, 6].contains(n)), "{mix:?}");
+        assert!(
+            [mix.a, mix.b].iter().all(|n| [0, 4, 6].contains(n)),
+            "{mix:?}"
+        );
         // Without mixing it is the single nearest colour.
         let plain = Palette::xterm256().mix(navy, false);
         assert!(plain.is_plain());
@@ -387,6 +433,18 @@ mod tests {
 
     fn mix_nearest_256(c: Rgb) -> u8 {
         Palette::xterm256().nearest(c)
+    }
+
+    #[test]
+    fn cache_levels_keep_black_and_white_and_are_finer_in_the_dark() {
+        for c in [Rgb::BLACK, Rgb::WHITE] {
+            assert_eq!(slot_rgb(cache_key(c)), c);
+        }
+        for v in 0..=255u8 {
+            let back = slot_rgb(cache_key(Rgb(v, v, v))).0;
+            let half_level = 1.0 + f32::from(v).sqrt() / 2.0;
+            assert!(f32::from(back.abs_diff(v)) <= half_level, "{v} -> {back}");
+        }
     }
 
     #[test]
@@ -405,4 +463,3 @@ mod tests {
         assert_eq!(Mix::plain(4).share_between(1, 6), None);
     }
 }
-

@@ -54,8 +54,8 @@ use ratatui_core::buffer::{Buffer, Cell};
 use ratatui_core::layout::Rect;
 use ratatui_core::style::{Color, Modifier};
 
-pub use self::mix::{Mix, ordered_threshold, rank};
 use self::mix::{CACHE_SIZE, Palette, STEPS, UNSET, cache_key, slot_rgb};
+pub use self::mix::{Mix, ordered_threshold, rank};
 use crate::ansi::{NAMED, rgb_of};
 use crate::canvas::HalfBlock;
 use crate::rgb::Rgb;
@@ -90,7 +90,11 @@ impl ColorDepth {
 /// Whether colours between palette colours are mixed (`--dither`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
-#[cfg_attr(feature = "serde", derive(serde::Deserialize), serde(rename_all = "lowercase"))]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Deserialize),
+    serde(rename_all = "lowercase")
+)]
 pub enum Dither {
     /// Ordered mixing below truecolor (truecolor has nothing to mix).
     #[default]
@@ -151,20 +155,23 @@ enum Drawn<C> {
 /// Mixes shown on a cell of two pixels at (`x`, `y`): a shade glyph when the cell is smooth
 /// and `shade` allows it, else one colour per pixel by the ordered pattern.
 fn draw(top: Mix, bottom: Mix, x: u16, y: u16, shade: bool) -> Drawn<u8> {
-    if shade && !top.is_plain() {
-        if let Some(other) = bottom.share_between(top.a, top.b) {
-            if top.share.abs_diff(other) <= SMOOTH_SPREAD {
-                // Quarters of the cell, the remainder spread over cells by the ordered pattern.
-                let sixteenths = (top.share + other).div_ceil(2);
-                let extra = rank(x, y) < (sixteenths % 4) * 4;
-                let quarters = sixteenths / 4 + u8::from(extra);
-                return Drawn::Shade {
-                    quarters,
-                    fg: top.b,
-                    bg: top.a,
-                };
-            }
-        }
+    let smooth = if shade && !top.is_plain() {
+        bottom
+            .share_between(top.a, top.b)
+            .filter(|other| top.share.abs_diff(*other) <= SMOOTH_SPREAD)
+    } else {
+        None
+    };
+    if let Some(other) = smooth {
+        // Quarters of the cell, the remainder spread over cells by the ordered pattern.
+        let sixteenths = (top.share + other).div_ceil(2);
+        let extra = rank(x, y) < (sixteenths % 4) * 4;
+        let quarters = sixteenths / 4 + u8::from(extra);
+        return Drawn::Shade {
+            quarters,
+            fg: top.b,
+            bg: top.a,
+        };
     }
     let (top, bottom) = pixel_pair(top, bottom, x, y);
     Drawn::Pixels { top, bottom }
@@ -178,7 +185,10 @@ fn pixel_row(y: u16) -> u16 {
 /// The palette colours of the two pixels of the cell at (`x`, `y`) by the ordered pattern.
 fn pixel_pair(top: Mix, bottom: Mix, x: u16, y: u16) -> (u8, u8) {
     let row = pixel_row(y);
-    (top.at(rank(x, row)), bottom.at(rank(x, row.wrapping_add(1))))
+    (
+        top.at(rank(x, row)),
+        bottom.at(rank(x, row.wrapping_add(1))),
+    )
 }
 
 /// What a pixel cell becomes: a glyph and its colours; `None` keeps the colour's plain mapping
@@ -254,8 +264,12 @@ fn look_16(drawn: Drawn<u8>) -> Option<Look> {
         })
     };
     match drawn {
-        Drawn::Shade { quarters: 0, bg, .. } => pixels(bg, bg),
-        Drawn::Shade { quarters: 4, fg, .. } => pixels(fg, fg),
+        Drawn::Shade {
+            quarters: 0, bg, ..
+        } => pixels(bg, bg),
+        Drawn::Shade {
+            quarters: 4, fg, ..
+        } => pixels(fg, fg),
         Drawn::Shade { quarters, fg, bg } if !bright(bg) => Some(Look {
             symbol: SHADES[usize::from(quarters - 1)],
             fg: Some(fg),
@@ -343,7 +357,13 @@ impl ColorMapper {
     /// A mapper for `depth` that mixes colours as `dither` says. The caches are allocated here,
     /// once.
     pub fn new(depth: ColorDepth, dither: Dither) -> Self {
-        let table = |used: bool| if used { vec![UNSET; CACHE_SIZE] } else { Vec::new() };
+        let table = |used: bool| {
+            if used {
+                vec![UNSET; CACHE_SIZE]
+            } else {
+                Vec::new()
+            }
+        };
         Self {
             depth,
             dither,
@@ -412,7 +432,13 @@ impl ColorMapper {
     }
 
     /// The mix for `c`, remembering the last one in `memo`.
-    fn mix_memo(cache: &mut [u32], palette: &Palette, mixing: bool, memo: &mut Memo, c: Rgb) -> Mix {
+    fn mix_memo(
+        cache: &mut [u32],
+        palette: &Palette,
+        mixing: bool,
+        memo: &mut Memo,
+        c: Rgb,
+    ) -> Mix {
         if memo.color != c {
             *memo = Memo {
                 color: c,
@@ -421,7 +447,6 @@ impl ColorMapper {
         }
         memo.mix
     }
-
 
     fn apply_256(&mut self, buf: &mut Buffer, area: Rect) {
         let palette = Palette::xterm256();
@@ -597,7 +622,9 @@ fn mono_cell(cell: &mut Cell, threshold: f32, mixing: bool, (x, y): (u16, u16)) 
             };
             let above = f32::from(luma(c)) - threshold;
             if mixing {
-                ((above / MONO_BAND + 0.5) * f32::from(STEPS)).round().clamp(0.0, f32::from(STEPS)) as u8
+                ((above / MONO_BAND + 0.5) * f32::from(STEPS))
+                    .round()
+                    .clamp(0.0, f32::from(STEPS)) as u8
             } else if above > 0.0 {
                 STEPS
             } else {
@@ -609,7 +636,11 @@ fn mono_cell(cell: &mut Cell, threshold: f32, mixing: bool, (x, y): (u16, u16)) 
             a: MONO_DARK,
             b: MONO_LIT,
             share,
-            nearest: if share * 2 > STEPS { MONO_LIT } else { MONO_DARK },
+            nearest: if share * 2 > STEPS {
+                MONO_LIT
+            } else {
+                MONO_DARK
+            },
         };
         let glyph = match draw(mix(top), mix(bottom), x, y, mixing) {
             Drawn::Shade { quarters: 0, .. } => " ",
@@ -703,8 +734,13 @@ mod tests {
             ]);
             let area = buf.area;
             mapper.apply(&mut buf, area);
-            let navy = Color::Indexed(nearest_256(Rgb(7, 34, 60)));
-            assert_eq!((buf[(0, 0)].fg, buf[(0, 0)].bg), (Color::Indexed(196), navy));
+            // Navy text background: one flat colour, a dark grey (the nearest there is).
+            assert_eq!(buf[(0, 0)].fg, Color::Indexed(196));
+            assert!(
+                matches!(buf[(0, 0)].bg, Color::Indexed(233..=236)),
+                "{:?}",
+                buf[(0, 0)]
+            );
             assert_eq!((buf[(1, 0)].fg, buf[(1, 0)].bg), (Color::Red, Color::Reset));
         }
     }
@@ -963,6 +999,30 @@ mod tests {
             let area = buf.area;
             ColorMapper::new(depth, Dither::Auto).apply(&mut buf, area);
             insta::assert_snapshot!(format!("scene_{}", depth.name()), dump(&buf));
+        }
+    }
+
+    /// Review snapshots: every effect (default style, seed 3, 5.5 s in) at 256 and 16 colours
+    /// with mixing on. The pictures of the same frames at 100×30 are in `tests/colour/`.
+    #[test]
+    fn every_effect_at_256_and_16_colours() {
+        use std::time::Duration;
+
+        use crate::registry::EFFECTS;
+        use crate::{Context, Params};
+        for info in EFFECTS {
+            let mut fx = (info.build)(&Context::new(3, "Welcome"), &Params::default()).unwrap();
+            for _ in 0..330 {
+                fx.tick(Duration::from_secs(1) / 60);
+            }
+            let area = Rect::new(0, 0, 48, 16);
+            let mut frame = Buffer::empty(area);
+            fx.render(area, &mut frame);
+            for depth in [ColorDepth::Ansi256, ColorDepth::Ansi16] {
+                let mut buf = frame.clone();
+                ColorMapper::new(depth, Dither::Auto).apply(&mut buf, area);
+                insta::assert_snapshot!(format!("{}_{}", info.name, depth.name()), dump(&buf));
+            }
         }
     }
 
