@@ -341,7 +341,6 @@ struct Memo {
 #[derive(Clone, Debug)]
 pub struct ColorMapper {
     depth: ColorDepth,
-    dither: Dither,
     /// Whether to mix (the [`Dither`] choice resolved for the depth).
     mixing: bool,
     /// Per 5-bit RGB: the packed [`Mix`] in the depth's palette (16 colours: for foregrounds
@@ -366,7 +365,6 @@ impl ColorMapper {
         };
         Self {
             depth,
-            dither,
             mixing: Self::mixes(depth, dither),
             cache: table(matches!(depth, ColorDepth::Ansi256 | ColorDepth::Ansi16)),
             cache8: table(depth == ColorDepth::Ansi16),
@@ -385,21 +383,6 @@ impl ColorMapper {
     /// The depth this mapper reduces to.
     pub fn depth(&self) -> ColorDepth {
         self.depth
-    }
-
-    /// The mixing choice this mapper was made with.
-    pub fn dither(&self) -> Dither {
-        self.dither
-    }
-
-    /// Changes the mixing choice (a hot reload); the next frame is drawn with it.
-    pub fn set_dither(&mut self, dither: Dither) {
-        if dither != self.dither {
-            self.dither = dither;
-            self.mixing = Self::mixes(self.depth, dither);
-            self.cache.fill(UNSET);
-            self.cache8.fill(UNSET);
-        }
     }
 
     /// Rewrites every cell of `area` (clipped to `buf`) for the mapper's depth.
