@@ -336,6 +336,7 @@ mod tests {
         for (id, value) in [
             ("fps", "7"),
             ("color", "mono"),
+            ("dither", "none"),
             ("max_rate", "3"),
             ("lock", ""),
             ("unlock_chord", "ctrl+alt+x"),
@@ -356,7 +357,7 @@ mod tests {
         }
         assert_eq!(
             APPLIED_LIVE.len(),
-            6,
+            7,
             "add the new live setting to the list above"
         );
         let changed = ["fps".to_string(), "log_file".into(), "stars".into()];
