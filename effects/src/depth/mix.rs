@@ -146,7 +146,7 @@ const CANDIDATES: usize = 8;
 
 /// The extra (squared OKLab) error a mix must save over a single colour to be used: a flat
 /// colour costs fewer bytes and is calmer than a pattern that is only a hair closer.
-const MIX_PENALTY: f32 = 0.000_04;
+const MIX_PENALTY: f32 = 0.000_4;
 
 /// A palette to mix from: the colours' linear light and OKLab values.
 #[derive(Debug)]

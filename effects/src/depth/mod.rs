@@ -285,6 +285,38 @@ fn look_16(drawn: Drawn<u8>) -> Option<Look> {
     }
 }
 
+/// Marks in `text` (resized to the row) the blanks of `row` that are the background of text
+/// rather than pixels: a run of blanks sharing a foreground and background that differ, next
+/// to a text glyph drawn in the same colours (the spaces of a line of text, an overlay's
+/// padding). Those take the flat colour of the glyphs beside them, never a pattern.
+fn mark_text_blanks(row: &[Cell], text: &mut Vec<bool>) {
+    text.clear();
+    text.resize(row.len(), false);
+    let pen = |cell: &Cell| (cell.fg, cell.bg, cell.modifier);
+    let is_blank_of_text = |cell: &Cell| cell.symbol() == " " && cell.fg != cell.bg;
+    let is_glyph = |cell: &Cell| HalfBlock::of(cell.symbol()).is_none();
+    let mut start = 0;
+    while start < row.len() {
+        if !is_blank_of_text(&row[start]) {
+            start += 1;
+            continue;
+        }
+        let style = pen(&row[start]);
+        let end = (start..row.len())
+            .find(|&i| !is_blank_of_text(&row[i]) || pen(&row[i]) != style)
+            .unwrap_or(row.len());
+        let beside = [start.checked_sub(1), Some(end).filter(|&e| e < row.len())];
+        if beside
+            .into_iter()
+            .flatten()
+            .any(|i| is_glyph(&row[i]) && pen(&row[i]) == style)
+        {
+            text[start..end].fill(true);
+        }
+        start = end;
+    }
+}
+
 /// The RGB pixels of a cell that is two stacked pixels of concrete colour (not reversed, not
 /// the terminal's default colours), or `None` for text and anything else.
 fn pixel_colors(cell: &Cell) -> Option<(Rgb, Rgb)> {
@@ -348,6 +380,9 @@ pub struct ColorMapper {
     cache: Vec<u32>,
     /// 16 colours: the same in the 8 background colours.
     cache8: Vec<u32>,
+    /// Per cell of the row being mapped: whether it is a blank behind text (see
+    /// [`mark_text_blanks`]); kept to avoid allocating per frame.
+    text_blanks: Vec<bool>,
     /// Mono: the current lit/dark luma threshold (`None` before the first frame).
     threshold: Option<f32>,
 }
@@ -368,6 +403,7 @@ impl ColorMapper {
             mixing: Self::mixes(depth, dither),
             cache: table(matches!(depth, ColorDepth::Ansi256 | ColorDepth::Ansi16)),
             cache8: table(depth == ColorDepth::Ansi16),
+            text_blanks: Vec::new(),
             threshold: None,
         }
     }
@@ -396,9 +432,11 @@ impl ColorMapper {
                 self.update_threshold(buf, area);
                 let threshold = self.threshold.unwrap_or(MONO_DEFAULT_THRESHOLD);
                 let mixing = self.mixing;
+                let text_blanks = &mut self.text_blanks;
                 for (y, row) in rows_mut(buf, area) {
-                    for (cell, x) in row.iter_mut().zip(area.x..) {
-                        mono_cell(cell, threshold, mixing, (x, y));
+                    mark_text_blanks(row, text_blanks);
+                    for ((cell, x), &text) in row.iter_mut().zip(area.x..).zip(text_blanks.iter()) {
+                        mono_cell(cell, threshold, mixing && !text, (x, y));
                     }
                 }
             }
@@ -440,8 +478,10 @@ impl ColorMapper {
             mix: Self::lookup(cache, palette, mixing, Rgb::BLACK),
         };
         let (mut fg_memo, mut bg_memo) = (black, black);
+        let text_blanks = &mut self.text_blanks;
         for (y, row) in rows_mut(buf, area) {
-            for (cell, x) in row.iter_mut().zip(area.x..) {
+            mark_text_blanks(row, text_blanks);
+            for ((cell, x), &text) in row.iter_mut().zip(area.x..).zip(text_blanks.iter()) {
                 // Every colour's plain mapping: text is never dithered.
                 let mut plain = |color: Color, memo: &mut Memo| match color {
                     Color::Rgb(r, g, b) => {
@@ -451,7 +491,11 @@ impl ColorMapper {
                     other => other,
                 };
                 let plain = (plain(cell.fg, &mut fg_memo), plain(cell.bg, &mut bg_memo));
-                let pixels = if mixing { pixel_colors(cell) } else { None };
+                let pixels = if mixing && !text {
+                    pixel_colors(cell)
+                } else {
+                    None
+                };
                 let Some((top, bottom)) = pixels else {
                     (cell.fg, cell.bg) = plain;
                     continue;
@@ -474,8 +518,10 @@ impl ColorMapper {
         };
         let (mut fg_memo, mut bg_memo, mut fg8_memo, mut bg8_memo) = (black, black, black, black);
         let named = |n: u8| NAMED[usize::from(n)];
+        let text_blanks = &mut self.text_blanks;
         for (y, row) in rows_mut(buf, area) {
-            for (cell, x) in row.iter_mut().zip(area.x..) {
+            mark_text_blanks(row, text_blanks);
+            for ((cell, x), &text) in row.iter_mut().zip(area.x..).zip(text_blanks.iter()) {
                 // Text colours: the nearest single colour; what shows as the background (the
                 // foreground of a reversed cell) from the 8 normal colours only.
                 let reversed = cell.modifier.contains(Modifier::REVERSED);
@@ -493,7 +539,8 @@ impl ColorMapper {
                     plain(cell.fg, reversed, &mut fg_memo, &mut fg8_memo),
                     plain(cell.bg, !reversed, &mut bg_memo, &mut bg8_memo),
                 );
-                let Some((top_rgb, bottom_rgb)) = pixel_colors(cell) else {
+                let pixels = if text { None } else { pixel_colors(cell) };
+                let Some((top_rgb, bottom_rgb)) = pixels else {
                     (cell.fg, cell.bg) = plain;
                     continue;
                 };
@@ -773,6 +820,32 @@ mod tests {
         assert_eq!(
             (buf[(0, 0)].fg, buf[(0, 0)].bg),
             (Color::Gray, Color::Black)
+        );
+    }
+
+    #[test]
+    fn blanks_behind_text_are_flat() {
+        let (white, slate) = (Color::Rgb(255, 255, 255), Color::Rgb(40, 44, 80));
+        let mut buf = buffer(&[
+            (" ", white, slate),
+            (" ", white, slate),
+            ("❚", white, slate),
+            (" ", white, slate),
+            ("p", white, slate),
+            (" ", white, slate),
+            (" ", slate, slate), // a pixel pair, not text
+            (" ", white, slate), // no glyph beside it in its colours: pixels
+        ]);
+        let mut text = Vec::new();
+        mark_text_blanks(&buf.content, &mut text);
+        assert_eq!(text, [true, true, false, true, false, true, false, false]);
+        let area = buf.area;
+        ColorMapper::new(ColorDepth::Ansi16, Dither::Ordered).apply(&mut buf, area);
+        let flat = &buf.content[..6];
+        assert!(flat.iter().all(|c| c.bg == flat[0].bg), "{flat:?}");
+        assert!(
+            flat.iter()
+                .all(|c| HalfBlock::of(c.symbol()) != Some(HalfBlock::Upper))
         );
     }
 
