@@ -17,7 +17,7 @@
 //!   becomes reverse-video on a light background and dim when it was dark, so it stays readable.
 //!
 //! **Mixing** ([`Dither`]): a colour between palette colours is shown as an ordered mix of two
-//! palette colours (see [`mix`]), chosen in linear light and judged in OKLab. Two tools, each
+//! palette colours ([`Mix`]), chosen in linear light and judged in OKLab. Two tools, each
 //! where it is right:
 //!
 //! - each half-block pixel takes one colour of its pair by a 4×4 Bayer pattern. At 256 colours
