@@ -25,7 +25,7 @@ use ratatui::layout::Rect;
 use russh::Disconnect;
 use tokio::sync::watch;
 use tokio::time::{Instant, MissedTickBehavior};
-use vitrine_effects::depth::{ColorDepth, ColorMapper};
+use vitrine_effects::depth::{ColorDepth, ColorMapper, Dither};
 
 use super::session::{self, End, FAREWELL_TIMEOUT, Report, SessionIo};
 use crate::encode::Encoder;
@@ -53,6 +53,7 @@ struct GroupKey {
     width: u16,
     height: u16,
     depth: ColorDepth,
+    dither: Dither,
 }
 
 /// One show at one size and colour depth, and its viewers' stream.
@@ -93,11 +94,17 @@ impl Hub {
     }
 
     /// Joins the group for `area` and `depth`, starting it if there is none.
-    fn join(self: &Arc<Self>, area: Rect, depth: ColorDepth) -> anyhow::Result<Subscription> {
+    fn join(
+        self: &Arc<Self>,
+        area: Rect,
+        depth: ColorDepth,
+        dither: Dither,
+    ) -> anyhow::Result<Subscription> {
         let key = GroupKey {
             width: area.width,
             height: area.height,
             depth,
+            dither,
         };
         let mut groups = self.groups.lock().unwrap_or_else(PoisonError::into_inner);
         let group = match groups.get(&key) {
@@ -140,7 +147,7 @@ impl Hub {
 /// Runs a group's show until nobody watches it or it is over, publishing each frame.
 async fn produce(hub: Arc<Hub>, key: GroupKey, group: Arc<Group>, mut show: Show) {
     let area = Rect::new(0, 0, key.width, key.height);
-    let mut colors = ColorMapper::new(key.depth);
+    let mut colors = ColorMapper::new(key.depth, key.dither);
     let mut overlays = Overlays::new(show.spec());
     let (mut next, mut shown) = (Buffer::empty(area), Buffer::empty(Rect::ZERO));
     let (mut encoder, mut keyframe_encoder) = (Encoder::new(), Encoder::new());
@@ -215,6 +222,7 @@ pub async fn watch(
     hub: Arc<Hub>,
     io: SessionIo,
     depth: ColorDepth,
+    dither: Dither,
     idle_timeout: Option<Duration>,
 ) -> Report {
     let SessionIo {
@@ -230,7 +238,7 @@ pub async fn watch(
         skipped: 0,
         bytes: 0,
     };
-    let mut subscription = match hub.join(*size.borrow_and_update(), depth) {
+    let mut subscription = match hub.join(*size.borrow_and_update(), depth, dither) {
         Ok(subscription) => subscription,
         Err(e) => {
             log::error!("serve: cannot start the show: {e:#}");
@@ -268,7 +276,7 @@ pub async fn watch(
                 if changed.is_err() {
                     break Ok(End::Closed);
                 }
-                match hub.join(*size.borrow_and_update(), depth) {
+                match hub.join(*size.borrow_and_update(), depth, dither) {
                     Ok(joined) => subscription = joined,
                     Err(_) => break Ok(End::Closed),
                 }
@@ -327,7 +335,8 @@ pub async fn watch(
                 size,
                 shutdown,
             };
-            let own = session::run(show, io, hub.fps, depth, idle_timeout, Some(action)).await;
+            let colors = ColorMapper::new(depth, dither);
+            let own = session::run(show, io, hub.fps, colors, idle_timeout, Some(action)).await;
             return Report {
                 frames: report.frames + own.frames,
                 skipped: report.skipped + own.skipped,
