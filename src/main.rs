@@ -3,7 +3,7 @@
 mod app;
 mod ascii_art;
 mod cli;
-mod color;
+mod color_depth;
 mod config;
 mod encode;
 mod error;
@@ -28,7 +28,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::{ArgMatches, FromArgMatches};
-use vitrine_effects::depth::ColorDepth;
+use vitrine_effects::depth::{ColorDepth, ColorMapper};
 use vitrine_effects::palette::PALETTES;
 use vitrine_effects::registry::EFFECTS;
 
@@ -87,7 +87,7 @@ fn run(cli: Cli, command: &clap::Command, matches: &ArgMatches) -> Result<()> {
             // Plain text has no colours: its shapes are what the mono pass draws.
             let depth = match rec.format {
                 RecordFormat::Text => ColorDepth::Mono,
-                RecordFormat::Cast => color::recording(loaded.settings.output.color),
+                RecordFormat::Cast => color_depth::recording(loaded.settings.output.color),
             };
             spec.set_depth(depth);
             let show = Show::new(spec).map_err(usage)?;
@@ -95,9 +95,9 @@ fn run(cli: Cli, command: &clap::Command, matches: &ArgMatches) -> Result<()> {
             record::record(
                 show,
                 rec.size,
-                rec.seconds,
+                rec.seconds.as_secs_f64(),
                 loaded.settings.output.fps,
-                depth,
+                ColorMapper::new(depth, loaded.settings.output.dither),
                 rec.format,
                 &mut out,
             )
@@ -120,7 +120,7 @@ enum Mode {
 
 /// The one setup path of every command that shows something: the config file with the flags
 /// typed on top (validated: the show builds), then the log. Colour depth is chosen by the
-/// caller from the same settings with [`color::resolve`] (the terminal differs: ours, a
+/// caller from the same settings with [`color_depth::resolve`] (the terminal differs: ours, a
 /// recording, each SSH client's). `cmd` is the command (or subcommand) that parsed `matches`.
 fn setup(
     config: &ConfigArg,

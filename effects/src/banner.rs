@@ -8,8 +8,8 @@ use ratatui_core::style::{Modifier, Style};
 
 use crate::Context;
 use crate::canvas::PixelCanvas;
-use crate::color::Rgb;
 use crate::lettering::{self, Fit, Lettering, Raster};
+use crate::rgb::Rgb;
 use crate::text;
 
 /// The message laid out and drawn for one area size; layout and pixels are redone only when the

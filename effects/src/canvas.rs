@@ -6,21 +6,17 @@
 //! Finer grids split a cell into 2×2 (quadrants), 2×3 (sextants, U+1FB00) or 2×4 (octants,
 //! U+1CD00, Unicode 16) pixels; a cell still shows only two colours, so each cell's pixels are
 //! split into two groups by two-means and drawn as the glyph of that pattern.
+//! [`HalfBlock`] reads such a cell back (the colour pass and the frame encoder both do).
 
 use ratatui_core::buffer::{Buffer, Cell};
 use ratatui_core::layout::Rect;
 use ratatui_core::symbols::pixel::{OCTANTS, QUADRANTS, SEXTANTS};
 
-use crate::color::Rgb;
+use crate::rgb::Rgb;
 
 /// How many pixels one terminal cell holds, and with which glyphs they are drawn.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
-#[cfg_attr(
-    feature = "serde",
-    derive(serde::Deserialize),
-    serde(rename_all = "lowercase")
-)]
 pub enum PixelGrid {
     /// 1×2 pixels per cell (▀ ▄ █): every font has them, the Linux console's too.
     #[default]
@@ -265,6 +261,62 @@ fn draw_cell(cell: &mut Cell, grid: PixelGrid, pixels: &[Rgb]) {
         .set_bg(dark.into());
 }
 
+/// How a cell's glyph shows two stacked pixels: which halves are the foreground colour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum HalfBlock {
+    /// Space: both halves are the background.
+    Blank,
+    /// `▀`: top is foreground, bottom background.
+    Upper,
+    /// `▄`: top is background, bottom foreground.
+    Lower,
+    /// `█`: both halves are foreground.
+    Full,
+}
+
+impl HalfBlock {
+    /// The half-block form of `symbol`, or `None` for any other glyph.
+    pub fn of(symbol: &str) -> Option<HalfBlock> {
+        match symbol {
+            " " => Some(HalfBlock::Blank),
+            "▀" => Some(HalfBlock::Upper),
+            "▄" => Some(HalfBlock::Lower),
+            "█" => Some(HalfBlock::Full),
+            _ => None,
+        }
+    }
+
+    /// The glyph itself.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            HalfBlock::Blank => " ",
+            HalfBlock::Upper => "▀",
+            HalfBlock::Lower => "▄",
+            HalfBlock::Full => "█",
+        }
+    }
+
+    /// The glyph showing the foreground in the top half when `top`, in the bottom when `bottom`.
+    pub fn with(top: bool, bottom: bool) -> HalfBlock {
+        match (top, bottom) {
+            (false, false) => HalfBlock::Blank,
+            (true, false) => HalfBlock::Upper,
+            (false, true) => HalfBlock::Lower,
+            (true, true) => HalfBlock::Full,
+        }
+    }
+
+    /// The (top, bottom) colours of a cell drawn with this glyph in `fg` on `bg`.
+    pub fn halves<T: Copy>(self, fg: T, bg: T) -> (T, T) {
+        match self {
+            HalfBlock::Blank => (bg, bg),
+            HalfBlock::Upper => (fg, bg),
+            HalfBlock::Lower => (bg, fg),
+            HalfBlock::Full => (fg, fg),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -313,6 +365,21 @@ mod tests {
         assert_eq!((canvas.width(), canvas.height()), (2, 3));
         canvas.render(buf.area, &mut buf);
         assert_eq!(buf[(0, 0)].symbol(), "▌");
+    }
+
+    #[test]
+    fn half_blocks_read_back_what_they_show() {
+        for block in [
+            HalfBlock::Blank,
+            HalfBlock::Upper,
+            HalfBlock::Lower,
+            HalfBlock::Full,
+        ] {
+            assert_eq!(HalfBlock::of(block.symbol()), Some(block));
+            let (top, bottom) = block.halves(true, false);
+            assert_eq!(HalfBlock::with(top, bottom), block);
+        }
+        assert_eq!(HalfBlock::of("a"), None);
     }
 
     #[test]

@@ -8,9 +8,9 @@ use ratatui_core::buffer::Buffer;
 use ratatui_core::layout::Rect;
 
 use crate::canvas::PixelGrid;
-use crate::color::Rgb;
 use crate::depth::ColorDepth;
 use crate::font::Fonts;
+use crate::rgb::Rgb;
 use crate::text;
 
 /// One animated effect.

@@ -2,7 +2,8 @@
 //!
 //! Every effect implements [`Effect`]: it is built from a [`Context`] (seed, message, style,
 //! palette) plus its own typed parameters, advanced with [`Effect::tick`] by a fixed simulation
-//! step, and drawn with [`Effect::render`] into any [`Buffer`]. Effects never read a clock or
+//! step, and drawn with [`Effect::render`] into any
+//! [`Buffer`](ratatui_core::buffer::Buffer). Effects never read a clock or
 //! touch a terminal, so a seed gives the same frames everywhere and everything runs headless.
 //!
 //! [`Buffer`]: ratatui_core::buffer::Buffer
@@ -22,15 +23,17 @@
 //! effect.render(area, &mut buf);
 //! ```
 
+pub mod ansi;
 pub mod banner;
 pub mod canvas;
-pub mod color;
 pub mod depth;
+pub mod duration;
 pub mod effect;
 pub mod font;
 pub mod lettering;
 pub mod palette;
 pub mod registry;
+pub mod rgb;
 pub mod rng;
 pub mod text;
 
@@ -39,6 +42,6 @@ pub mod defrag;
 pub mod glitch;
 pub mod water;
 
-pub use crate::color::Rgb;
 pub use crate::effect::{Context, Effect};
 pub use crate::registry::{EffectInfo, Params};
+pub use crate::rgb::Rgb;

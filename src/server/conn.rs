@@ -26,12 +26,14 @@ use russh::server::{
 use russh::{Channel, ChannelId, ChannelWriteHalf, Disconnect, Pty, Sig};
 use tokio::sync::{Notify, mpsc, watch};
 
+use super::broadcast::{self, Hub};
 use super::session::{self, SessionIo};
 use super::socket::{Admission, AdmissionCell};
 use super::{EXTRA_CONNECTIONS, MAX_AUTH_ATTEMPTS, Shared, auth, keys, log, log_at};
-use crate::color;
+use crate::color_depth;
 use crate::keymap::action_for;
 use crate::show::Show;
+use vitrine_effects::depth::ColorMapper;
 
 /// Key actions a session may have waiting; more are dropped (a flood of keys, not typing).
 const INPUT_QUEUE: usize = 64;
@@ -44,6 +46,14 @@ const FREE_ENV_REQUESTS: u32 = 32;
 /// What a command or subsystem gets instead, on stderr.
 const NO_COMMANDS: &str = "this server runs no commands; connect with ssh -t (and no command) \
                            to watch the showcase";
+
+/// What a viewer watches.
+enum Showing {
+    /// A show of their own.
+    Own(Box<Show>),
+    /// The broadcast, until they touch it.
+    Broadcast(Arc<Hub>),
+}
 
 /// Per-connection state, shared with the task that watches the connection.
 #[derive(Default)]
@@ -80,7 +90,7 @@ pub struct Connection {
     channel: Option<ChannelWriteHalf<Msg>>,
     /// The client's terminal, once it asked for a pty.
     pty: Option<(String, Rect)>,
-    /// The colour variables the client sent ([`color::CLIENT_VARS`]), for its colour depth.
+    /// The colour variables the client sent ([`color_depth::CLIENT_VARS`]), for its colour depth.
     color_env: BTreeMap<String, String>,
     /// The running showcase's inputs.
     input: Option<mpsc::Sender<crate::keymap::Action>>,
@@ -249,24 +259,29 @@ impl Connection {
         // The same detection as a local terminal, on what the client told us.
         let mut env = std::mem::take(&mut self.color_env);
         env.insert("TERM".into(), term.clone());
-        let depth = color::resolve(self.shared.color, &env);
-        let mut spec = self.shared.spec.clone();
-        spec.set_depth(depth);
-        if self.shared.vary_seed {
-            spec.seed = spec
-                .seed
-                .wrapping_add(self.id.wrapping_mul(0x9e37_79b9_7f4a_7c15));
-        }
-        let show = match Show::new(spec) {
-            Ok(show) => show,
-            Err(e) => {
-                self.log(&format!("cannot start the show: {e:#}"));
-                return self.refuse_readably(
-                    session,
-                    channel,
-                    "shell",
-                    "the show cannot start; the server's log says why",
-                );
+        let depth = color_depth::resolve(self.shared.color, &env);
+        let show = match &self.shared.broadcast {
+            Some(hub) => Showing::Broadcast(hub.clone()),
+            None => {
+                let mut spec = self.shared.spec.clone();
+                spec.set_depth(depth);
+                if self.shared.vary_seed {
+                    spec.seed = spec
+                        .seed
+                        .wrapping_add(self.id.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+                }
+                match Show::new(spec) {
+                    Ok(show) => Showing::Own(Box::new(show)),
+                    Err(e) => {
+                        self.log(&format!("cannot start the show: {e:#}"));
+                        return self.refuse_readably(
+                            session,
+                            channel,
+                            "shell",
+                            "the show cannot start; the server's log says why",
+                        );
+                    }
+                }
             }
         };
         let Some(out) = self.channel.take() else {
@@ -277,11 +292,16 @@ impl Connection {
         self.input = Some(input);
         self.size = Some(size);
         self.log(&format!(
-            "showcase started: {}x{} TERM={term} colours={:?} key={}",
+            "showcase started: {}x{} TERM={term} colours={:?} key={}{}",
             area.width,
             area.height,
             depth,
             self.key.as_deref().unwrap_or("none (--open)"),
+            if matches!(show, Showing::Broadcast(_)) {
+                " (broadcast)"
+            } else {
+                ""
+            },
         ));
         session.channel_success(channel)?;
 
@@ -292,12 +312,22 @@ impl Connection {
             size: size_rx,
             shutdown: self.shared.shutdown.clone(),
         };
-        let (fps, idle) = (self.shared.fps, self.shared.idle_timeout);
+        let (fps, idle, dither) = (
+            self.shared.fps,
+            self.shared.idle_timeout,
+            self.shared.dither,
+        );
         let (id, peer, state) = (self.id, self.peer, self.state.clone());
         self.state.started.store(true, Ordering::SeqCst);
         self.state.showing.store(true, Ordering::SeqCst);
         tokio::spawn(async move {
-            let report = session::run(show, io, fps, depth, idle).await;
+            let report = match show {
+                Showing::Own(show) => {
+                    let colors = ColorMapper::new(depth, dither);
+                    session::run(*show, io, fps, colors, idle, None).await
+                }
+                Showing::Broadcast(hub) => broadcast::watch(hub, io, depth, dither, idle).await,
+            };
             log(
                 id,
                 peer,
@@ -532,7 +562,7 @@ impl Handler for Connection {
     ) -> Result<(), Self::Error> {
         // Only the few colour variables are kept (a fixed set, so a client cannot make us hold
         // more than a few short strings); they only choose this session's colour depth.
-        if self.is_ours(channel) && color::CLIENT_VARS.contains(&variable_name) {
+        if self.is_ours(channel) && color_depth::CLIENT_VARS.contains(&variable_name) {
             let value: String = variable_value
                 .chars()
                 .filter(char::is_ascii_graphic)

@@ -11,6 +11,7 @@
 //! [`Show`]: crate::show::Show
 
 mod auth;
+mod broadcast;
 mod conn;
 mod keys;
 mod limits;
@@ -32,9 +33,10 @@ use russh::{Disconnect, MethodKind, MethodSet, SshId};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::{Semaphore, watch};
+use vitrine_effects::depth::Dither;
 
 use crate::cli::{ServeArgs, Settings};
-use crate::color::ColorChoice;
+use crate::color_depth::ColorChoice;
 use crate::error::UsageError;
 use crate::keymap::Chord;
 use crate::spec::ShowSpec;
@@ -60,10 +62,14 @@ pub struct Shared {
     spec: ShowSpec,
     /// Without `--seed`, each session gets its own seed (derived from the spec's).
     vary_seed: bool,
+    /// `--broadcast`: the shared shows, by size and colour depth.
+    broadcast: Option<Arc<broadcast::Hub>>,
     access: Access,
     fps: u32,
     /// `--color`: `auto` detects per client from its TERM and colour variables.
     color: ColorChoice,
+    /// `--dither`, for every session.
+    dither: Dither,
     lock: bool,
     /// The chord that quits a locked session (`--unlock-chord`).
     chord: Chord,
@@ -119,9 +125,12 @@ pub fn run(spec: ShowSpec, settings: &Settings, args: &ServeArgs) -> Result<()> 
     let (shutdown_tx, shutdown) = watch::channel(false);
     let shared = Arc::new(Shared {
         vary_seed: settings.playlist.seed.is_none(),
+        broadcast: (args.broadcast || (args.open && !args.no_broadcast))
+            .then(|| broadcast::Hub::new(spec.clone(), settings.output.fps)),
         access,
         fps: settings.output.fps,
         color: settings.output.color,
+        dither: settings.output.dither,
         chord: settings.kiosk.unlock_chord,
         lock: settings.kiosk.lock,
         idle_timeout: (!args.idle_timeout.is_zero()).then_some(args.idle_timeout),
