@@ -1041,7 +1041,7 @@ mod tests {
             assert_eq!(wide, ["👋"], "t={t}");
             // Big: bright ink (white, perhaps blurred) over at least 6 cell rows.
             let bright = |c: ratatui_core::style::Color| {
-                crate::depth::rgb_of(c).is_some_and(|c| c.luma() > 0.75)
+                crate::ansi::rgb_of(c).is_some_and(|c| c.luma() > 0.75)
             };
             let rows = (0..24u16)
                 .filter(|&y| {

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use ratatui_core::buffer::{Buffer, Cell};
 use ratatui_core::layout::Rect;
-use vitrine_effects::depth::rgb_of;
+use vitrine_effects::ansi::rgb_of;
 use vitrine_effects::{Context, Params, Rgb, registry};
 
 const MESSAGES: [(&str, &str); 4] = [
