@@ -12,9 +12,10 @@ use std::process::Command;
 
 const BIN: &str = env!("CARGO_BIN_EXE_vitrine");
 
-/// glitch's mean ΔE×100 at 16 colours before mixing (nearest colour only): it must not get
-/// worse. (0.39 measured; the second decimal is the renderer's rounding.)
-const GLITCH_16_BEFORE: f64 = 0.40;
+/// glitch's mean ΔE×100 at 16 colours: it must not get worse. (0.39 measured before mixing on
+/// the old bitmap letters; 1.12 with the outline lettering, whose anti-aliased edges become ink
+/// or background at 16 colours, see `lettering::shade_coverage`.)
+const GLITCH_16_BEFORE: f64 = 1.15;
 
 fn python_ready() -> bool {
     Command::new("python3")
