@@ -6,8 +6,8 @@ use ratatui_core::buffer::Buffer;
 use ratatui_core::layout::{Rect, Size};
 use ratatui_core::style::{Modifier, Style};
 
-use crate::Context;
 use crate::canvas::PixelCanvas;
+use crate::effect::Context;
 use crate::lettering::{self, Fit, Lettering, Raster};
 use crate::rgb::Rgb;
 use crate::text;

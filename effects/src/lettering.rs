@@ -34,8 +34,9 @@ use unicode_segmentation::UnicodeSegmentation;
 
 use crate::canvas::PixelGrid;
 use crate::depth::ColorDepth;
+use crate::effect::Context;
 use crate::font::{Fonts, Width};
-use crate::{Context, text};
+use crate::text;
 
 /// Share of the width and height the message may fill.
 pub const FILL: f32 = 0.8;

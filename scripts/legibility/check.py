@@ -46,10 +46,14 @@ def run_case(binary, effect, size, depth, message, lang, limit, tmp):
          "--fps", "10",
          "--seconds", str(max(times) + 0.5), "-m", message, "-o", cast],
         check=True, capture_output=True)
-    out = subprocess.run(
-        [sys.executable, os.path.join(HERE, "ocr.py"), cast, message,
-         *[str(t) for t in times], "--lang", lang],
-        check=True, capture_output=True, text=True).stdout
+    ocr = [sys.executable, os.path.join(HERE, "ocr.py"), cast, message,
+           *[str(t) for t in times], "--lang", lang]
+    try:
+        out = subprocess.run(ocr, check=True, capture_output=True, text=True).stdout
+    except subprocess.CalledProcessError:
+        # Once, tesseract was seen to fail on a loaded machine; a second try reads the same
+        # frames (the scores are what counts, not a crash of the tool).
+        out = subprocess.run(ocr, check=True, capture_output=True, text=True).stdout
     result = json.loads(out)
     frames = result["frames"]
     median = result["median"]
