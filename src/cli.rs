@@ -191,6 +191,29 @@ pub struct PlaylistArgs {
     /// Scroll the messages along the bottom line.
     #[arg(long, help_heading = "Kiosk")]
     pub ticker: bool,
+
+    /// Lock the show to the wall clock (UTC): every screen with the same config shows the same
+    /// frame at the same moment, and a restarted one rejoins where the others are.
+    #[arg(long, help_heading = "Several screens")]
+    pub sync: bool,
+
+    /// This screen is one tile of a wall of COLSxROWS screens (with --tile); each simulates the
+    /// whole wall and draws its own part.
+    #[arg(long, value_name = "COLSxROWS", value_parser = parse_wall, requires = "tile", help_heading = "Several screens")]
+    pub wall: Option<(u16, u16)>,
+
+    /// Which tile of the --wall this screen is: column and row, counted from 1,1 (top left).
+    #[arg(long, value_name = "COL,ROW", value_parser = parse_tile, requires = "wall", help_heading = "Several screens")]
+    pub tile: Option<(u16, u16)>,
+
+    /// Columns and rows hidden behind the frames between neighbouring screens of a --wall.
+    #[arg(long, value_name = "COLS,ROWS", value_parser = parse_bezel, requires = "wall", help_heading = "Several screens")]
+    pub bezel: Option<(u16, u16)>,
+
+    /// The size of every tile of the --wall, when the screens' terminals differ (default: this
+    /// terminal's size); a terminal of another size shows its tile letterboxed.
+    #[arg(long, value_name = "WxH", value_parser = parse_size, requires = "wall", help_heading = "Several screens")]
+    pub tile_size: Option<(u16, u16)>,
 }
 
 /// How frames are drawn, wherever they go (terminal, recording, SSH viewer).
@@ -277,6 +300,11 @@ pub struct RecordArgs {
     /// asciicast v2 (plays in asciinema) or the final frame as plain text.
     #[arg(long, value_enum, default_value_t = RecordFormat::Cast)]
     pub format: RecordFormat,
+
+    /// Record what a --sync screen shows from this moment (RFC 3339, e.g.
+    /// 2026-12-01T14:03:00Z); implies --sync.
+    #[arg(long, value_name = "TIME", value_parser = parse_instant)]
+    pub at: Option<jiff::Timestamp>,
 
     #[command(flatten)]
     pub item: ItemArgs,
@@ -489,6 +517,49 @@ fn parse_seconds(s: &str) -> Result<f64, String> {
             "expected a number of seconds greater than 0 and at most 86400 (e.g. 5 or 0.5)".into(),
         ),
     }
+}
+
+/// Two numbers separated by `sep`, each within `range`.
+fn parse_pair(
+    s: &str,
+    sep: &[char],
+    range: std::ops::RangeInclusive<u16>,
+    example: &str,
+) -> Result<(u16, u16), String> {
+    let err = || {
+        format!(
+            "expected {example} (each {}..={}), got '{s}'",
+            range.start(),
+            range.end()
+        )
+    };
+    let (a, b) = s.trim().split_once(sep).ok_or_else(err)?;
+    let a: u16 = a.trim().parse().map_err(|_| err())?;
+    let b: u16 = b.trim().parse().map_err(|_| err())?;
+    if !range.contains(&a) || !range.contains(&b) {
+        return Err(err());
+    }
+    Ok((a, b))
+}
+
+fn parse_wall(s: &str) -> Result<(u16, u16), String> {
+    parse_pair(s, &['x', 'X'], 1..=8, "COLSxROWS such as 3x1")
+}
+
+/// A tile as given (from 1), returned from 0.
+fn parse_tile(s: &str) -> Result<(u16, u16), String> {
+    parse_pair(s, &[','], 1..=8, "COL,ROW such as 2,1").map(|(c, r)| (c - 1, r - 1))
+}
+
+fn parse_bezel(s: &str) -> Result<(u16, u16), String> {
+    parse_pair(s, &[','], 0..=100, "COLS,ROWS such as 4,2")
+}
+
+/// An RFC 3339 instant such as 2026-12-01T14:03:00Z.
+fn parse_instant(s: &str) -> Result<jiff::Timestamp, String> {
+    s.trim().parse().map_err(|e| {
+        format!("expected an RFC 3339 time such as 2026-12-01T14:03:00Z, got '{s}': {e}")
+    })
 }
 
 pub fn parse_size(s: &str) -> Result<(u16, u16), String> {

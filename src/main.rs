@@ -19,6 +19,7 @@ mod screen;
 mod server;
 mod show;
 mod spec;
+mod sync;
 mod terminal;
 mod textfile;
 mod transition;
@@ -83,7 +84,13 @@ fn run(cli: Cli, command: &clap::Command, matches: &ArgMatches) -> Result<()> {
             let mut spec = loaded.spec;
             // Recordings are reproducible unless asked otherwise.
             spec.seed = loaded.settings.playlist.seed.unwrap_or(1);
-            let show = Show::new(spec).map_err(usage)?;
+            // A synchronised recording shows what a screen shows from --at (default: now).
+            let show = match rec.at {
+                Some(at) => Show::at(spec, at),
+                None if spec.sync => Show::at(spec, jiff::Timestamp::now()),
+                None => Show::new(spec),
+            }
+            .map_err(usage)?;
             let mut out = record_output(&rec.out)?;
             record::record(
                 show,

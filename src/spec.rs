@@ -13,6 +13,7 @@ use crate::ascii_art;
 use crate::cli::{ItemArgs, PlaylistArgs};
 use crate::messages;
 use crate::schedule::Schedule;
+use crate::sync::{self, Wall};
 use crate::transition::Transition;
 
 /// One playlist entry: an effect and everything it is built and shown with.
@@ -80,6 +81,10 @@ pub struct ShowSpec {
     /// Overlays drawn by [`crate::overlay`].
     pub clock: bool,
     pub ticker: bool,
+    /// Clock-locked to UTC (see [`crate::sync`]).
+    pub sync: bool,
+    /// This screen's tile of a video wall.
+    pub wall: Option<Wall>,
 }
 
 impl ShowSpec {
@@ -115,6 +120,20 @@ impl ShowSpec {
         }
         for item in &self.items {
             item.build(self.seed, 0)?;
+        }
+        if self.sync {
+            sync::check(&self.items, self.shuffle, self.once)?;
+        }
+        if let Some(wall) = &self.wall
+            && (wall.tile.0 >= wall.columns || wall.tile.1 >= wall.rows)
+        {
+            bail!(
+                "--tile {},{} is outside the {}x{} --wall",
+                wall.tile.0 + 1,
+                wall.tile.1 + 1,
+                wall.columns,
+                wall.rows
+            );
         }
         Ok(())
     }
@@ -184,6 +203,18 @@ impl ShowSpec {
             transition_time: playlist.transition_time,
             clock: playlist.clock,
             ticker: playlist.ticker,
+            sync: playlist.sync,
+            wall: match (playlist.wall, playlist.tile) {
+                (Some((columns, rows)), Some(tile)) => Some(Wall {
+                    columns,
+                    rows,
+                    tile,
+                    bezel: playlist.bezel.unwrap_or((0, 0)),
+                    tile_size: playlist.tile_size,
+                }),
+                // clap requires both together.
+                _ => None,
+            },
         })
     }
 }
