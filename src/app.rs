@@ -4,10 +4,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result};
 use crossterm::event::{self, Event};
-use vitrine_effects::depth::ColorDepth;
+use vitrine_effects::depth::{ColorDepth, ColorMapper, Dither};
 
 use crate::cli::{self, LogLevel, PlaylistArgs, Settings};
-use crate::color;
+use crate::color_depth;
 use crate::config::{Loaded, Source};
 use crate::keymap::{Action, Chord, action_for};
 use crate::overlay::Overlays;
@@ -31,6 +31,7 @@ const LOCK_HINT_TIME: Duration = Duration::from_secs(10);
 const APPLIED_LIVE: &[&str] = &[
     "fps",
     "color",
+    "dither",
     "max_rate",
     "lock",
     "unlock_chord",
@@ -47,6 +48,7 @@ struct Live {
     locked: bool,
     chord: Chord,
     depth: ColorDepth,
+    dither: Dither,
     /// `--max-rate` in bytes per second.
     max_rate: Option<f64>,
     log_level: LogLevel,
@@ -58,10 +60,16 @@ impl Live {
             frame_interval: Duration::from_secs(1) / settings.output.fps,
             locked: settings.kiosk.lock,
             chord: settings.kiosk.unlock_chord,
-            depth: color::local(settings.output.color),
+            depth: color_depth::local(settings.output.color),
+            dither: settings.output.dither,
             max_rate: settings.terminal.max_rate.map(|kb| kb * 1000.0),
             log_level: settings.kiosk.log_level,
         }
+    }
+
+    /// The colour pass for these settings.
+    fn colors(&self) -> ColorMapper {
+        ColorMapper::new(self.depth, self.dither)
     }
 }
 
@@ -77,7 +85,7 @@ pub fn run(
     let started = Instant::now();
     let mut settings = Live::from(&loaded.settings);
     let mut last_good = loaded;
-    let mut guard = terminal::init(settings.depth)?;
+    let mut guard = terminal::init(settings.colors())?;
     log::info!(
         "showing {} item(s){}",
         show.spec().items.len(),
@@ -134,8 +142,8 @@ pub fn run(
                 );
                 pacer.set_base(settings.frame_interval);
                 pacer.set_budget(settings.max_rate);
-                if settings.depth != before.depth {
-                    guard.screen.set_depth(settings.depth);
+                if (settings.depth, settings.dither) != (before.depth, before.dither) {
+                    guard.screen.set_colors(settings.colors());
                 }
             }
         }
@@ -356,6 +364,7 @@ mod tests {
         for (id, value) in [
             ("fps", "7"),
             ("color", "mono"),
+            ("dither", "none"),
             ("max_rate", "3"),
             ("lock", ""),
             ("unlock_chord", "ctrl+alt+x"),
@@ -376,7 +385,7 @@ mod tests {
         }
         assert_eq!(
             APPLIED_LIVE.len(),
-            6,
+            7,
             "add the new live setting to the list above"
         );
         let changed = ["fps".to_string(), "log_file".into(), "stars".into()];
