@@ -23,6 +23,7 @@ mod sync;
 mod terminal;
 mod textfile;
 mod transition;
+mod wall;
 
 use std::io::Write;
 use std::process::ExitCode;

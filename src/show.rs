@@ -19,8 +19,9 @@ use vitrine_effects::Effect;
 
 use crate::playlist::Playlist;
 use crate::spec::{Item, ShowSpec};
-use crate::sync::{self, Wall};
+use crate::sync;
 use crate::transition::{self, Transition};
+use crate::wall::Wall;
 
 /// Most simulated time one `advance` call may catch up on; beyond it time is dropped, so a
 /// stalled machine (or a suspended laptop) does not spin through minutes of ticks at once.

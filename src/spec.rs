@@ -13,8 +13,8 @@ use crate::ascii_art;
 use crate::cli::{ItemArgs, PlaylistArgs};
 use crate::messages;
 use crate::schedule::Schedule;
-use crate::sync::{self, Wall};
 use crate::transition::Transition;
+use crate::wall::Wall;
 
 /// One playlist entry: an effect and everything it is built and shown with.
 #[derive(Clone, Debug)]
@@ -122,7 +122,20 @@ impl ShowSpec {
             item.build(self.seed, 0)?;
         }
         if self.sync {
-            sync::check(&self.items, self.shuffle, self.once)?;
+            // Screens could not agree on a random order, an end, or local time.
+            if self.shuffle {
+                bail!(
+                    "--sync cannot be combined with --shuffle (screens would shuffle differently)"
+                );
+            }
+            if self.once {
+                bail!("--sync cannot be combined with --once (a synchronised show never ends)");
+            }
+            if self.items.iter().any(|i| i.schedule != Schedule::default()) {
+                bail!(
+                    "--sync cannot be combined with item schedules yet; remove 'schedule' or --sync"
+                );
+            }
         }
         if let Some(wall) = &self.wall
             && (wall.tile.0 >= wall.columns || wall.tile.1 >= wall.rows)
