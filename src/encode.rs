@@ -82,6 +82,14 @@ impl Encoder {
         self.cursor = None;
     }
 
+    /// Forgets the cursor and the pen: the next frame starts with an absolute cursor move and
+    /// a full style, so it draws correctly whatever was written before it (a stream that
+    /// viewers may join at any frame).
+    pub fn forget_state(&mut self) {
+        self.cursor = None;
+        self.pen = None;
+    }
+
     /// Appends to `out` the bytes that change a terminal showing `shown` into one showing
     /// `next`, and nothing when they look the same. With `shown` = `None` (after a clear, a
     /// resize, or at the start) every cell is written. `shown` must have `next`'s area.

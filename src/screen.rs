@@ -32,8 +32,8 @@ pub fn apply(action: Action, show: &mut Show, overlays: &mut Overlays) -> bool {
 }
 
 /// Begin and end synchronized output (DEC mode 2026).
-const BEGIN_FRAME: &[u8] = b"\x1b[?2026h";
-const END_FRAME: &[u8] = b"\x1b[?2026l";
+pub const BEGIN_FRAME: &[u8] = b"\x1b[?2026h";
+pub const END_FRAME: &[u8] = b"\x1b[?2026l";
 
 /// Erase the whole display.
 const CLEAR: &[u8] = b"\x1b[2J";
