@@ -200,20 +200,20 @@ pub struct PlaylistArgs {
 
     /// This screen is one tile of a wall of COLSxROWS screens (with --tile); each simulates the
     /// whole wall and draws its own part.
-    #[arg(long, value_name = "COLSxROWS", value_parser = parse_wall, requires = "tile", help_heading = "Several screens")]
+    #[arg(long, value_name = "COLSxROWS", value_parser = parse_wall, help_heading = "Several screens")]
     pub wall: Option<(u16, u16)>,
 
     /// Which tile of the --wall this screen is: column and row, counted from 1,1 (top left).
-    #[arg(long, value_name = "COL,ROW", value_parser = parse_tile, requires = "wall", help_heading = "Several screens")]
+    #[arg(long, value_name = "COL,ROW", value_parser = parse_tile, help_heading = "Several screens")]
     pub tile: Option<(u16, u16)>,
 
     /// Columns and rows hidden behind the frames between neighbouring screens of a --wall.
-    #[arg(long, value_name = "COLS,ROWS", value_parser = parse_bezel, requires = "wall", help_heading = "Several screens")]
+    #[arg(long, value_name = "COLS,ROWS", value_parser = parse_bezel, help_heading = "Several screens")]
     pub bezel: Option<(u16, u16)>,
 
     /// The size of every tile of the --wall, when the screens' terminals differ (default: this
     /// terminal's size); a terminal of another size shows its tile letterboxed.
-    #[arg(long, value_name = "WxH", value_parser = parse_size, requires = "wall", help_heading = "Several screens")]
+    #[arg(long, value_name = "WxH", value_parser = parse_size, help_heading = "Several screens")]
     pub tile_size: Option<(u16, u16)>,
 }
 

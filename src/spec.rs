@@ -225,8 +225,10 @@ impl ShowSpec {
                     bezel: playlist.bezel.unwrap_or((0, 0)),
                     tile_size: playlist.tile_size,
                 }),
-                // clap requires both together.
-                _ => None,
+                (None, None) if playlist.bezel.is_none() && playlist.tile_size.is_none() => None,
+                // A config may name the wall and leave --tile to each screen's command line.
+                (Some(_), None) => bail!("--wall needs --tile COL,ROW: which tile this screen is"),
+                _ => bail!("--tile, --bezel and --tile-size need --wall COLSxROWS"),
             },
         })
     }
