@@ -5,6 +5,7 @@ mod ascii_art;
 mod cli;
 mod color_depth;
 mod config;
+mod docs;
 mod encode;
 mod error;
 mod keymap;
@@ -107,6 +108,11 @@ fn run(cli: Cli, command: &clap::Command, matches: &ArgMatches) -> Result<()> {
                 &mut out,
             )
         }
+        Some(Command::Completions { shell }) => {
+            docs::completions(shell, &mut std::io::stdout().lock())
+        }
+        Some(Command::Man { dir: None }) => docs::man(&mut std::io::stdout().lock()),
+        Some(Command::Man { dir: Some(dir) }) => docs::man_pages(&dir),
         Some(Command::Serve(args)) => {
             let (cmd, matches) = subcommand("serve");
             let (_, loaded) = setup(&args.config, cmd, matches, Mode::Server)?;
