@@ -80,6 +80,14 @@ impl Encoder {
         self.cursor = None;
     }
 
+    /// Forgets the cursor and the pen: the next frame starts with an absolute move and a full
+    /// style, so it reads the same on a terminal that was brought up to date another way (a
+    /// browser viewer's repaint, see [`crate::control::Mirror`]).
+    pub fn forget(&mut self) {
+        self.cursor = None;
+        self.pen = None;
+    }
+
     /// Appends to `out` the bytes that change a terminal showing `shown` into one showing
     /// `next`, and nothing when they look the same. With `shown` = `None` (after a clear, a
     /// resize, or at the start) every cell is written. `shown` must have `next`'s area.

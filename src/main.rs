@@ -3,6 +3,7 @@
 mod app;
 mod cli;
 mod color;
+mod control;
 mod config;
 mod encode;
 mod logging;

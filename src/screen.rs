@@ -115,6 +115,27 @@ impl<W: Write> Screen<W> {
         Ok(true)
     }
 
+    /// The bytes of the last frame [`Screen::draw`] wrote (empty if it wrote nothing), without
+    /// the synchronized-output brackets.
+    pub fn last_frame(&self) -> &[u8] {
+        &self.out
+    }
+
+    /// The size of what the terminal shows, in cells.
+    pub fn size(&self) -> (u16, u16) {
+        (self.shown.area.width, self.shown.area.height)
+    }
+
+    /// Appends a full repaint of what the terminal shows (clear, then every cell) for another
+    /// terminal joining late, and returns its size. The terminal's own encoder forgets its
+    /// cursor and pen, so the frames after it apply to both terminals alike.
+    pub fn repaint(&mut self, out: &mut Vec<u8>) -> (u16, u16) {
+        out.extend_from_slice(b"\x1b[0m\x1b[?25l\x1b[H\x1b[2J");
+        Encoder::new().encode(None, &self.shown, out);
+        self.encoder.forget();
+        self.size()
+    }
+
     /// Renders the current frame into a plain buffer (for `record --format text`).
     pub fn snapshot(&mut self, show: &mut Show, area: Rect) -> Buffer {
         let mut buf = Buffer::empty(area);

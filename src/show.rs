@@ -18,6 +18,8 @@ use ratatui::layout::Rect;
 use vitrine_effects::registry::{self, EffectInfo};
 use vitrine_effects::{Context, Effect, Params};
 
+mod say;
+
 use crate::playlist::Playlist;
 use crate::schedule::Schedule;
 use crate::transition::{self, Transition};
@@ -183,6 +185,8 @@ pub struct Show {
     ticker_text: String,
     ticker_offset: f64,
     config_error: Option<String>,
+    /// An urgent message interrupting the playlist (see [`say`]).
+    say: Option<say::Say>,
 }
 
 impl Show {
@@ -217,6 +221,7 @@ impl Show {
             ticker_text: String::new(),
             ticker_offset: 0.0,
             config_error: None,
+            say: None,
         };
         show.update_ticker_text();
         Ok(show)
@@ -231,6 +236,15 @@ impl Show {
             return false;
         }
         let real = real.min(MAX_CATCH_UP);
+        if let Some(say) = &mut self.say {
+            // The playlist stands still under the message, to resume where it was.
+            let ticked = say.advance(real, self.spec.tick);
+            if say.left.is_zero() {
+                self.say = None;
+                return true;
+            }
+            return ticked;
+        }
         let item = &self.spec.items[self.playlist.current()];
         self.accumulator += real.mul_f32(item.speed);
         let mut ticked = false;
@@ -287,6 +301,10 @@ impl Show {
     /// Draws the current effect into `area` of `buf`; during a transition, the outgoing effect
     /// composited over it.
     pub fn render(&mut self, area: Rect, buf: &mut Buffer) {
+        if let Some(say) = &mut self.say {
+            say.effect.render(area, buf);
+            return;
+        }
         self.effect.render(area, buf);
         if let Some(out) = &mut self.outgoing {
             let area = area.intersection(buf.area);
@@ -335,6 +353,60 @@ impl Show {
 
     pub fn toggle_pause(&mut self) {
         self.paused = !self.paused;
+    }
+
+    pub fn set_paused(&mut self, paused: bool) {
+        self.paused = paused;
+    }
+
+    /// Jumps to an item named by its effect (the first such item) or its position (1 is the
+    /// first). An item outside its schedule now cannot be shown.
+    pub fn goto(&mut self, item: &str) -> Result<()> {
+        let item = item.trim();
+        let items = &self.spec.items;
+        let index = match item.parse::<usize>() {
+            Ok(n) if (1..=items.len()).contains(&n) => n - 1,
+            Ok(n) => bail!("no item {n}: the playlist has {} item(s)", items.len()),
+            Err(_) => items
+                .iter()
+                .position(|i| i.info.name.eq_ignore_ascii_case(item))
+                .ok_or_else(|| {
+                    let names: Vec<&str> = items.iter().map(|i| i.info.name).collect();
+                    anyhow::anyhow!(
+                        "no item shows '{item}' (the playlist: {})",
+                        names.join(", ")
+                    )
+                })?,
+        };
+        if !eligible(items, (self.clock)())[index] {
+            bail!("item {} is outside its schedule now", index + 1);
+        }
+        self.playlist.seek(index);
+        self.switch();
+        Ok(())
+    }
+
+    /// The current item's position (0-based) in the playlist.
+    pub fn position(&self) -> usize {
+        self.playlist.current()
+    }
+
+    /// How long until the playlist moves on; `None` when it does not (a single item that
+    /// keeps running).
+    pub fn time_left(&self) -> Option<Duration> {
+        if self.spec.items.len() == 1 && !self.spec.once {
+            return None;
+        }
+        let item = &self.spec.items[self.playlist.current()];
+        Some(item.duration.saturating_sub(self.item_elapsed))
+    }
+
+    /// The style the current item runs in, if it has one.
+    pub fn style(&self) -> Option<&str> {
+        self.spec.items[self.playlist.current()]
+            .context
+            .style
+            .as_deref()
     }
 
     pub fn paused(&self) -> bool {
@@ -405,8 +477,8 @@ impl Show {
         Ok(())
     }
 
-    #[cfg(test)]
-    fn message(&self) -> &str {
+    /// The current item's message on screen.
+    pub fn message(&self) -> &str {
         self.spec.items[self.playlist.current()].message(self.message_index)
     }
 
