@@ -9,6 +9,8 @@ use vitrine_effects::depth::ColorDepth;
 
 use crate::cli::ShowArgs;
 use crate::config::Source;
+use crate::control::{Control, Live};
+use crate::dark::{self, Change, Dark, Power};
 use crate::pacing::FramePacer;
 use crate::screen::Overlays;
 use crate::show::Show;
@@ -119,11 +121,12 @@ impl fmt::Display for Chord {
 }
 
 /// Live settings from the command line and config; a reload may change them.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 struct Settings {
     frame_interval: Duration,
     locked: bool,
     chord: Chord,
+    dark: Option<dark::DarkHours>,
 }
 
 impl Settings {
@@ -132,6 +135,7 @@ impl Settings {
             frame_interval: Duration::from_secs(1) / args.fps,
             locked: args.lock,
             chord: args.kiosk.unlock_chord,
+            dark: args.kiosk.dark.clone(),
         }
     }
 }
@@ -188,12 +192,14 @@ pub fn action_for(key: KeyEvent, locked: bool, chord: Chord) -> Action {
 
 /// Runs `show` on the local terminal at colour `depth` until a quit key, the end of a `--once`
 /// playlist, or a signal (handled in [`terminal`]). Watches `source` for changes and applies
-/// them live. `panic_after` is the hidden crash drill (`--panic-after`).
+/// them live, answers `control` requests and mirrors frames to its viewers, and keeps the
+/// screen dark when it should be. `panic_after` is the hidden crash drill (`--panic-after`).
 pub fn run(
     mut show: Show,
     args: &ShowArgs,
     mut source: Source,
     depth: ColorDepth,
+    mut control: Option<Control>,
     panic_after: Option<Duration>,
 ) -> Result<()> {
     let started = Instant::now();
@@ -214,6 +220,8 @@ pub fn run(
         Instant::now(),
     );
     let mut overlays = Overlays::default();
+    let mut dark = Dark::new(settings.dark.as_ref());
+    let config = args.kiosk.config.clone();
     let mut dirty = true;
     let mut last = Instant::now();
     let mut next_frame = last;
@@ -222,6 +230,10 @@ pub fn run(
         let timeout = next_frame.saturating_duration_since(Instant::now());
         if event::poll(timeout).context("cannot read terminal events")? {
             match event::read().context("cannot read terminal events")? {
+                // Any key wakes a dark screen, and does nothing else.
+                Event::Key(key) if dark.is_dark() && key.kind == KeyEventKind::Press => {
+                    dark.wake(jiff::ZonedDateTime::now().datetime());
+                }
                 Event::Key(key) => match action_for(key, settings.locked, settings.chord) {
                     Action::Quit => break,
                     action => {
@@ -248,7 +260,63 @@ pub fn run(
             if source.changed() {
                 dirty |= reload(&mut show, &mut source, &mut settings);
                 pacer.set_base(settings.frame_interval);
+                dark.set_hours(settings.dark.as_ref());
             }
+        }
+        if let Some(control) = &mut control {
+            let mut live = Live {
+                show: &mut show,
+                dark: &mut dark,
+                started,
+                depth,
+                size: guard.screen.size(),
+                config: config.as_deref(),
+                viewers: control.mirror.viewers(),
+            };
+            let mut answered = false;
+            control.inbox.answer(|request| {
+                answered |= request != crate::control::Request::Status;
+                live.carry_out(request, |show| {
+                    reload(show, &mut source, &mut settings);
+                })
+            });
+            if answered {
+                dirty = true;
+                pacer.set_base(settings.frame_interval);
+                dark.set_hours(settings.dark.as_ref());
+            }
+        }
+        match dark.update(now, jiff::ZonedDateTime::now().datetime()) {
+            Change::GoDark => {
+                log::info!("screen dark: {}", dark.reason(now).unwrap_or_default());
+                guard
+                    .screen
+                    .draw_dark()
+                    .context("cannot write to the terminal")?;
+                if let Power::Unsupported(why) = dark::power_down(&std::io::stdout()) {
+                    log::info!("the display stays powered ({why}); the screen is black instead");
+                }
+            }
+            Change::Light => {
+                log::info!("screen lit again");
+                dark::power_up(&std::io::stdout());
+                guard
+                    .screen
+                    .invalidate()
+                    .context("cannot write to the terminal")?;
+                dirty = true;
+                last = now;
+            }
+            Change::None => {}
+        }
+        if dark.is_dark() {
+            // Nothing moves and nothing is written; viewers joining now get the black screen.
+            if let Some(control) = &control {
+                control.mirror.publish(&mut guard.screen, false);
+            }
+            last = now;
+            next_frame = now + pacer.interval();
+            continue;
         }
         if panic_after.is_some_and(|after| now - started >= after) {
             panic!("crash drill requested with --panic-after");
@@ -258,7 +326,8 @@ pub fn run(
         if show.finished() {
             break;
         }
-        if ticked || dirty {
+        let drew = ticked || dirty;
+        if drew {
             let before = guard.written.get();
             guard
                 .screen
@@ -267,6 +336,9 @@ pub fn run(
             let after = guard.written.get();
             pacer.wrote(after - before, now);
             dirty = false;
+        }
+        if let Some(control) = &control {
+            control.mirror.publish(&mut guard.screen, drew);
         }
         next_frame += pacer.interval();
         if next_frame < now {

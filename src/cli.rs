@@ -10,6 +10,9 @@ use vitrine_effects::{Params, Rgb, color, palette};
 use crate::color::ColorChoice;
 
 use crate::app::Chord;
+use crate::control::ControlArgs;
+use crate::control::client::CtlArgs;
+use crate::dark::DarkHours;
 use crate::transition::Transition;
 
 /// Terminal kiosk visual-effects showcase: glitch text, confetti, water blur and an MS-DOS
@@ -25,6 +28,9 @@ pub struct Cli {
 
     #[command(flatten)]
     pub show: ShowArgs,
+
+    #[command(flatten)]
+    pub control: ControlArgs,
 
     /// Crash drill: panic after this long, to check the terminal is restored (hidden).
     #[arg(long, hide = true, value_parser = parse_duration, value_name = "DURATION")]
@@ -50,6 +56,8 @@ pub enum Command {
     Record(Box<RecordArgs>),
     /// Serve the showcase over SSH: every viewer who connects gets their own show (no shell).
     Serve(Box<ServeArgs>),
+    /// Control a running show: status, next, goto, say, blank... (see `vitrine ctl --help`).
+    Ctl(CtlArgs),
 }
 
 /// What to show and how: shared by the live showcase and `vitrine record`.
@@ -159,6 +167,11 @@ pub struct KioskArgs {
     /// Scroll the messages along the bottom line.
     #[arg(long)]
     pub ticker: bool,
+
+    /// Hours the screen is dark (black, display powered down where possible), e.g.
+    /// "Mon-Fri 20:00-07:00, Sat-Sun". A key press or `vitrine ctl wake` lights it until they end.
+    #[arg(long, value_name = "HOURS", value_parser = DarkHours::parse)]
+    pub dark: Option<DarkHours>,
 
     /// The key chord that quits, even with --lock, e.g. ctrl+alt+q or ctrl+shift+f12.
     #[arg(long, default_value = "ctrl+alt+q", value_parser = Chord::parse, value_name = "CHORD")]

@@ -59,6 +59,7 @@ const GLOBAL_ONLY: &[&str] = &[
     "transition_time",
     "clock",
     "ticker",
+    "dark",
     "unlock_chord",
     "log_level",
     "log_file",

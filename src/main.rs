@@ -4,6 +4,7 @@ mod app;
 mod cli;
 mod color;
 mod control;
+mod dark;
 mod config;
 mod encode;
 mod logging;
@@ -104,7 +105,9 @@ fn run(cli: Cli, matches: &ArgMatches) -> Result<()> {
             logging::init(&loaded.args.kiosk, true)?;
             let show = Show::new(loaded.spec).map_err(usage)?;
             let depth = color::resolve(loaded.args.color, false);
-            app::run(show, &loaded.args, source, depth, cli.panic_after)
+            let listen = control::Listen::from_args(&cli.control)?;
+            let control = control::start(&listen)?;
+            app::run(show, &loaded.args, source, depth, control, cli.panic_after)
         }
         Some(Command::List) => list(&mut std::io::stdout().lock()),
         Some(Command::Record(rec)) => {
@@ -134,6 +137,7 @@ fn run(cli: Cli, matches: &ArgMatches) -> Result<()> {
                 &mut out,
             )
         }
+        Some(Command::Ctl(args)) => control::client::run(&args, &mut std::io::stdout().lock()),
         Some(Command::Serve(args)) => {
             let spec = spec_from(&args.show).map_err(usage)?;
             spec.validate().map_err(usage)?;

@@ -93,6 +93,11 @@ impl<W: Write> Screen<W> {
         let area = self.terminal.get_frame().area();
         compose(&mut self.frame, area, show, overlays);
         self.colors.apply(&mut self.frame, area);
+        self.write_frame(area)
+    }
+
+    /// Writes what changed from what the terminal shows to `self.frame`, then remembers it.
+    fn write_frame(&mut self, area: Rect) -> io::Result<bool> {
         // A new size means the terminal was cleared (and may have moved the cursor): draw all.
         let shown = if self.shown.area == area {
             Some(&self.shown)
@@ -113,6 +118,20 @@ impl<W: Write> Screen<W> {
         backend.write_all(END_FRAME)?;
         backend.flush()?;
         Ok(true)
+    }
+
+    /// Turns the whole screen black (for dark hours): after this, drawing nothing keeps it so.
+    pub fn draw_dark(&mut self) -> io::Result<bool> {
+        self.terminal.autoresize()?;
+        let area = self.terminal.get_frame().area();
+        if self.frame.area != area {
+            self.frame.resize(area);
+        }
+        self.frame.reset();
+        let black = Style::new().bg(Color::Black).fg(Color::Black);
+        self.frame.set_style(area, black);
+        self.colors.apply(&mut self.frame, area);
+        self.write_frame(area)
     }
 
     /// The bytes of the last frame [`Screen::draw`] wrote (empty if it wrote nothing), without

@@ -8,6 +8,7 @@
 //! broadcast that slow viewers fall behind on and resynchronise from with a full repaint.
 
 pub mod client;
+mod commands;
 mod http;
 mod mirror;
 pub mod protocol;
@@ -16,11 +17,14 @@ mod web;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 use std::sync::Arc;
 
 use anyhow::{Context as _, Result};
+use clap::Args;
 use tokio::sync::{mpsc, oneshot};
 
+pub use commands::Live;
 pub use mirror::Mirror;
 pub use protocol::{Failure, Request, Response, Status};
 
@@ -105,6 +109,30 @@ pub fn queue() -> (Asker, Inbox) {
     (Asker { requests }, Inbox { requests: receiver })
 }
 
+/// How a running show is controlled from elsewhere (flags of the local show).
+#[derive(Clone, Debug, Args)]
+#[command(next_help_heading = "Remote control")]
+pub struct ControlArgs {
+    /// The socket `vitrine ctl` talks to (mode 0600); `none` turns it off. Default:
+    /// $XDG_RUNTIME_DIR/vitrine/control.sock, or /tmp/vitrine-UID/control.sock without it.
+    #[arg(long, value_name = "PATH")]
+    pub control_socket: Option<PathBuf>,
+
+    /// Serve the control API and a live view of the screen for browsers on this address. A
+    /// bare port listens on loopback only (8080 is 127.0.0.1:8080).
+    #[arg(long, value_name = "ADDR:PORT", value_parser = http::parse_addr)]
+    pub http: Option<SocketAddr>,
+
+    /// A file holding the token API calls must bring (Authorization: Bearer TOKEN). Required
+    /// for an --http address other machines can reach.
+    #[arg(long, value_name = "PATH", requires = "http")]
+    pub http_token_file: Option<PathBuf>,
+
+    /// Most browser viewers of the live view at once.
+    #[arg(long, default_value_t = 8, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub http_max_viewers: u16,
+}
+
 /// Where the show listens for commands.
 #[derive(Clone, Debug, Default)]
 pub struct Listen {
@@ -114,25 +142,53 @@ pub struct Listen {
     pub http: Option<http::HttpOptions>,
 }
 
+impl Listen {
+    /// What the flags ask for; a bad token file or an open address without one is an error.
+    pub fn from_args(args: &ControlArgs) -> Result<Self> {
+        let socket = match &args.control_socket {
+            Some(path) if path.as_os_str() == "none" => None,
+            Some(path) => Some(path.clone()),
+            None => Some(default_socket_path()),
+        };
+        let http = args
+            .http
+            .map(|addr| {
+                HttpOptions::new(
+                    addr,
+                    args.http_token_file.as_deref(),
+                    usize::from(args.http_max_viewers),
+                )
+            })
+            .transpose()?;
+        Ok(Self { socket, http })
+    }
+}
+
 /// The running listeners. Dropping it removes the control socket file.
 pub struct Control {
     pub inbox: Inbox,
     pub mirror: Arc<Mirror>,
-    socket: Option<socket::Bound>,
-    pub http_addr: Option<SocketAddr>,
-    _runtime: tokio::runtime::Runtime,
+    /// Held for its file, which goes with it.
+    _socket: Option<socket::Bound>,
+    runtime: Option<tokio::runtime::Runtime>,
 }
 
-impl Control {
-    /// The control socket's path, if it is on.
-    pub fn socket_path(&self) -> Option<&std::path::Path> {
-        self.socket.as_ref().map(socket::Bound::path)
+impl Drop for Control {
+    fn drop(&mut self) {
+        // Clients still connected are cut off; nothing waits for them.
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_timeout(Duration::from_millis(100));
+        }
     }
 }
 
 /// Binds everything `listen` asks for (so an address in use or a live socket is an error
-/// before the terminal is touched) and starts serving on a runtime of two small threads.
-pub fn start(listen: &Listen) -> Result<Control> {
+/// before the terminal is touched) and starts serving on a runtime of two small threads;
+/// `None` when it asks for nothing.
+pub fn start(listen: &Listen) -> Result<Option<Control>> {
+    if listen.socket.is_none() && listen.http.is_none() {
+        return Ok(None);
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .max_blocking_threads(1)
@@ -154,27 +210,22 @@ pub fn start(listen: &Listen) -> Result<Control> {
         }
         None => None,
     };
-    let http_addr = match &listen.http {
-        Some(options) => {
-            let listener = runtime.block_on(http::bind(options))?;
-            let addr = listener.local_addr().ok();
-            runtime.spawn(http::serve(
-                listener,
-                options.clone(),
-                asker.clone(),
-                Arc::clone(&mirror),
-            ));
-            addr
-        }
-        None => None,
-    };
-    Ok(Control {
+    if let Some(options) = &listen.http {
+        let listener = runtime.block_on(http::bind(options))?;
+        log::info!("control API and live view: http://{}/", options.addr);
+        runtime.spawn(http::serve(
+            listener,
+            options.clone(),
+            asker.clone(),
+            Arc::clone(&mirror),
+        ));
+    }
+    Ok(Some(Control {
         inbox,
         mirror,
-        socket,
-        http_addr,
-        _runtime: runtime,
-    })
+        _socket: socket,
+        runtime: Some(runtime),
+    }))
 }
 
 pub use http::HttpOptions;

@@ -55,10 +55,6 @@ pub struct Bound {
 }
 
 impl Bound {
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     /// The listener for the runtime entered on this thread.
     pub fn listener(&self) -> Result<UnixListener> {
         let std = self
