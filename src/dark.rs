@@ -211,12 +211,18 @@ mod tests {
         let now = Instant::now();
         assert_eq!(dark.update(now, friday(12)), Change::None);
         assert_eq!(dark.update(now, friday(20)), Change::GoDark);
-        assert_eq!(dark.reason(now).unwrap(), "dark hours (Mon-Fri 20:00-07:00)");
+        assert_eq!(
+            dark.reason(now).unwrap(),
+            "dark hours (Mon-Fri 20:00-07:00)"
+        );
         assert_eq!(dark.update(now, friday(21)), Change::None);
         dark.wake(friday(21));
         assert_eq!(dark.update(now, friday(21)), Change::Light);
         assert_eq!(dark.update(now, friday(23)), Change::None, "stays lit");
-        assert_eq!(dark.update(now, date(2025, 3, 17).at(12, 0, 0, 0)), Change::None);
+        assert_eq!(
+            dark.update(now, date(2025, 3, 17).at(12, 0, 0, 0)),
+            Change::None
+        );
         assert_eq!(
             dark.update(now, date(2025, 3, 17).at(20, 0, 0, 0)),
             Change::GoDark,
@@ -230,12 +236,19 @@ mod tests {
         let now = Instant::now();
         dark.blank(now, Some(Duration::from_secs(3600)));
         assert_eq!(dark.update(now, friday(12)), Change::GoDark);
-        assert!(dark.reason(now).unwrap().starts_with("blank command, for 1h"));
+        assert!(
+            dark.reason(now)
+                .unwrap()
+                .starts_with("blank command, for 1h")
+        );
         let later = now + Duration::from_secs(3600);
         assert_eq!(dark.update(later, friday(13)), Change::Light);
         dark.blank(later, None);
         assert_eq!(dark.update(later, friday(13)), Change::GoDark);
-        assert_eq!(dark.update(later + Duration::from_secs(86_400), friday(13)), Change::None);
+        assert_eq!(
+            dark.update(later + Duration::from_secs(86_400), friday(13)),
+            Change::None
+        );
         dark.wake(friday(13));
         assert_eq!(dark.update(later, friday(13)), Change::Light);
         assert!(dark.reason(later).is_none());

@@ -3,9 +3,9 @@
 mod app;
 mod cli;
 mod color;
+mod config;
 mod control;
 mod dark;
-mod config;
 mod encode;
 mod logging;
 mod messages;
@@ -105,6 +105,8 @@ fn run(cli: Cli, matches: &ArgMatches) -> Result<()> {
             logging::init(&loaded.args.kiosk, true)?;
             let show = Show::new(loaded.spec).map_err(usage)?;
             let depth = color::resolve(loaded.args.color, false);
+            // No terminal is the first thing to report, before any listener is set up.
+            terminal::require()?;
             let listen = control::Listen::from_args(&cli.control)?;
             let control = control::start(&listen)?;
             app::run(show, &loaded.args, source, depth, control, cli.panic_after)

@@ -112,7 +112,11 @@ impl Schedule {
                 }
             }
             match hours {
-                None => windows.push(Window { days, from: 0, to: 0 }),
+                None => windows.push(Window {
+                    days,
+                    from: 0,
+                    to: 0,
+                }),
                 Some((from, to)) if from == to => {
                     return Err(format!("'{entry}' is an empty time range"));
                 }

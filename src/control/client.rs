@@ -43,10 +43,11 @@ Exit status: 0 done, 2 the command was wrong, 1 no show answered or it could not
 
 /// Sends the command and prints the answer.
 pub fn run(args: &CtlArgs, out: &mut dyn Write) -> Result<()> {
-    args.request
-        .validate()
-        .map_err(|f| UsageError(f.message))?;
-    let path = args.socket.clone().unwrap_or_else(super::default_socket_path);
+    args.request.validate().map_err(|f| UsageError(f.message))?;
+    let path = args
+        .socket
+        .clone()
+        .unwrap_or_else(super::default_socket_path);
     let response = send(&path, &args.request)?;
     if args.json {
         out.write_all(response.to_line().as_bytes())?;
@@ -78,15 +79,16 @@ pub fn send(path: &std::path::Path, request: &Request) -> Result<Response> {
     stream.set_write_timeout(Some(TIMEOUT))?;
     let mut line = serde_json::to_vec(request)?;
     line.push(b'\n');
-    (&stream).write_all(&line).context("cannot send the command")?;
+    (&stream)
+        .write_all(&line)
+        .context("cannot send the command")?;
     let mut answer = String::new();
     BufReader::new(&stream)
         .take(1 << 20)
         .read_line(&mut answer)
         .context("the show did not answer")?;
-    serde_json::from_str(&answer).with_context(|| {
-        format!("the show answered something unexpected: {}", answer.trim())
-    })
+    serde_json::from_str(&answer)
+        .with_context(|| format!("the show answered something unexpected: {}", answer.trim()))
 }
 
 use std::io::Read as _;

@@ -47,7 +47,11 @@ pub struct HttpOptions {
 
 impl HttpOptions {
     /// Checks the combination and reads the token: a non-loopback address needs one.
-    pub fn new(addr: SocketAddr, token_file: Option<&std::path::Path>, max_viewers: usize) -> Result<Self> {
+    pub fn new(
+        addr: SocketAddr,
+        token_file: Option<&std::path::Path>,
+        max_viewers: usize,
+    ) -> Result<Self> {
         let token = token_file.map(read_token).transpose()?;
         if !addr.ip().is_loopback() && token.is_none() {
             return Err(UsageError(format!(
@@ -152,9 +156,10 @@ async fn authorize(
             "missing or wrong token (Authorization: Bearer TOKEN)",
         ))));
         *response.status_mut() = StatusCode::UNAUTHORIZED;
-        response
-            .headers_mut()
-            .insert(header::WWW_AUTHENTICATE, "Bearer".parse().expect("valid header"));
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            "Bearer".parse().expect("valid header"),
+        );
         response
     }
 }
@@ -194,11 +199,17 @@ fn request_from(name: &str, body: &[u8]) -> Result<Request, Failure> {
     } else {
         match serde_json::from_str::<serde_json::Value>(text) {
             Ok(serde_json::Value::Object(map)) => map,
-            _ => return Err(Failure::usage("body must be a JSON object of the command's fields")),
+            _ => {
+                return Err(Failure::usage(
+                    "body must be a JSON object of the command's fields",
+                ));
+            }
         }
     };
     if fields.contains_key("cmd") {
-        return Err(Failure::usage("the command is in the path, not in the body"));
+        return Err(Failure::usage(
+            "the command is in the path, not in the body",
+        ));
     }
     fields.insert("cmd".into(), name.into());
     let line = serde_json::to_vec(&fields).map_err(|e| Failure::usage(e.to_string()))?;
@@ -209,7 +220,12 @@ fn reply(response: Response) -> HttpResponse {
     let status = match (response.ok, response.kind) {
         (true, _) => StatusCode::OK,
         (false, Some(FailureKind::Usage)) => StatusCode::BAD_REQUEST,
-        (false, _) if response.error.as_deref().is_some_and(|e| e.starts_with("busy")) => {
+        (false, _)
+            if response
+                .error
+                .as_deref()
+                .is_some_and(|e| e.starts_with("busy")) =>
+        {
             StatusCode::SERVICE_UNAVAILABLE
         }
         (false, _) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -244,7 +260,13 @@ impl axum::serve::Listener for Capped {
             match self.inner.accept().await {
                 Ok((stream, addr)) => {
                     let _ = stream.set_nodelay(true);
-                    return (CappedStream { stream, _slot: slot }, addr);
+                    return (
+                        CappedStream {
+                            stream,
+                            _slot: slot,
+                        },
+                        addr,
+                    );
                 }
                 Err(err) => {
                     log::warn!("--http: {err}");

@@ -21,11 +21,7 @@ const BACKLOG: usize = 32;
 #[derive(Debug)]
 pub enum Frame {
     /// Clears the screen and draws all of it, at this size.
-    Repaint {
-        cols: u16,
-        rows: u16,
-        data: String,
-    },
+    Repaint { cols: u16, rows: u16, data: String },
     /// The change since the previous frame.
     Diff(String),
 }

@@ -17,8 +17,8 @@ mod web;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::time::Duration;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{Context as _, Result};
 use clap::Args;
@@ -28,11 +28,12 @@ pub use commands::Live;
 pub use mirror::Mirror;
 pub use protocol::{Failure, Request, Response, Status};
 
-/// Requests waiting for the show loop, from every client together.
-const QUEUE: usize = 256;
+/// Requests waiting for the show loop, from every client together (more than one client
+/// reads ahead, see `socket::IN_FLIGHT`).
+const QUEUE: usize = 1024;
 
 /// Most requests the show loop answers per frame, so a flood cannot stall drawing.
-const PER_FRAME: usize = QUEUE;
+const PER_FRAME: usize = 512;
 
 /// A request and where its answer goes.
 struct Envelope {
@@ -67,21 +68,21 @@ pub struct Asker {
 
 /// An answer on its way.
 pub enum Pending {
-    Ready(Response),
+    Ready(Box<Response>),
     Waiting(oneshot::Receiver<Response>),
 }
 
 impl Pending {
     pub async fn response(self) -> Response {
         match self {
-            Pending::Ready(response) => response,
+            Pending::Ready(response) => *response,
             Pending::Waiting(reply) => reply.await.unwrap_or_else(|_| stopping()),
         }
     }
 }
 
 fn stopping() -> Response {
-    Response::from(Err(Failure::failure("the show is stopping")))
+    Response::from(Err(Failure::runtime("the show is stopping")))
 }
 
 impl Asker {
@@ -91,10 +92,12 @@ impl Asker {
         let (reply, answer) = oneshot::channel();
         match self.requests.try_send(Envelope { request, reply }) {
             Ok(()) => Pending::Waiting(answer),
-            Err(mpsc::error::TrySendError::Full(_)) => Pending::Ready(Response::from(Err(
-                Failure::failure("busy: too many commands at once, try again"),
-            ))),
-            Err(mpsc::error::TrySendError::Closed(_)) => Pending::Ready(stopping()),
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                Pending::Ready(Box::new(Response::from(Err(Failure::runtime(
+                    "busy: too many commands at once, try again",
+                )))))
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => Pending::Ready(Box::new(stopping())),
         }
     }
 

@@ -105,18 +105,45 @@ impl Request {
                 bytes.len()
             )));
         }
-        let text = std::str::from_utf8(bytes)
-            .map_err(|_| Failure::usage("request is not UTF-8 text"))?;
-        let request: Request = serde_json::from_str(text.trim()).map_err(|e| {
+        let text =
+            std::str::from_utf8(bytes).map_err(|_| Failure::usage("request is not UTF-8 text"))?;
+        let bad = |e: serde_json::Error| {
             // serde_json's message names the problem; its position is noise on one line.
             let message = e.to_string();
-            let message = message.split(" at line ").next().unwrap_or(&message);
+            let message = message
+                .split(" at line ")
+                .next()
+                .unwrap_or(&message)
+                .to_string();
             Failure::usage(format!(
                 "bad request: {message} (e.g. {{\"cmd\":\"status\"}})"
             ))
-        })?;
+        };
+        let value: serde_json::Value = serde_json::from_str(text.trim()).map_err(bad)?;
+        let request: Request = serde_json::from_value(value.clone()).map_err(bad)?;
+        // serde lets extra fields through on commands without any; a typo must not be ignored.
+        if let Some(extra) = value.as_object().and_then(|fields| {
+            fields
+                .keys()
+                .find(|k| *k != "cmd" && !request.fields().contains(&k.as_str()))
+        }) {
+            return Err(Failure::usage(format!(
+                "bad request: unknown field `{extra}` for {}",
+                request.name()
+            )));
+        }
         request.validate()?;
         Ok(request)
+    }
+
+    /// The fields a command takes besides `cmd`.
+    fn fields(&self) -> &'static [&'static str] {
+        match self {
+            Request::Goto { .. } => &["item"],
+            Request::Say { .. } => &["text", "for", "effect"],
+            Request::Blank { .. } => &["for"],
+            _ => &[],
+        }
     }
 
     /// Checks what serde cannot: lengths and durations. Text is sanitised by the show.
@@ -209,7 +236,7 @@ impl Failure {
         }
     }
 
-    pub fn failure(message: impl Into<String>) -> Self {
+    pub fn runtime(message: impl Into<String>) -> Self {
         Self {
             kind: FailureKind::Failure,
             message: message.into(),
@@ -302,9 +329,8 @@ impl Response {
 impl fmt::Display for Status {
     /// The human-readable form `vitrine ctl` prints.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.dark {
-            Some(why) => writeln!(f, "dark:     {why}")?,
-            None => {}
+        if let Some(why) = &self.dark {
+            writeln!(f, "dark:     {why}")?;
         }
         if let Some(say) = &self.say {
             writeln!(
@@ -395,10 +421,7 @@ mod tests {
                     effect: Some("water".into()),
                 },
             ),
-            (
-                r#"{"cmd":"blank"}"#,
-                Request::Blank { duration: None },
-            ),
+            (r#"{"cmd":"blank"}"#, Request::Blank { duration: None }),
         ];
         for (line, expected) in cases {
             assert_eq!(Request::parse(line.as_bytes()).unwrap(), expected, "{line}");
@@ -413,11 +436,18 @@ mod tests {
         let huge = format!(r#"{{"cmd":"say","text":"{}"}}"#, "x".repeat(5000));
         for (line, expect) in [
             (&b"{\"cmd\":\"dance\"}"[..], "unknown variant `dance`"),
-            (b"{\"cmd\":\"next\",\"x\":1}", "unknown field `x`"),
+            (b"{\"cmd\":\"next\",\"x\":1}", "unknown field `x` for next"),
+            (
+                b"{\"cmd\":\"say\",\"text\":\"a\",\"effct\":1}",
+                "unknown field `effct`",
+            ),
             (b"not json", "bad request"),
             (b"\xff\xfe\x00", "not UTF-8"),
             (huge.as_bytes(), "too large"),
-            (b"{\"cmd\":\"say\",\"text\":\"hi\",\"for\":\"0s\"}", "longer than zero"),
+            (
+                b"{\"cmd\":\"say\",\"text\":\"hi\",\"for\":\"0s\"}",
+                "longer than zero",
+            ),
             (b"{\"cmd\":\"blank\",\"for\":\"30d\"}", "at most 7 days"),
             (b"{\"cmd\":\"goto\",\"item\":\" \"}", "name an effect"),
             (b"{\"cmd\":\"goto\"}", "missing field `item`"),

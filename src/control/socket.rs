@@ -26,7 +26,7 @@ const MAX_CLIENTS: usize = 16;
 
 /// Answers queued for one client that is not reading them; beyond it the client's requests
 /// are not read either.
-const IN_FLIGHT: usize = 64;
+const IN_FLIGHT: usize = 256;
 
 /// A client that sends nothing for this long is disconnected.
 const IDLE: Duration = Duration::from_secs(600);
@@ -200,9 +200,9 @@ async fn client(stream: UnixStream, asker: Asker) {
                 Ok(bytes) if bytes.iter().all(u8::is_ascii_whitespace) => continue,
                 Ok(bytes) => match Request::parse(&bytes) {
                     Ok(request) => asker.submit(request),
-                    Err(failure) => Pending::Ready(Response::from(Err(failure))),
+                    Err(failure) => Pending::Ready(Box::new(Response::from(Err(failure)))),
                 },
-                Err(failure) => Pending::Ready(Response::from(Err(failure))),
+                Err(failure) => Pending::Ready(Box::new(Response::from(Err(failure)))),
             };
             if answers.send(pending).await.is_err() {
                 return;
@@ -291,6 +291,7 @@ mod tests {
     fn a_live_socket_is_refused_and_a_stale_one_replaced() {
         let dir = std::env::temp_dir().join(format!("vitrine-sock-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("sub").join("control.sock");
         let first = bind(&path).unwrap();
         let mode = |p: &Path| std::fs::metadata(p).unwrap().mode() & 0o777;
@@ -298,7 +299,10 @@ mod tests {
         assert_eq!(mode(path.parent().unwrap()), 0o700);
         let err = bind(&path).err().unwrap();
         assert!(err.downcast_ref::<UsageError>().is_some());
-        assert!(err.to_string().contains("another vitrine is running"), "{err}");
+        assert!(
+            err.to_string().contains("another vitrine is running"),
+            "{err}"
+        );
         // A crashed run leaves the file but nobody listens.
         let mut first = first;
         drop(first.listener.take());
@@ -308,7 +312,13 @@ mod tests {
         drop(second);
         assert!(!path.exists(), "removed on drop");
         std::fs::write(&path, "not a socket").unwrap();
-        assert!(bind(&path).err().unwrap().to_string().contains("not a socket"));
+        assert!(
+            bind(&path)
+                .err()
+                .unwrap()
+                .to_string()
+                .contains("not a socket")
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -191,9 +191,15 @@ mod tests {
     fn a_viewer_starts_with_a_header_and_a_repaint_and_skips_while_behind() {
         let mut viewer = ViewerStream::default();
         let diff = stamped(Frame::Diff("d".into()));
-        assert!(viewer.events(0.0, &diff).is_empty(), "nothing before a repaint");
+        assert!(
+            viewer.events(0.0, &diff).is_empty(),
+            "nothing before a repaint"
+        );
         let events = viewer.events(0.5, &repaint(80, 24));
-        assert_eq!(events[0].as_str(), r#"{"height":24,"version":2,"width":80}"#);
+        assert_eq!(
+            events[0].as_str(),
+            r#"{"height":24,"version":2,"width":80}"#
+        );
         assert_eq!(events[1].as_str(), r#"[0.5,"o","R"]"#);
         assert_eq!(viewer.events(1.0, &diff)[0].as_str(), r#"[1.0,"o","d"]"#);
         viewer.resync();

@@ -43,7 +43,12 @@ impl Say {
 impl Show {
     /// Interrupts the playlist with `text` (sanitised) for `duration`, shown by the effect
     /// named `effect`; replaces a message already up. Errors name what was wrong.
-    pub fn say(&mut self, text: &str, effect: Option<&str>, duration: Option<Duration>) -> Result<()> {
+    pub fn say(
+        &mut self,
+        text: &str,
+        effect: Option<&str>,
+        duration: Option<Duration>,
+    ) -> Result<()> {
         let text = sanitize(text);
         if text.is_empty() {
             anyhow::bail!("say: the text is empty (after removing control characters)");
@@ -102,8 +107,12 @@ mod tests {
         let mut show = Show::new(spec(&["defrag", "water"])).unwrap();
         show.advance(Duration::from_millis(1500));
         let elapsed = show.item_elapsed;
-        show.say("회의 \u{1b}[2J5분 전", Some("confetti"), Some(Duration::from_secs(3)))
-            .unwrap();
+        show.say(
+            "회의 \u{1b}[2J5분 전",
+            Some("confetti"),
+            Some(Duration::from_secs(3)),
+        )
+        .unwrap();
         assert_eq!(show.saying().unwrap().0, "회의 5분 전");
         assert_eq!(show.on_screen(), "confetti");
         for _ in 0..10 {
