@@ -9,10 +9,10 @@ use vitrine_effects::{Params, Rgb, color, palette};
 
 use crate::color::ColorChoice;
 
-use crate::app::Chord;
 use crate::control::ControlArgs;
 use crate::control::client::CtlArgs;
 use crate::dark::DarkHours;
+use crate::keymap::Chord;
 use crate::transition::Transition;
 
 /// Terminal kiosk visual-effects showcase: glitch text, confetti, water blur and an MS-DOS
@@ -253,8 +253,20 @@ pub struct ServeArgs {
     pub rate_limit: u32,
 
     /// Close a connection that has not authenticated and started its showcase within this time.
+    /// The socket itself is closed, whatever the client is in the middle of.
     #[arg(long, default_value = "30s", value_parser = parse_duration, value_name = "DURATION")]
     pub auth_timeout: Duration,
+
+    /// Most connections still authenticating at once (like OpenSSH's MaxStartups). From half
+    /// of this on, new connections from an address that already has one authenticating are
+    /// dropped at random (30%, rising to 100% when full); a first connection is only refused
+    /// when every slot is taken.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=100_000), value_name = "N")]
+    pub max_startups: u32,
+
+    /// Most connections still authenticating from one address (an IPv4 address or an IPv6 /64).
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=100_000), value_name = "N")]
+    pub max_startups_per_address: u32,
 
     /// Close a session after this long without a key press; 0 or off never does.
     #[arg(long, default_value = "1h", value_parser = parse_timeout, value_name = "DURATION")]
@@ -496,7 +508,7 @@ mod tests {
 
     /// Builds the show `args` describe, if they are valid, and runs it through extreme steps.
     fn run_briefly(args: &ShowArgs) {
-        let Ok(spec) = crate::spec_from(args) else {
+        let Ok(spec) = crate::spec::ShowSpec::from_args(args) else {
             return;
         };
         let Ok(mut show) = crate::show::Show::new(spec) else {

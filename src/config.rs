@@ -43,7 +43,7 @@ use vitrine_effects::registry;
 
 use crate::cli::ShowArgs;
 use crate::schedule::Schedule;
-use crate::show::ShowSpec;
+use crate::spec::ShowSpec;
 
 /// Settings that only make sense for the whole show, not per item.
 const GLOBAL_ONLY: &[&str] = &[
@@ -237,7 +237,7 @@ fn parse_item(table: &Spanned<Table>, dir: &Path, cmd: &Command) -> Result<RawIt
                         "an item shows one effect: effect = \"NAME\"".into(),
                     ));
                 };
-                let info = crate::show::resolve_effects(std::slice::from_ref(name))
+                let info = crate::spec::resolve_effects(std::slice::from_ref(name))
                     .map_err(|e| Located(value.span(), e.to_string()))?;
                 item.effect = info.first().map_or("", |i| i.name).to_string();
             }
@@ -292,7 +292,7 @@ fn check_effects(value: &Spanned<Value>) -> Result<(), Located> {
         .iter()
         .map(|n| n.trim().trim_matches('"').to_string())
         .collect();
-    crate::show::resolve_effects(&names)
+    crate::spec::resolve_effects(&names)
         .map(drop)
         .map_err(|e| Located(value.span(), e.to_string()))
 }
@@ -516,8 +516,8 @@ fn resolve(text: &str, dir: &Path, overrides: &[Setting]) -> Result<Loaded, Loca
         .find(|s| s.id == "message_file")
         .and_then(|s| s.span.clone())
         .unwrap_or(0..0);
-    let mut spec =
-        crate::spec_from(&args).map_err(|e| Located(message_file.clone(), format!("{e:#}")))?;
+    let mut spec = crate::spec::ShowSpec::from_args(&args)
+        .map_err(|e| Located(message_file.clone(), format!("{e:#}")))?;
     let mut files: Vec<PathBuf> = args.message_file.iter().cloned().collect();
     let cli_playlist = overrides.iter().any(|s| s.id == "effect");
     if !parsed.items.is_empty() && !cli_playlist {
@@ -538,7 +538,7 @@ fn resolve(text: &str, dir: &Path, overrides: &[Setting]) -> Result<Loaded, Loca
                     format!("item {} ({}): {e:#}", n + 1, raw.effect),
                 )
             };
-            let mut item_spec = crate::spec_from(&item_args).map_err(in_item)?;
+            let mut item_spec = crate::spec::ShowSpec::from_args(&item_args).map_err(in_item)?;
             item_spec.items.truncate(1);
             item_spec.items[0].schedule = raw.schedule.clone();
             item_spec.validate().map_err(in_item)?;
@@ -605,13 +605,13 @@ impl Source {
     fn read(&self) -> Result<Loaded> {
         let Some(path) = &self.cli.kiosk.config else {
             return Ok(Loaded {
-                spec: crate::spec_from(&self.cli)?,
+                spec: crate::spec::ShowSpec::from_args(&self.cli)?,
                 args: self.cli.clone(),
                 files: self.cli.message_file.iter().cloned().collect(),
             });
         };
         let text = std::fs::read_to_string(path).map_err(|e| {
-            crate::UsageError(format!("cannot read config {}: {e}", path.display()))
+            crate::error::UsageError(format!("cannot read config {}: {e}", path.display()))
         })?;
         let dir = path.parent().unwrap_or(Path::new("."));
         Ok(resolve(&text, dir, &self.overrides)

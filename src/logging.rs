@@ -40,7 +40,7 @@ pub fn init(args: &KioskArgs, live: bool) -> Result<()> {
                 .append(true)
                 .open(path)
                 .with_context(|| format!("cannot open log file {}", path.display()))
-                .map_err(|e| crate::UsageError(format!("{e:#}")))?,
+                .map_err(|e| crate::error::UsageError(format!("{e:#}")))?,
         ),
         None if live && io::stderr().is_terminal() => Sink::Held(VecDeque::new()),
         None => Sink::Stderr {

@@ -7,6 +7,8 @@ mod config;
 mod control;
 mod dark;
 mod encode;
+mod error;
+mod keymap;
 mod logging;
 mod messages;
 mod overlay;
@@ -17,39 +19,23 @@ mod schedule;
 mod screen;
 mod server;
 mod show;
+mod spec;
 mod terminal;
 mod transition;
 
-use std::fmt;
 use std::io::Write;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use anyhow::Result;
-#[cfg(test)]
-use clap::Parser;
 use clap::{ArgMatches, CommandFactory, FromArgMatches};
-use vitrine_effects::Context;
-use vitrine_effects::palette::{self, PALETTES};
+use vitrine_effects::palette::PALETTES;
 use vitrine_effects::registry::EFFECTS;
 
-use crate::cli::{Cli, Command, ShowArgs};
+use crate::cli::{Cli, Command};
 use crate::config::Source;
-use crate::schedule::Schedule;
-use crate::show::{Item, Show, ShowSpec};
-
-/// An error in what the user asked for (exit code 2), as opposed to a failure while running
-/// (exit code 1).
-#[derive(Debug)]
-pub struct UsageError(pub String);
-
-impl fmt::Display for UsageError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for UsageError {}
+use crate::error::usage;
+use crate::show::Show;
+use crate::spec::ShowSpec;
 
 fn main() -> ExitCode {
     // The matches are kept to tell flags the user typed from defaults: those override a config.
@@ -58,43 +44,19 @@ fn main() -> ExitCode {
         .and_then(|matches| Cli::from_arg_matches(&matches).map(|cli| (cli, matches)));
     let (cli, matches) = match parsed {
         Ok(parsed) => parsed,
-        Err(err) if !err.use_stderr() => {
-            // --help and --version.
-            let _ = err.print();
-            return ExitCode::SUCCESS;
-        }
         Err(err) => {
-            // One line, like every other error: clap's first line without its "error: " tag.
-            let rendered = err.render().to_string();
-            let first = rendered.lines().next().unwrap_or_default();
-            eprintln!(
-                "vitrine: {} (see vitrine --help)",
-                first.trim_start_matches("error: ")
-            );
-            return ExitCode::from(2);
+            return match error::clap_error(&err, "vitrine --help") {
+                None => ExitCode::SUCCESS,
+                Some(line) => {
+                    eprintln!("vitrine: {line}");
+                    ExitCode::from(2)
+                }
+            };
         }
     };
     let result = run(cli, &matches);
     logging::release_held();
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            // A closed pipe (`vitrine list | head`) is not an error worth reporting.
-            if err
-                .downcast_ref::<std::io::Error>()
-                .map(std::io::Error::kind)
-                == Some(std::io::ErrorKind::BrokenPipe)
-            {
-                return ExitCode::SUCCESS;
-            }
-            eprintln!("vitrine: {err:#}");
-            if err.downcast_ref::<UsageError>().is_some() {
-                ExitCode::from(2)
-            } else {
-                ExitCode::from(1)
-            }
-        }
-    }
+    error::report(result)
 }
 
 fn run(cli: Cli, matches: &ArgMatches) -> Result<()> {
@@ -141,68 +103,12 @@ fn run(cli: Cli, matches: &ArgMatches) -> Result<()> {
         }
         Some(Command::Ctl(args)) => control::client::run(&args, &mut std::io::stdout().lock()),
         Some(Command::Serve(args)) => {
-            let spec = spec_from(&args.show).map_err(usage)?;
+            let spec = ShowSpec::from_args(&args.show).map_err(usage)?;
             spec.validate().map_err(usage)?;
+            logging::init(&args.show.kiosk, false)?;
             server::run(spec, &args)
         }
     }
-}
-
-/// Marks an error as the user's (exit code 2).
-fn usage(err: anyhow::Error) -> anyhow::Error {
-    if err.downcast_ref::<UsageError>().is_some() {
-        err
-    } else {
-        UsageError(format!("{err:#}")).into()
-    }
-}
-
-/// The show the flags describe: one item per effect, all with the same settings. A config
-/// builds each of its items through here too (see [`config`]), so every flag means the same in
-/// both places.
-pub(crate) fn spec_from(args: &ShowArgs) -> Result<ShowSpec> {
-    let infos = show::resolve_effects(&args.effect)?;
-    let messages = messages::load(&args.messages, args.message_file.as_deref())?;
-    let mut context = Context::new(0, "");
-    context.style = args.style.clone();
-    context.calm = args.calm;
-    context.palette = match (&args.colors, &args.palette) {
-        (Some(colors), _) => colors.0.clone(),
-        // The name was checked by clap against the same list.
-        (None, Some(name)) => palette::palette(name).unwrap_or_default().to_vec(),
-        (None, None) => Vec::new(),
-    };
-    let items = infos
-        .into_iter()
-        .map(|info| Item {
-            info,
-            context: context.clone(),
-            params: args.params.clone(),
-            duration: args.duration,
-            messages: messages.clone(),
-            message_interval: args.message_interval,
-            speed: args.speed,
-            schedule: Schedule::default(),
-        })
-        .collect();
-    Ok(ShowSpec {
-        items,
-        shuffle: args.shuffle,
-        once: args.once,
-        seed: args.seed.unwrap_or_else(random_seed),
-        tick: Duration::from_secs(1) / args.tick_rate,
-        transition: args.kiosk.transition,
-        transition_time: args.kiosk.transition_time,
-        clock: args.kiosk.clock,
-        ticker: args.kiosk.ticker,
-    })
-}
-
-fn random_seed() -> u64 {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as u64);
-    nanos ^ u64::from(std::process::id()).rotate_left(32)
 }
 
 /// `vitrine list`: each effect, its styles and the flags under its help heading.
@@ -251,30 +157,7 @@ fn list(out: &mut dyn Write) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use vitrine_effects::Rgb;
-
     use super::*;
-
-    fn palette_for(args: &[&str]) -> Vec<Rgb> {
-        let cli = Cli::parse_from(std::iter::once("vitrine").chain(args.iter().copied()));
-        spec_from(&cli.show).unwrap().items[0]
-            .context
-            .palette
-            .clone()
-    }
-
-    #[test]
-    fn palette_flags_reach_the_effects() {
-        assert!(palette_for(&[]).is_empty());
-        assert_eq!(
-            palette_for(&["--palette", "VGA"]),
-            palette::palette("vga").unwrap()
-        );
-        assert_eq!(
-            palette_for(&["--colors", "#0055a4,#ffd700"]),
-            [Rgb(0, 0x55, 0xa4), Rgb(0xff, 0xd7, 0)]
-        );
-    }
 
     #[test]
     fn list_names_the_palettes() {

@@ -29,11 +29,11 @@ pub fn load(flags: &[String], file: Option<&Path>) -> Result<Vec<String>> {
         let bytes = std::fs::read(path)
             .with_context(|| format!("cannot read message file {}", path.display()))?;
         let text = String::from_utf8(bytes).map_err(|_| {
-            crate::UsageError(format!("message file {} is not UTF-8 text", path.display()))
+            crate::error::UsageError(format!("message file {} is not UTF-8 text", path.display()))
         })?;
         let from_file = parse(&text);
         if from_file.is_empty() {
-            return Err(crate::UsageError(format!(
+            return Err(crate::error::UsageError(format!(
                 "message file {} has no messages",
                 path.display()
             ))

@@ -17,6 +17,7 @@ use ratatui::widgets::{Block, Clear, Paragraph, Widget};
 use vitrine_effects::depth::{ColorDepth, ColorMapper};
 
 use crate::encode::Encoder;
+use crate::keymap::Action;
 use crate::overlay;
 use crate::show::Show;
 
@@ -24,6 +25,20 @@ use crate::show::Show;
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Overlays {
     pub help: bool,
+}
+
+/// Carries out a key `action` (any but `Quit`) on `show` and `overlays`; shared by the local
+/// loop and SSH sessions. Returns whether the screen needs redrawing.
+pub fn apply(action: Action, show: &mut Show, overlays: &mut Overlays) -> bool {
+    match action {
+        Action::TogglePause => show.toggle_pause(),
+        Action::Next => show.next(),
+        Action::Previous => show.previous(),
+        Action::ToggleHelp => overlays.help = !overlays.help,
+        Action::Poke => show.poke(),
+        Action::Quit | Action::Ignore => return false,
+    }
+    true
 }
 
 /// Begin and end synchronized output (DEC mode 2026).

@@ -15,13 +15,12 @@ use anyhow::{Result, bail};
 use jiff::civil::DateTime;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use vitrine_effects::registry::{self, EffectInfo};
-use vitrine_effects::{Context, Effect, Params};
+use vitrine_effects::Effect;
 
 mod say;
 
 use crate::playlist::Playlist;
-use crate::schedule::Schedule;
+use crate::spec::{Item, ShowSpec};
 use crate::transition::{self, Transition};
 
 /// Most simulated time one `advance` call may catch up on; beyond it time is dropped, so a
@@ -36,111 +35,6 @@ const TICKER_SPEED: f64 = 8.0;
 
 /// Separates messages in the ticker.
 pub const TICKER_GAP: &str = "   •   ";
-
-/// One playlist entry: an effect and everything it is built and shown with.
-#[derive(Clone, Debug)]
-pub struct Item {
-    pub info: &'static EffectInfo,
-    /// Style, calm and palette; the seed and message are filled in when the item starts.
-    pub context: Context,
-    pub params: Params,
-    pub duration: Duration,
-    /// Messages rotated while the item plays (never empty).
-    pub messages: Vec<String>,
-    pub message_interval: Duration,
-    /// Animation time scale.
-    pub speed: f32,
-    pub schedule: Schedule,
-}
-
-impl Item {
-    /// Whether `other` would build the same effect (messages, duration and schedule aside), so
-    /// a reload can keep the running effect.
-    fn same_effect(&self, other: &Item) -> bool {
-        self.info.name == other.info.name
-            && self.context == other.context
-            && self.params == other.params
-            && self.speed == other.speed
-    }
-
-    /// Builds the effect with `seed` and message `message` (an index into the messages).
-    fn build(&self, seed: u64, message: usize) -> Result<Box<dyn Effect>> {
-        let mut context = self.context.clone();
-        context.seed = seed;
-        context.message = self.message(message).to_string();
-        if let Some(style) = &context.style
-            && !self
-                .info
-                .styles
-                .iter()
-                .any(|s| s.eq_ignore_ascii_case(style))
-        {
-            context.style = None;
-        }
-        (self.info.build)(&context, &self.params)
-            .map_err(|e| anyhow::anyhow!("effect {}: {e}", self.info.name))
-    }
-
-    fn message(&self, index: usize) -> &str {
-        match self.messages.len() {
-            0 => "",
-            n => &self.messages[index % n],
-        }
-    }
-}
-
-/// Everything that defines a show, resolved and validated.
-#[derive(Clone, Debug)]
-pub struct ShowSpec {
-    pub items: Vec<Item>,
-    pub shuffle: bool,
-    pub once: bool,
-    pub seed: u64,
-    pub tick: Duration,
-    pub transition: Transition,
-    pub transition_time: Duration,
-    /// Overlays drawn by [`crate::overlay`].
-    pub clock: bool,
-    pub ticker: bool,
-}
-
-impl ShowSpec {
-    /// Builds every item once, so a bad parameter combination is reported before the
-    /// terminal is touched.
-    pub fn validate(&self) -> Result<()> {
-        if self.items.is_empty() {
-            bail!("no effects to show");
-        }
-        // A style asked for across several effects must suit at least one of them; the others
-        // run in their default style.
-        for item in &self.items {
-            let Some(style) = &item.context.style else {
-                continue;
-            };
-            let asked = self
-                .items
-                .iter()
-                .filter(|i| i.context.style.as_ref() == Some(style));
-            if !asked
-                .clone()
-                .any(|i| i.info.styles.iter().any(|s| s.eq_ignore_ascii_case(style)))
-            {
-                let known: Vec<String> = asked
-                    .filter(|i| !i.info.styles.is_empty())
-                    .map(|i| format!("{}: {}", i.info.name, i.info.styles.join(", ")))
-                    .collect();
-                bail!(
-                    "unknown --style '{style}' for the chosen effects ({})",
-                    known.join("; ")
-                );
-            }
-        }
-        for item in &self.items {
-            item.build(self.seed, 0)?;
-        }
-        Ok(())
-    }
-}
 
 /// Which items may play at local time `now`: those whose schedule contains it. When none does
 /// (every item is scheduled and all windows are closed), every item may, so the screen is never
@@ -523,32 +417,14 @@ impl Show {
     }
 }
 
-/// Resolves effect names (empty = all) against the registry.
-pub fn resolve_effects(names: &[String]) -> Result<Vec<&'static EffectInfo>> {
-    if names.is_empty() {
-        return Ok(registry::EFFECTS.iter().collect());
-    }
-    names
-        .iter()
-        .filter(|n| !n.trim().is_empty())
-        .map(|name| {
-            registry::find(name).ok_or_else(|| {
-                let known: Vec<&str> = registry::EFFECTS.iter().map(|e| e.name).collect();
-                anyhow::anyhow!(
-                    "unknown effect '{}' (known: {})",
-                    name.trim(),
-                    known.join(", ")
-                )
-            })
-        })
-        .collect()
-}
-
 #[cfg(test)]
 pub mod tests {
     use jiff::civil::date;
+    use vitrine_effects::registry;
+    use vitrine_effects::{Context, Params};
 
     use super::*;
+    use crate::schedule::Schedule;
 
     /// An item with test defaults: 2 s long, messages "One" and "Two" rotating every second.
     pub fn item(name: &str) -> Item {
@@ -667,7 +543,6 @@ pub mod tests {
 
     #[test]
     fn rejects_unknown_effects_and_styles() {
-        assert!(resolve_effects(&["nope".into()]).is_err());
         let mut s = spec(&["defrag"]);
         s.items[0].context.style = Some("strobe".into());
         let err = Show::new(s).err().unwrap().to_string();

@@ -18,7 +18,7 @@ use signal_hook::consts::{SIGHUP, SIGINT, SIGPIPE, SIGQUIT, SIGTERM};
 
 use vitrine_effects::depth::ColorDepth;
 
-use crate::UsageError;
+use crate::error::UsageError;
 use crate::pacing::{ByteCounter, Counted};
 use crate::screen::Screen;
 

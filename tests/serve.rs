@@ -4,15 +4,16 @@
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use russh::client::{self, Handle};
 use russh::keys::ssh_key::private::Ed25519Keypair;
 use russh::keys::{HashAlg, PrivateKey, PrivateKeyWithHashAlg, PublicKeyOrCertificate};
 use russh::{Channel, ChannelMsg};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::watch;
 use tokio::time::timeout;
 
@@ -221,6 +222,7 @@ impl client::Handler for Client {
 #[derive(Default)]
 struct Received {
     data: Vec<u8>,
+    stderr: Vec<u8>,
     success: usize,
     failure: usize,
     exit_status: Option<u32>,
@@ -237,6 +239,9 @@ async fn read_until(
         while !done(received) {
             match channel.wait().await {
                 Some(ChannelMsg::Data { data }) => received.data.extend_from_slice(&data),
+                Some(ChannelMsg::ExtendedData { data, ext: 1 }) => {
+                    received.stderr.extend_from_slice(&data)
+                }
                 Some(ChannelMsg::Success) => received.success += 1,
                 Some(ChannelMsg::Failure) => received.failure += 1,
                 Some(ChannelMsg::ExitStatus { exit_status }) => {
@@ -310,7 +315,7 @@ async fn wait_closed(handle: &Handle<Client>) {
 }
 
 #[tokio::test]
-async fn unknown_key_and_passwords_are_refused() {
+async fn unknown_key_and_passwords_are_refused_and_logged() {
     let server = Server::start("refused", &[]);
     let (mut handle, ok) = server.login(2).await;
     assert!(!ok, "a key not in authorized_keys got in");
@@ -324,6 +329,38 @@ async fn unknown_key_and_passwords_are_refused() {
         .unwrap()
         .unwrap();
     assert!(!none.success());
+    // One line per failure: address, method, and the key's fingerprint.
+    let wrong = client_key(2)
+        .public_key()
+        .fingerprint(HashAlg::Sha256)
+        .to_string();
+    server
+        .wait_log(&format!(
+            "authentication failed: publickey key ssh-ed25519 {wrong} for user \"viewer\""
+        ))
+        .await;
+    server
+        .wait_log("authentication failed: password for user \"viewer\"")
+        .await;
+    let log = server.log();
+    let line = log.lines().find(|l| l.contains("password for")).unwrap();
+    assert!(line.contains("127.0.0.1:"), "no address: {line}");
+    assert!(!log.contains("hunter2"), "password logged");
+
+    // Offering key after key: cut off at the sixth failure, like OpenSSH's MaxAuthTries.
+    let (mut handle, _) = server.connect().await;
+    for n in 2..=7 {
+        let key = PrivateKeyWithHashAlg::new(Arc::new(client_key(n)), None);
+        match timeout(WAIT, handle.authenticate_publickey("viewer", key)).await {
+            Ok(Ok(result)) => assert!(!result.success()),
+            Ok(Err(_)) => break,
+            Err(_) => panic!("auth hung"),
+        }
+    }
+    wait_closed(&handle).await;
+    server
+        .wait_log("closed: too many authentication attempts")
+        .await;
 }
 
 #[tokio::test]
@@ -337,24 +374,106 @@ async fn commands_and_subsystems_are_refused() {
         .exec(true, "touch /tmp/should-not-exist")
         .await
         .unwrap();
+    // Granted and ended like a failed program, so clients print the reason.
     let mut got = Received::default();
     read_until(&mut channel, &mut got, |r| r.closed).await;
-    assert_eq!((got.success, got.failure), (0, 1));
+    assert_eq!((got.success, got.failure), (1, 0));
+    assert_eq!(got.exit_status, Some(1));
+    assert!(got.data.is_empty(), "stdout: {:?}", got.data);
+    let stderr = String::from_utf8_lossy(&got.stderr);
+    assert!(
+        stderr.contains("runs no commands; connect with ssh -t"),
+        "{stderr}"
+    );
     // `sftp`: a subsystem request, on a new connection.
     let (handle, _) = server.login(1).await;
     let mut channel = handle.channel_open_session().await.unwrap();
     channel.request_subsystem(true, "sftp").await.unwrap();
     let mut got = Received::default();
     read_until(&mut channel, &mut got, |r| r.closed).await;
-    assert_eq!((got.success, got.failure), (0, 1));
+    assert_eq!((got.success, got.exit_status), (1, Some(1)));
+    assert!(String::from_utf8_lossy(&got.stderr).contains("runs no commands"));
     // A second session channel on one connection is refused too.
     let (handle, _) = server.showcase().await;
     assert!(handle.channel_open_session().await.is_err());
     server
-        .wait_log("refused: this server only shows a showcase")
+        .wait_log("refused 1 request(s), the first: a command")
         .await;
-    server.wait_log("no subsystems here (sftp refused)").await;
-    server.wait_log("refused: a second session channel").await;
+    server
+        .wait_log("refused 1 request(s), the first: the sftp subsystem")
+        .await;
+    let _ = handle
+        .disconnect(russh::Disconnect::ByApplication, "", "")
+        .await;
+    server
+        .wait_log("refused 1 request(s), the first: a second session channel")
+        .await;
+}
+
+#[tokio::test]
+async fn refused_requests_are_counted_and_cut_off() {
+    let server = Server::start("flood", &[]);
+    let (handle, ok) = server.login(1).await;
+    assert!(ok);
+    // A client asking for port forwards again and again: refused, counted, disconnected
+    // after 16, with one log line for all of them.
+    for _ in 0..40 {
+        let forward = handle.channel_open_direct_tcpip("localhost", 22, "127.0.0.1", 5000);
+        match timeout(WAIT, forward).await {
+            Ok(Ok(_)) => panic!("port forwarding granted"),
+            Ok(Err(_)) if handle.is_closed() => break,
+            Ok(Err(_)) => {}
+            Err(_) => panic!("channel open hung"),
+        }
+    }
+    wait_closed(&handle).await;
+    server
+        .wait_log(
+            "refused 16 request(s), the first: port forwarding; disconnected for asking too often",
+        )
+        .await;
+    assert_eq!(server.log().matches("port forwarding").count(), 1);
+}
+
+#[tokio::test]
+async fn the_show_goes_on_after_client_eof() {
+    let server = Server::start("eof", &[]);
+    let (_handle, mut channel) = server.showcase().await;
+    let mut got = Received::default();
+    read_until(&mut channel, &mut got, |r| count(&r.data, BEGIN_FRAME) >= 1).await;
+    // `ssh -tt host </dev/null`: the client's input ends at once.
+    channel.eof().await.unwrap();
+    let before = count(&got.data, BEGIN_FRAME);
+    read_until(&mut channel, &mut got, |r| {
+        count(&r.data, BEGIN_FRAME) >= before + 10
+    })
+    .await;
+    assert!(!got.closed);
+    // Closing the channel still ends it.
+    channel.close().await.unwrap();
+    server.wait_log("showcase ended (Closed)").await;
+}
+
+#[tokio::test]
+async fn authorized_keys_are_reread_when_the_file_changes() {
+    let server = Server::start("reload", &[]);
+    let (_, ok) = server.login(2).await;
+    assert!(!ok);
+    // Revoke key 1, authorize key 2: a new file renamed over the old one.
+    let next = server.dir.join("authorized_keys.new");
+    std::fs::write(
+        &next,
+        client_key(2).public_key().to_openssh().unwrap() + "\n",
+    )
+    .unwrap();
+    std::fs::rename(&next, server.dir.join("authorized_keys")).unwrap();
+    // Within a second, for new connections.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let (_, ok) = server.login(1).await;
+    assert!(!ok, "revoked key still accepted");
+    let (_, ok) = server.login(2).await;
+    assert!(ok, "new key refused");
+    server.wait_log("re-read: 1 authorized key(s)").await;
 }
 
 #[tokio::test]
@@ -489,16 +608,83 @@ fn usage_errors_are_one_line_exit_2() {
         &["serve", "--authorized-keys", "/nonexistent/keys"],
         &["serve", "--open", "--listen", "nowhere"],
         &["serve", "--open", "--max-sessions", "0"],
+        &["serve", "--open", "--max-startups", "0"],
     ] {
-        let out = Command::new(env!("CARGO_BIN_EXE_vitrine"))
-            .args(args)
-            .env("HOME", "/nonexistent")
-            .output()
-            .unwrap();
+        let out = run_bounded(Command::new(env!("CARGO_BIN_EXE_vitrine")).args(args));
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
     }
+}
+
+#[test]
+fn bad_key_files_are_named_with_what_to_do() {
+    let dir = std::env::temp_dir().join(format!("vitrine-serve-keyfiles-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let fifo = dir.join("fifo");
+    let c_path = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
+    // SAFETY: mkfifo with a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+    let dangling = dir.join("dangling");
+    std::os::unix::fs::symlink(dir.join("missing"), &dangling).unwrap();
+    let empty = dir.join("empty");
+    write_private(&empty, b"");
+    let keys = dir.join("keys");
+    std::fs::write(&keys, "").unwrap();
+    let cases: [(&[&str], &Path, &str); 5] = [
+        (
+            &["--open", "--host-key"],
+            &fifo,
+            "is a FIFO (named pipe), not a key file",
+        ),
+        (
+            &["--open", "--host-key"],
+            &dangling,
+            "which does not exist; fix or remove the link",
+        ),
+        (&["--open", "--host-key"], &empty, "is empty; delete it"),
+        (&["--authorized-keys"], &fifo, "is a FIFO (named pipe)"),
+        (&["--authorized-keys"], &keys, "lists no keys"),
+    ];
+    for (flags, path, want) in cases {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_vitrine"));
+        command.arg("serve").args(flags).arg(path);
+        if flags[0] == "--authorized-keys" {
+            command.arg("--host-key").arg(dir.join("host_key"));
+        }
+        // A FIFO must not hang start-up: bounded.
+        let out = run_bounded(&mut command);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{flags:?} {path:?}: {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(
+            err.contains(&path.display().to_string()),
+            "path not named: {err}"
+        );
+        assert!(err.contains(want), "{err}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Runs a command that should exit promptly; kills it after [`WAIT`].
+fn run_bounded(command: &mut Command) -> std::process::Output {
+    let mut child = command
+        .env("HOME", "/nonexistent")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > WAIT {
+            let _ = child.kill();
+            panic!("{command:?} did not exit");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
 }
 
 #[tokio::test]
@@ -639,4 +825,267 @@ async fn a_client_that_stops_reading_does_not_stall_others() {
         .unwrap_or_else(|| panic!("no skip count: {line}"));
     eprintln!("{line}");
     assert!(skipped > 0, "frames were queued instead of skipped: {line}");
+}
+
+/// Keeps one connection from 127.0.0.`host` open that sends only an SSH version line, over
+/// and over, like the attack in issue 17: whenever the server lets go, it reconnects.
+async fn hold_a_startup(host: u8, port: u16, stop: Arc<AtomicBool>, holding: Arc<AtomicUsize>) {
+    while !stop.load(Ordering::Relaxed) {
+        let socket = TcpSocket::new_v4().unwrap();
+        socket.bind(([127, 0, 0, host], 0).into()).unwrap();
+        if let Ok(mut stream) = socket.connect(([127, 0, 0, 1], port).into()).await {
+            holding.fetch_add(1, Ordering::Relaxed);
+            let _ = stream.write_all(b"SSH-2.0-x\r\n").await;
+            let mut buf = [0; 4096];
+            while let Ok(1..) = stream.read(&mut buf).await {}
+            holding.fetch_sub(1, Ordering::Relaxed);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_addresses_do_not_lock_key_holders_out() {
+    let server = Server::start("startups", &["--rate-limit", "0", "--auth-timeout", "3s"]);
+    let stop = Arc::new(AtomicBool::new(false));
+    let holding = Arc::new(AtomicUsize::new(0));
+    // 8 addresses, each trying to hold more connections than it is allowed.
+    let attackers: Vec<_> = (2..=9u8)
+        .flat_map(|host| (0..12).map(move |_| host))
+        .map(|host| {
+            tokio::spawn(hold_a_startup(
+                host,
+                server.port,
+                stop.clone(),
+                holding.clone(),
+            ))
+        })
+        .collect();
+    // Wait until they hold every slot they can (8 addresses x 8) and are being turned away.
+    server.wait_log("dropped: ").await;
+    let filled = timeout(WAIT, async {
+        while holding.load(Ordering::Relaxed) < 64 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    });
+    assert!(
+        filled.await.is_ok(),
+        "attackers hold only {}",
+        holding.load(Ordering::Relaxed)
+    );
+
+    let mut got_in = 0;
+    for _ in 0..20 {
+        let attempt = timeout(Duration::from_secs(5), async {
+            let config = Arc::new(client::Config::default());
+            let client = Client {
+                server_key: Arc::default(),
+            };
+            let mut handle = client::connect(config, ("127.0.0.1", server.port), client)
+                .await
+                .ok()?;
+            let key = PrivateKeyWithHashAlg::new(Arc::new(client_key(1)), None);
+            let result = handle.authenticate_publickey("viewer", key).await.ok()?;
+            let _ = handle
+                .disconnect(russh::Disconnect::ByApplication, "", "")
+                .await;
+            Some(result.success())
+        });
+        if attempt.await == Ok(Some(true)) {
+            got_in += 1;
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    for attacker in attackers {
+        attacker.abort();
+    }
+    assert!(
+        got_in >= 19,
+        "the key holder got in {got_in} times of 20:\n{}",
+        server.log()
+    );
+}
+
+/// An SSH_MSG_KEXINIT packet offering ordinary algorithms, to stop right after it.
+fn kexinit_packet() -> Vec<u8> {
+    let mut payload = vec![20u8];
+    payload.extend([7u8; 16]);
+    for list in [
+        "curve25519-sha256",
+        "ssh-ed25519",
+        "aes128-ctr",
+        "aes128-ctr",
+        "hmac-sha2-256",
+        "hmac-sha2-256",
+        "none",
+        "none",
+        "",
+        "",
+    ] {
+        payload.extend((list.len() as u32).to_be_bytes());
+        payload.extend(list.as_bytes());
+    }
+    payload.push(0);
+    payload.extend(0u32.to_be_bytes());
+    let mut padding = 8 - (5 + payload.len()) % 8;
+    if padding < 4 {
+        padding += 8;
+    }
+    let mut packet = ((1 + payload.len() + padding) as u32)
+        .to_be_bytes()
+        .to_vec();
+    packet.push(padding as u8);
+    packet.extend(payload);
+    packet.extend(vec![0; padding]);
+    packet
+}
+
+/// Connects, sends `opening`, then (if `drip`) one more byte every 100 ms; returns how long
+/// the server kept the socket open.
+async fn time_until_closed(port: u16, opening: Vec<u8>, drip: bool) -> Duration {
+    let started = Instant::now();
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    let _ = stream.write_all(&opening).await;
+    let (mut read, mut write) = stream.into_split();
+    let dripping = async move {
+        while drip && write.write_all(b"a").await.is_ok() {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        std::future::pending::<()>().await;
+    };
+    let closed = async move {
+        let mut buf = [0; 4096];
+        while let Ok(1..) = read.read(&mut buf).await {}
+    };
+    tokio::select! {
+        () = dripping => unreachable!(),
+        () = closed => {}
+        () = tokio::time::sleep(WAIT) => panic!("socket still open after {WAIT:?}"),
+    }
+    started.elapsed()
+}
+
+#[tokio::test]
+async fn no_socket_outlives_the_auth_timeout() {
+    let server = Server::start("deadline", &["--auth-timeout", "1s", "--rate-limit", "0"]);
+    let banner = b"SSH-2.0-x\r\n".to_vec();
+    let mut kex = banner.clone();
+    kex.extend(kexinit_packet());
+    let cases = [
+        ("nothing", Vec::new(), false),
+        ("banner only", banner.clone(), false),
+        ("banner and KEXINIT", kex, false),
+        ("a banner one byte every 100 ms", b"SSH-2.0-".to_vec(), true),
+    ];
+    let port = server.port;
+    let timed: Vec<_> = cases
+        .into_iter()
+        .map(|(what, opening, drip)| (what, tokio::spawn(time_until_closed(port, opening, drip))))
+        .collect();
+    // And a client that finished key exchange but never authenticates.
+    let started = Instant::now();
+    let (handle, _) = server.connect().await;
+    wait_closed(&handle).await;
+    let mut results = vec![("key exchange done", started.elapsed())];
+    for (what, task) in timed {
+        results.push((what, task.await.unwrap()));
+    }
+    for (what, open) in results {
+        // The timeout runs from the TCP accept; a second of slack on top, none below.
+        assert!(
+            open >= Duration::from_millis(900) && open <= Duration::from_secs(2),
+            "{what}: socket open {open:?} with --auth-timeout 1s\n{}",
+            server.log()
+        );
+    }
+}
+
+/// The system's OpenSSH client with the test's key, or None (with a note) without one.
+fn openssh(server: &Server) -> Option<Command> {
+    if Command::new("ssh").arg("-V").output().is_err() {
+        assert!(
+            std::env::var_os("VITRINE_REQUIRE_TOOLS").is_none(),
+            "ssh (openssh-client) is required"
+        );
+        eprintln!("note: skipped, no ssh (install openssh-client)");
+        return None;
+    }
+    let key = server.dir.join("id_ed25519");
+    if !key.exists() {
+        let text = client_key(1)
+            .to_openssh(russh::keys::ssh_key::LineEnding::LF)
+            .unwrap();
+        write_private(&key, text.as_bytes());
+    }
+    let mut ssh = Command::new("ssh");
+    ssh.args([
+        "-F",
+        "/dev/null",
+        "-o",
+        "BatchMode=yes",
+        "-o",
+        "LogLevel=ERROR",
+    ])
+    .args([
+        "-o",
+        "StrictHostKeyChecking=no",
+        "-o",
+        "UserKnownHostsFile=/dev/null",
+    ])
+    .arg("-i")
+    .arg(&key)
+    .args(["-p", &server.port.to_string(), "-l", "viewer"]);
+    Some(ssh)
+}
+
+#[test]
+fn openssh_users_read_why_commands_are_refused() {
+    let server = Server::start("openssh-exec", &[]);
+    let Some(mut ssh) = openssh(&server) else {
+        return;
+    };
+    let out = run_bounded(ssh.args(["127.0.0.1", "ls"]));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("vitrine: this server runs no commands; connect with ssh -t"),
+        "{err}"
+    );
+}
+
+#[test]
+fn openssh_with_no_input_still_gets_frames() {
+    let server = Server::start("openssh-eof", &[]);
+    let Some(mut ssh) = openssh(&server) else {
+        return;
+    };
+    // `ssh -tt host </dev/null`.
+    let mut child = ssh
+        .args(["-tt", "127.0.0.1"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut all = Vec::new();
+        let mut buf = [0; 16 * 1024];
+        let started = Instant::now();
+        while count(&all, BEGIN_FRAME) < 20 && started.elapsed() < WAIT {
+            match std::io::Read::read(&mut stdout, &mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => all.extend_from_slice(&buf[..n]),
+            }
+        }
+        all
+    });
+    let started = Instant::now();
+    while !reader.is_finished() && started.elapsed() < WAIT {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let frames = count(&reader.join().unwrap(), BEGIN_FRAME);
+    assert!(frames >= 20, "{frames} frames after EOF\n{}", server.log());
 }

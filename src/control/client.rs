@@ -12,7 +12,7 @@ use anyhow::{Context as _, Result, anyhow};
 use clap::Args;
 
 use super::protocol::{FailureKind, Request, Response};
-use crate::UsageError;
+use crate::error::UsageError;
 
 /// How long to wait for the show to answer.
 const TIMEOUT: Duration = Duration::from_secs(10);

@@ -30,7 +30,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::protocol::{Failure, FailureKind, MAX_REQUEST_BYTES, Request, Response};
 use super::{Asker, Mirror, web};
-use crate::UsageError;
+use crate::error::UsageError;
 
 /// HTTP connections at once (API calls and viewers together); more wait to be accepted.
 const MAX_CONNECTIONS: usize = 64;
@@ -80,7 +80,7 @@ pub fn parse_addr(s: &str) -> Result<SocketAddr, String> {
 fn read_token(path: &std::path::Path) -> Result<Arc<str>> {
     let bytes = std::fs::read(path)
         .with_context(|| format!("cannot read token file {}", path.display()))
-        .map_err(crate::usage)?;
+        .map_err(crate::error::usage)?;
     let token = String::from_utf8(bytes)
         .ok()
         .map(|t| t.trim().to_string())

@@ -19,7 +19,7 @@ use tokio::sync::{Semaphore, mpsc};
 
 use super::protocol::{Failure, MAX_REQUEST_BYTES, Request, Response};
 use super::{Asker, Pending};
-use crate::UsageError;
+use crate::error::UsageError;
 
 /// Clients connected at once; more wait in the kernel's backlog.
 const MAX_CLIENTS: usize = 16;

@@ -1,10 +1,15 @@
-//! Who the server is (its host key) and who may come in (authorized public keys).
+//! Who the server is (its host key) and who may come in (authorized public keys, re-read
+//! when their file changes so a revoked key stops working without a restart).
+//!
+//! Key files are opened without blocking and must be regular files: a FIFO at the path would
+//! otherwise hang start-up until something writes to it, and a device could be read forever.
 
-use std::fs;
-use std::io::{self, Write};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::fs::{self, File, Metadata};
+use std::io::{self, Read as _, Write};
+use std::os::unix::fs::{DirBuilderExt, FileTypeExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::{Mutex, PoisonError, RwLock};
 
 use anyhow::{Context as _, Result, bail};
 use rand::RngCore;
@@ -13,23 +18,128 @@ use russh::keys::ssh_key::authorized_keys::Entry;
 use russh::keys::ssh_key::private::Ed25519Keypair;
 use russh::keys::{HashAlg, PrivateKey, PublicKey};
 
-use crate::UsageError;
+use crate::error::UsageError;
+
+/// Key files are small; anything bigger is not one.
+const MAX_KEY_FILE: u64 = 1024 * 1024;
 
 /// Who may open a session.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub enum Access {
     /// Anyone who can reach the port, with or without a key (`--open`).
     Open,
-    /// Only holders of these keys.
-    Keys(Vec<PublicKey>),
+    /// Only holders of the keys in an authorized_keys file.
+    Keys(AuthorizedKeys),
 }
 
 impl Access {
     pub fn allows(&self, key: &PublicKey) -> bool {
         match self {
             Access::Open => true,
-            Access::Keys(keys) => keys.iter().any(|k| k.key_data() == key.key_data()),
+            Access::Keys(keys) => keys.allows(key),
         }
+    }
+}
+
+/// The keys of an `authorized_keys` file, as of the last time it changed.
+#[derive(Debug)]
+pub struct AuthorizedKeys {
+    path: PathBuf,
+    keys: RwLock<Vec<PublicKey>>,
+    /// What the file looked like when last read, to notice a change.
+    seen: Mutex<Option<FileStamp>>,
+}
+
+/// Enough of a file's metadata to tell that it changed (an edit in place, or a new file
+/// renamed over it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct FileStamp {
+    dev: u64,
+    ino: u64,
+    len: u64,
+    mtime: (i64, i64),
+    ctime: (i64, i64),
+}
+
+impl FileStamp {
+    fn of(meta: &Metadata) -> Self {
+        Self {
+            dev: meta.dev(),
+            ino: meta.ino(),
+            len: meta.len(),
+            mtime: (meta.mtime(), meta.mtime_nsec()),
+            ctime: (meta.ctime(), meta.ctime_nsec()),
+        }
+    }
+}
+
+/// What [`AuthorizedKeys::refresh`] found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Refresh {
+    Unchanged,
+    /// Re-read: this many keys.
+    Reloaded(usize),
+    /// The file changed and cannot be used; nobody gets in until it is fixed (a revocation
+    /// must not be undone by a typo).
+    Failed(String),
+}
+
+impl AuthorizedKeys {
+    /// Reads the file at start-up: any problem is an error for the user to fix.
+    pub fn load(path: &Path) -> Result<Self> {
+        let stamp = fs::metadata(path).ok().map(|m| FileStamp::of(&m));
+        let keys = read_authorized_keys(path)?;
+        if keys.is_empty() {
+            return Err(UsageError(format!(
+                "{} lists no keys, so nobody could connect; add public keys (one per line, as \
+                 in ~/.ssh/authorized_keys) or use --open to let anyone in",
+                path.display()
+            ))
+            .into());
+        }
+        Ok(Self {
+            path: path.to_path_buf(),
+            keys: RwLock::new(keys),
+            seen: Mutex::new(stamp),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn len(&self) -> usize {
+        self.keys
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
+    }
+
+    fn allows(&self, key: &PublicKey) -> bool {
+        self.keys
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .any(|k| k.key_data() == key.key_data())
+    }
+
+    /// Re-reads the file if it changed since it was last read.
+    pub fn refresh(&self) -> Refresh {
+        let stamp = fs::metadata(&self.path).ok().map(|m| FileStamp::of(&m));
+        let mut seen = self.seen.lock().unwrap_or_else(PoisonError::into_inner);
+        if *seen == stamp {
+            return Refresh::Unchanged;
+        }
+        *seen = stamp;
+        let (keys, outcome) = match read_authorized_keys(&self.path) {
+            Ok(keys) => {
+                let count = keys.len();
+                (keys, Refresh::Reloaded(count))
+            }
+            Err(e) => (Vec::new(), Refresh::Failed(format!("{e:#}"))),
+        };
+        *self.keys.write().unwrap_or_else(PoisonError::into_inner) = keys;
+        outcome
     }
 }
 
@@ -50,17 +160,26 @@ pub fn default_host_key_path() -> Result<PathBuf> {
 /// Loads the host key at `path`, or generates an Ed25519 key there (mode 0600) on first start,
 /// so clients see the same fingerprint every time. Returns the key and whether it is new.
 pub fn load_or_create_host_key(path: &Path) -> Result<(PrivateKey, bool)> {
-    match fs::metadata(path) {
+    // symlink_metadata: a dangling symlink is an existing (broken) key, not a missing one.
+    match fs::symlink_metadata(path) {
         Ok(_) => return Ok((load_host_key(path)?, false)),
         Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-        Err(e) => bail!("cannot read host key {}: {e}", path.display()),
+        Err(e) => bail!(
+            "cannot read host key {}: {e}; check the directory's permissions",
+            path.display()
+        ),
     }
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)
             .create(dir)
-            .with_context(|| format!("cannot create {}", dir.display()))?;
+            .with_context(|| {
+                format!(
+                    "cannot create {} for the host key; pass --host-key PATH elsewhere",
+                    dir.display()
+                )
+            })?;
     }
     let mut seed = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut seed);
@@ -87,7 +206,7 @@ pub fn load_or_create_host_key(path: &Path) -> Result<(PrivateKey, bool)> {
 }
 
 fn load_host_key(path: &Path) -> Result<PrivateKey> {
-    let meta = fs::metadata(path)?;
+    let (file, meta) = open_key_file(path).map_err(|e| UsageError(format!("host key {e}")))?;
     // Like sshd: a private key others can read is not private.
     if meta.permissions().mode() & 0o077 != 0 {
         return Err(UsageError(format!(
@@ -96,11 +215,19 @@ fn load_host_key(path: &Path) -> Result<PrivateKey> {
         ))
         .into());
     }
-    let text = fs::read_to_string(path)
-        .with_context(|| format!("cannot read host key {}", path.display()))?;
+    let text = read_text(file, path).map_err(|e| UsageError(format!("host key {e}")))?;
+    if text.trim().is_empty() {
+        return Err(UsageError(format!(
+            "host key {} is empty; delete it to have a new key generated, or put an OpenSSH \
+             private key there",
+            path.display()
+        ))
+        .into());
+    }
     let key = PrivateKey::from_openssh(&text).map_err(|e| {
         UsageError(format!(
-            "host key {} is not an OpenSSH private key: {e}",
+            "host key {} is not an OpenSSH private key ({e}); delete it to have a new key \
+             generated, or point --host-key at the right file",
             path.display()
         ))
     })?;
@@ -119,20 +246,64 @@ pub fn fingerprint(key: &PublicKey) -> String {
     key.fingerprint(HashAlg::Sha256).to_string()
 }
 
-/// Reads an OpenSSH `authorized_keys` file.
-pub fn read_authorized_keys(path: &Path) -> Result<Vec<PublicKey>> {
-    let text = fs::read_to_string(path)
-        .map_err(|e| UsageError(format!("cannot read {}: {e}", path.display())))?;
+/// Reads an OpenSSH `authorized_keys` file (which may list no keys).
+fn read_authorized_keys(path: &Path) -> Result<Vec<PublicKey>> {
+    let what = |e: String| UsageError(format!("--authorized-keys {e}"));
+    let (file, _) = open_key_file(path).map_err(what)?;
+    let text = read_text(file, path).map_err(what)?;
     let keys =
         parse_authorized_keys(&text).map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
-    if keys.is_empty() {
-        return Err(UsageError(format!(
-            "{} lists no keys, so nobody could connect (use --open to let anyone in)",
-            path.display()
-        ))
-        .into());
-    }
     Ok(keys)
+}
+
+/// Opens a key file without blocking, refusing anything but a regular file. Errors name the
+/// path and say what is wrong with it.
+fn open_key_file(path: &Path) -> Result<(File, Metadata), String> {
+    let file = fs::OpenOptions::new()
+        .read(true)
+        // A FIFO opens at once instead of waiting for a writer; a tty does not become ours.
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+        .map_err(|e| match fs::read_link(path) {
+            Ok(target) if e.kind() == io::ErrorKind::NotFound => format!(
+                "{} is a symlink to {}, which does not exist; fix or remove the link",
+                path.display(),
+                target.display()
+            ),
+            _ if e.kind() == io::ErrorKind::NotFound => {
+                format!("{} does not exist", path.display())
+            }
+            _ => format!("{}: cannot open: {e}", path.display()),
+        })?;
+    let meta = file
+        .metadata()
+        .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    let kind = meta.file_type();
+    let not_a_file = if kind.is_fifo() {
+        "a FIFO (named pipe)"
+    } else if kind.is_char_device() || kind.is_block_device() {
+        "a device"
+    } else if kind.is_dir() {
+        "a directory"
+    } else if kind.is_socket() {
+        "a socket"
+    } else if meta.len() > MAX_KEY_FILE {
+        "too large for a key file (over 1 MiB)"
+    } else {
+        return Ok((file, meta));
+    };
+    Err(format!(
+        "{} is {not_a_file}, not a key file; give the path of a regular file",
+        path.display()
+    ))
+}
+
+fn read_text(file: File, path: &Path) -> Result<String, String> {
+    let mut text = String::new();
+    file.take(MAX_KEY_FILE)
+        .read_to_string(&mut text)
+        .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    Ok(text)
 }
 
 /// Parses `authorized_keys` text: one public key per line, blank lines and `#` comments
@@ -173,6 +344,82 @@ mod tests {
         assert!(err.starts_with("line 2:"), "{err}");
         let err = parse_authorized_keys(&format!("from=\"10.0.0.1\" {ED}")).unwrap_err();
         assert!(err.contains("line 1: key options"), "{err}");
+    }
+
+    #[test]
+    fn authorized_keys_reload_when_the_file_changes() {
+        let dir = std::env::temp_dir().join(format!("vitrine-authkeys-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("authorized_keys");
+        let key = |n: u8| PrivateKey::from(Ed25519Keypair::from_seed(&[n; 32]));
+        let line = |n: u8| key(n).public_key().to_openssh().unwrap();
+        fs::write(&path, format!("{}\n", line(1))).unwrap();
+        let keys = AuthorizedKeys::load(&path).unwrap();
+        assert!(keys.allows(key(1).public_key()));
+        assert_eq!(keys.refresh(), Refresh::Unchanged);
+        // Replaced by a new file (how editors and config management write).
+        let next = dir.join("next");
+        fs::write(&next, format!("{}\n", line(2))).unwrap();
+        fs::rename(&next, &path).unwrap();
+        assert_eq!(keys.refresh(), Refresh::Reloaded(1));
+        assert!(
+            !keys.allows(key(1).public_key()),
+            "revoked key still allowed"
+        );
+        assert!(keys.allows(key(2).public_key()));
+        // A broken file lets nobody in until it is fixed.
+        fs::write(&path, "ssh-ed25519 garbage\n").unwrap();
+        assert!(matches!(keys.refresh(), Refresh::Failed(e) if e.contains("line 1")));
+        assert!(!keys.allows(key(2).public_key()));
+        fs::remove_file(&path).unwrap();
+        assert!(matches!(keys.refresh(), Refresh::Failed(e) if e.contains("does not exist")));
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn key_files_that_are_not_files_are_named_and_refused() {
+        let dir = std::env::temp_dir().join(format!("vitrine-keyfiles-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        let fifo = dir.join("fifo");
+        let c_path = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: mkfifo with a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+        let dangling = dir.join("dangling");
+        std::os::unix::fs::symlink(dir.join("missing"), &dangling).unwrap();
+        let empty = dir.join("empty");
+        write_private(&empty, b"");
+        for (path, want) in [
+            (&fifo, "is a FIFO (named pipe), not a key file"),
+            (&dangling, "is a symlink to"),
+            (&empty, "is empty; delete it"),
+            (&dir, "is a directory"),
+        ] {
+            let err = load_or_create_host_key(path).unwrap_err().to_string();
+            assert!(err.contains(&path.display().to_string()), "{err}");
+            assert!(err.contains(want), "{err}");
+        }
+        let err = AuthorizedKeys::load(&fifo).unwrap_err().to_string();
+        assert!(
+            err.contains("FIFO") && err.contains("--authorized-keys"),
+            "{err}"
+        );
+        let err = AuthorizedKeys::load(Path::new("/dev/zero"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("/dev/zero is a device"), "{err}");
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    fn write_private(path: &Path, bytes: &[u8]) {
+        let mut file = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)
+            .unwrap();
+        file.write_all(bytes).unwrap();
     }
 
     #[test]

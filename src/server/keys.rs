@@ -1,5 +1,5 @@
 //! Keys from a remote terminal: the raw bytes a client's terminal sends, turned into crossterm
-//! key events so remote sessions share [`crate::app::action_for`] with the local showcase.
+//! key events so remote sessions share [`crate::keymap::action_for`] with the local showcase.
 //!
 //! The local showcase gets its keys from crossterm's own parser, which reads a local tty; over
 //! SSH the bytes arrive in channel data instead. Only what a viewer types needs decoding:
@@ -106,13 +106,13 @@ fn utf8_len(first: u8) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::{Action, action_for};
+    use crate::keymap::{Action, action_for};
 
     fn actions(bytes: &[u8], locked: bool) -> Vec<Action> {
         let mut keys = Vec::new();
         parse(bytes, &mut keys);
         keys.into_iter()
-            .map(|k| action_for(k, locked, crate::app::Chord::default()))
+            .map(|k| action_for(k, locked, crate::keymap::Chord::default()))
             .collect()
     }
 

@@ -1,7 +1,9 @@
-//! Admission limits: how often one address may connect.
+//! Admission limits: how often one address may connect, and how many connections may be
+//! authenticating at once, per address and in all.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 /// Above this many tracked addresses, addresses whose bucket has refilled are forgotten.
@@ -61,6 +63,122 @@ impl RateLimiter {
             true
         } else {
             false
+        }
+    }
+}
+
+/// Connections that have not authenticated yet, like OpenSSH's `MaxStartups` and
+/// `PerSourceMaxStartups`, with random early drop aimed at the addresses that crowd in.
+///
+/// OpenSSH drops *any* new connection at random once the startups pass a threshold, so a few
+/// hostile addresses holding many half-open connections turn real users away too. Here the
+/// early drop only hits addresses that already have a connection authenticating: a client
+/// that connects once (every real user) is refused only when every slot is taken, and the
+/// per-address cap keeps a few addresses from taking them all.
+#[derive(Debug)]
+pub struct Startups {
+    max_total: usize,
+    per_address: usize,
+    table: Mutex<StartupTable>,
+}
+
+#[derive(Debug, Default)]
+struct StartupTable {
+    total: usize,
+    by_client: HashMap<IpAddr, usize>,
+}
+
+/// Why a connection was not admitted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refused {
+    /// Every startup slot is taken.
+    Full,
+    /// This address has its share of startups.
+    PerAddress,
+    /// Random early drop.
+    EarlyDrop,
+}
+
+impl Refused {
+    pub fn reason(self) -> &'static str {
+        match self {
+            Refused::Full => "too many connections authenticating (--max-startups)",
+            Refused::PerAddress => {
+                "too many connections authenticating from this address (--max-startups-per-address)"
+            }
+            Refused::EarlyDrop => "early drop: many connections authenticating (--max-startups)",
+        }
+    }
+}
+
+/// The share of connections dropped when the startups reach half the cap.
+const EARLY_DROP_RATE: f64 = 0.3;
+
+impl Startups {
+    pub fn new(max_total: usize, per_address: usize) -> Arc<Self> {
+        Arc::new(Self {
+            max_total: max_total.max(1),
+            per_address: per_address.max(1),
+            table: Mutex::default(),
+        })
+    }
+
+    /// Admits a connection from `ip`, or says why not. `roll` is a uniform random number in
+    /// `[0, 1)` for the early drop. The slot is held until the [`StartupSlot`] is dropped.
+    pub fn admit(self: &Arc<Self>, ip: IpAddr, roll: f64) -> Result<StartupSlot, Refused> {
+        let client = client(ip);
+        let mut table = self.table.lock().unwrap_or_else(PoisonError::into_inner);
+        let held = table.by_client.get(&client).copied().unwrap_or(0);
+        if table.total >= self.max_total {
+            return Err(Refused::Full);
+        }
+        if held >= self.per_address {
+            return Err(Refused::PerAddress);
+        }
+        let start = self.max_total / 2;
+        if held > 0 && table.total >= start {
+            let crowding = (table.total - start) as f64 / (self.max_total - start).max(1) as f64;
+            if roll < EARLY_DROP_RATE + (1.0 - EARLY_DROP_RATE) * crowding {
+                return Err(Refused::EarlyDrop);
+            }
+        }
+        table.total += 1;
+        *table.by_client.entry(client).or_insert(0) += 1;
+        Ok(StartupSlot {
+            startups: self.clone(),
+            client,
+        })
+    }
+
+    #[cfg(test)]
+    fn count(&self) -> usize {
+        self.table
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .total
+    }
+}
+
+/// One connection's place among the [`Startups`]; dropping it frees the place.
+#[derive(Debug)]
+pub struct StartupSlot {
+    startups: Arc<Startups>,
+    client: IpAddr,
+}
+
+impl Drop for StartupSlot {
+    fn drop(&mut self) {
+        let mut table = self
+            .startups
+            .table
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        table.total -= 1;
+        if let Some(held) = table.by_client.get_mut(&self.client) {
+            *held -= 1;
+            if *held == 0 {
+                table.by_client.remove(&self.client);
+            }
         }
     }
 }
@@ -136,5 +254,45 @@ mod tests {
             limiter.allow(address(200_000 + i), start + Duration::from_secs(62));
             assert!(limiter.buckets.len() <= MAX_TRACKED + 1);
         }
+    }
+
+    #[test]
+    fn startups_cap_per_address_and_in_all() {
+        let startups = Startups::new(4, 2);
+        let a: IpAddr = [10, 0, 0, 1].into();
+        let b: IpAddr = [10, 0, 0, 2].into();
+        let c: IpAddr = [10, 0, 0, 3].into();
+        // A roll of 1.0 never early-drops: only the caps apply.
+        let a1 = startups.admit(a, 1.0).unwrap();
+        let _a2 = startups.admit(a, 1.0).unwrap();
+        assert_eq!(startups.admit(a, 1.0).unwrap_err(), Refused::PerAddress);
+        let _b1 = startups.admit(b, 1.0).unwrap();
+        let _b2 = startups.admit(b, 1.0).unwrap();
+        assert_eq!(startups.admit(c, 1.0).unwrap_err(), Refused::Full);
+        assert_eq!(startups.count(), 4);
+        // A slot is free again once its holder is gone.
+        drop(a1);
+        assert_eq!(startups.count(), 3);
+        assert!(startups.admit(c, 1.0).is_ok());
+    }
+
+    #[test]
+    fn early_drop_spares_an_address_with_nothing_pending() {
+        let startups = Startups::new(10, 10);
+        let crowd: IpAddr = [10, 0, 0, 9].into();
+        let newcomer: IpAddr = [10, 0, 0, 1].into();
+        let held: Vec<_> = (0..5)
+            .map(|_| startups.admit(crowd, 1.0).unwrap())
+            .collect();
+        // Half full: 30% of the crowding address's connections are dropped...
+        assert_eq!(startups.admit(crowd, 0.29).unwrap_err(), Refused::EarlyDrop);
+        let sixth = startups.admit(crowd, 0.31).unwrap();
+        // ...rising with the count (6 of 10: 30% + 70% * 1/5 = 44%)...
+        assert_eq!(startups.admit(crowd, 0.43).unwrap_err(), Refused::EarlyDrop);
+        // ...while a first connection from another address is never dropped early.
+        let _newcomer = startups.admit(newcomer, 0.0).unwrap();
+        assert_eq!(startups.count(), 7);
+        drop((held, sixth));
+        assert_eq!(startups.count(), 1);
     }
 }

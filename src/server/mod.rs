@@ -15,6 +15,7 @@ mod conn;
 mod keys;
 mod limits;
 mod session;
+mod socket;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -22,25 +23,31 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result};
+use rand::{Rng as _, SeedableRng as _};
 use russh::keys::PrivateKey;
 use russh::server::Config;
 use russh::{Disconnect, MethodKind, MethodSet, SshId};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::signal::unix::{SignalKind, signal};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
+use tokio::sync::{Semaphore, watch};
 use vitrine_effects::depth::ColorDepth;
 
-use crate::app::Chord;
 use crate::cli::ServeArgs;
 use crate::color::ColorChoice;
-use crate::show::ShowSpec;
+use crate::keymap::Chord;
+use crate::spec::ShowSpec;
 use auth::Access;
 use conn::{Connection, ConnectionState};
-use limits::RateLimiter;
+use limits::{RateLimiter, StartupSlot, Startups};
+use socket::{Admission, AdmissionCell, Killer, Socket};
 
-/// Connections allowed beyond `--max-sessions`: clients still authenticating, and the ones
-/// that get the "all sessions in use" message. Beyond that, connections are dropped at once.
+/// Authenticated connections allowed beyond `--max-sessions`: clients between authenticating
+/// and starting their showcase, and the ones that get the "all sessions in use" message.
+/// (Connections still authenticating have caps of their own, see [`Startups`].)
 const EXTRA_CONNECTIONS: usize = 16;
+/// Failed authentications (key offers included) before a connection is dropped, like
+/// OpenSSH's MaxAuthTries.
+const MAX_AUTH_ATTEMPTS: u32 = 6;
 /// How long a session's goodbye and a connection's close may take on shutdown.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 /// How long a client has to close a connection whose showcase has ended.
@@ -62,6 +69,9 @@ pub struct Shared {
     max_sessions: usize,
     /// One permit per running showcase.
     sessions: Arc<Semaphore>,
+    /// One permit per authenticated connection (`max_sessions + EXTRA_CONNECTIONS`), held by
+    /// its socket until the socket is closed.
+    connections: Arc<Semaphore>,
     shutdown: watch::Receiver<bool>,
 }
 
@@ -69,7 +79,7 @@ pub struct Shared {
 pub fn run(spec: ShowSpec, args: &ServeArgs) -> Result<()> {
     // Everything the user can get wrong is checked before the port is bound.
     let access = match (&args.authorized_keys, args.open) {
-        (Some(path), _) => Access::Keys(auth::read_authorized_keys(path)?),
+        (Some(path), _) => Access::Keys(auth::AuthorizedKeys::load(path)?),
         (None, _) => Access::Open,
     };
     let key_path = match &args.host_key {
@@ -86,12 +96,9 @@ pub fn run(spec: ShowSpec, args: &ServeArgs) -> Result<()> {
     );
     match &access {
         Access::Keys(keys) => eprintln!(
-            "vitrine serve: {} authorized key(s) from {}",
+            "vitrine serve: {} authorized key(s) from {} (re-read when it changes)",
             keys.len(),
-            args.authorized_keys
-                .as_deref()
-                .map(|p| p.display().to_string())
-                .unwrap_or_default()
+            keys.path().display()
         ),
         Access::Open => {
             eprintln!(
@@ -113,6 +120,9 @@ pub fn run(spec: ShowSpec, args: &ServeArgs) -> Result<()> {
         idle_timeout: (!args.idle_timeout.is_zero()).then_some(args.idle_timeout),
         max_sessions: args.max_sessions as usize,
         sessions: Arc::new(Semaphore::new(args.max_sessions as usize)),
+        connections: Arc::new(Semaphore::new(
+            args.max_sessions as usize + EXTRA_CONNECTIONS,
+        )),
         shutdown,
         spec,
     });
@@ -136,7 +146,7 @@ fn ssh_config(host_key: PrivateKey, access: &Access) -> Config {
         // Constant-time rejections, except for the "none" probe every client starts with.
         auth_rejection_time: Duration::from_secs(1),
         auth_rejection_time_initial: Some(Duration::ZERO),
-        max_auth_attempts: 6,
+        max_auth_attempts: MAX_AUTH_ATTEMPTS as usize,
         keys: vec![host_key],
         // Keystrokes are all a client sends: a small window bounds what it can push at us.
         window_size: 64 * 1024,
@@ -178,9 +188,16 @@ async fn serve(
     };
     tokio::pin!(stop);
 
-    let max_connections = shared.max_sessions + EXTRA_CONNECTIONS;
-    let connections = Arc::new(Semaphore::new(max_connections));
+    if let Access::Keys(_) = &shared.access {
+        tokio::spawn(watch_authorized_keys(shared.clone()));
+    }
     let mut limiter = RateLimiter::new(args.rate_limit);
+    let startups = Startups::new(
+        args.max_startups as usize,
+        args.max_startups_per_address as usize,
+    );
+    let mut early_drop_dice = rand_chacha::ChaCha8Rng::from_entropy();
+    let mut drops = DropReport::default();
     let next_id = AtomicU64::new(1);
     loop {
         let (stream, peer) = tokio::select! {
@@ -196,13 +213,17 @@ async fn serve(
             },
         };
         let id = next_id.fetch_add(1, Ordering::Relaxed);
-        if !limiter.allow(peer.ip(), Instant::now()) {
-            log(id, peer, "dropped: connecting too often (--rate-limit)");
+        let now = Instant::now();
+        if !limiter.allow(peer.ip(), now) {
+            drops.dropped(id, peer, "connecting too often (--rate-limit)", now);
             continue;
         }
-        let Ok(permit) = connections.clone().try_acquire_owned() else {
-            log(id, peer, "dropped: too many connections");
-            continue;
+        let slot = match startups.admit(peer.ip(), early_drop_dice.r#gen::<f64>()) {
+            Ok(slot) => slot,
+            Err(refused) => {
+                drops.dropped(id, peer, refused.reason(), now);
+                continue;
+            }
         };
         let _ = stream.set_nodelay(true);
         tokio::spawn(connection(
@@ -212,7 +233,7 @@ async fn serve(
             shared.clone(),
             config.clone(),
             args.auth_timeout,
-            permit,
+            slot,
         ));
     }
 
@@ -224,7 +245,8 @@ async fn serve(
             .sessions
             .acquire_many(shared.max_sessions as u32)
             .await;
-        let _connections = connections.acquire_many(max_connections as u32).await;
+        let all = shared.max_sessions + EXTRA_CONNECTIONS;
+        let _connections = shared.connections.acquire_many(all as u32).await;
     };
     if tokio::time::timeout(SHUTDOWN_GRACE * 2, everything)
         .await
@@ -236,7 +258,42 @@ async fn serve(
     Ok(())
 }
 
+/// How often the authorized_keys file is checked for changes: a revoked key stops working
+/// for new connections within this time.
+const KEYS_POLL: Duration = Duration::from_millis(250);
+
+/// Re-reads `--authorized-keys` whenever the file changes, until shutdown. (Polling a file's
+/// metadata is cheap, and unlike change notifications it sees a file renamed over the old
+/// one, a changed symlink or a remounted directory alike.)
+async fn watch_authorized_keys(shared: Arc<Shared>) {
+    let Access::Keys(keys) = &shared.access else {
+        return;
+    };
+    let mut shutdown = shared.shutdown.clone();
+    let mut poll = tokio::time::interval(KEYS_POLL);
+    loop {
+        tokio::select! {
+            _ = poll.tick() => {}
+            _ = shutdown.wait_for(|down| *down) => return,
+        }
+        match keys.refresh() {
+            auth::Refresh::Unchanged => {}
+            auth::Refresh::Reloaded(count) => log::info!(
+                "serve: {} re-read: {count} authorized key(s)",
+                keys.path().display()
+            ),
+            auth::Refresh::Failed(e) => {
+                log::error!("serve: {e}; nobody can log in until the file is fixed");
+            }
+        }
+    }
+}
+
 /// Runs one connection: the SSH session, watched for the auth timeout and for shutdown.
+///
+/// The auth timeout runs from the TCP accept. A connection that has not authenticated by
+/// then has its socket shut down, whatever state its SSH session is in; one that has
+/// authenticated but not started a showcase is told why and disconnected.
 async fn connection(
     stream: TcpStream,
     peer: SocketAddr,
@@ -244,40 +301,61 @@ async fn connection(
     shared: Arc<Shared>,
     config: Arc<Config>,
     auth_timeout: Duration,
-    _permit: OwnedSemaphorePermit,
+    slot: StartupSlot,
 ) {
+    let deadline = tokio::time::sleep(auth_timeout);
+    tokio::pin!(deadline);
+    let killer = match Killer::new(&stream) {
+        Ok(killer) => killer,
+        Err(e) => return log(id, peer, &format!("dropped: {e}")),
+    };
     let state = Arc::new(ConnectionState::default());
-    let handler = Connection::new(shared.clone(), state.clone(), id, peer);
-    let started = tokio::time::timeout(
-        auth_timeout,
-        russh::server::run_stream(config, stream, handler),
-    );
-    let mut running = match started.await {
-        Ok(Ok(running)) => running,
-        Ok(Err(e)) => return log(id, peer, &format!("handshake failed: {e}")),
-        Err(_) => return log(id, peer, "handshake timed out"),
+    let admission = AdmissionCell::new(Admission::Startup { _slot: slot });
+    let handler = Connection::new(shared.clone(), state.clone(), admission.clone(), id, peer);
+    let shutdown = shared.shutdown.clone();
+    let server_down = |mut shutdown: watch::Receiver<bool>| async move {
+        let _ = shutdown.wait_for(|down| *down).await;
+    };
+    // Until the version exchange is done the session is this future: dropping it closes the
+    // socket.
+    let mut running = tokio::select! {
+        started = russh::server::run_stream(config, Socket::new(stream, admission), handler) => {
+            match started {
+                Ok(running) => running,
+                Err(e) => return log(id, peer, &format!("handshake failed: {e}")),
+            }
+        }
+        () = &mut deadline => return log(id, peer, "closed: authentication timed out"),
+        () = server_down(shutdown.clone()) => return,
     };
     let handle = running.handle();
-    // Authenticating and starting a showcase must both happen within the auth timeout: a
-    // connection that does neither only holds a slot.
-    let setup_deadline = async {
-        tokio::time::sleep(auth_timeout).await;
-        if state.started.load(Ordering::SeqCst) {
-            std::future::pending::<()>().await;
+    let mut killer = Some(killer);
+    let event = loop {
+        tokio::select! {
+            _ = &mut running => return,
+            () = &mut deadline, if killer.is_some() => {
+                if state.started.load(Ordering::SeqCst) {
+                    // The showcase runs: the spare handle on the socket is no longer needed.
+                    killer = None;
+                    continue;
+                }
+                break Event::SetupTimeout;
+            }
+            () = server_down(shutdown.clone()) => break Event::Shutdown,
+            () = state.shown.notified() => break Event::ShowcaseEnded,
         }
     };
-    let mut shutdown = shared.shutdown.clone();
-    let event = tokio::select! {
-        _ = &mut running => return,
-        () = setup_deadline => Event::SetupTimeout,
-        () = async { let _ = shutdown.wait_for(|down| *down).await; } => Event::Shutdown,
-        () = state.shown.notified() => Event::ShowcaseEnded,
-    };
-    let reason = match event {
-        Event::SetupTimeout if !state.authenticated.load(Ordering::SeqCst) => {
+    let authenticated = state.authenticated.load(Ordering::SeqCst);
+    if !authenticated && let Some(killer) = killer.take() {
+        // Nothing to say to a client that has not authenticated (it may not even have keys
+        // to read a message with): end the socket.
+        killer.kill();
+        if event == Event::SetupTimeout {
             log(id, peer, "closed: authentication timed out");
-            "authentication timed out"
         }
+        return;
+    }
+    let reason = match event {
         Event::SetupTimeout => {
             log(id, peer, "closed: no showcase requested in time");
             "no showcase requested"
@@ -305,7 +383,45 @@ async fn connection(
     let _ = handle
         .disconnect(Disconnect::ByApplication, reason.into(), String::new())
         .await;
-    let _ = tokio::time::timeout(SHUTDOWN_GRACE, running).await;
+    let grace = if killer.is_some() {
+        CLIENT_CLOSE_GRACE
+    } else {
+        SHUTDOWN_GRACE
+    };
+    if tokio::time::timeout(grace, &mut running).await.is_err()
+        && let Some(killer) = killer
+    {
+        killer.kill();
+    }
+}
+
+/// How often at most a line reports connections dropped at accept.
+const DROP_REPORT_EVERY: Duration = Duration::from_secs(10);
+
+/// Connections dropped at accept, reported at most once per [`DROP_REPORT_EVERY`] so that a
+/// flood of connections is not a flood of log lines.
+#[derive(Default)]
+struct DropReport {
+    last: Option<Instant>,
+    unreported: u64,
+}
+
+impl DropReport {
+    fn dropped(&mut self, id: u64, peer: SocketAddr, reason: &str, now: Instant) {
+        if self
+            .last
+            .is_some_and(|last| now.duration_since(last) < DROP_REPORT_EVERY)
+        {
+            self.unreported += 1;
+            return;
+        }
+        let earlier = match std::mem::take(&mut self.unreported) {
+            0 => String::new(),
+            n => format!(" ({n} more dropped since the last such line)"),
+        };
+        log(id, peer, &format!("dropped: {reason}{earlier}"));
+        self.last = Some(now);
+    }
 }
 
 /// What ends a connection besides the client.
@@ -316,9 +432,13 @@ enum Event {
     ShowcaseEnded,
 }
 
-/// One line of the server log, on standard error.
+/// One line of the server log about connection `id`.
 fn log(id: u64, peer: SocketAddr, message: &str) {
-    eprintln!("vitrine serve: [{id} {peer}] {message}");
+    log_at(log::Level::Info, id, peer, message);
+}
+
+fn log_at(level: log::Level, id: u64, peer: SocketAddr, message: &str) {
+    log::log!(level, "serve: [{id} {peer}] {message}");
 }
 
 /// The colour depth for a session: `--color` if given, else what the client's TERM implies.

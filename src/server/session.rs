@@ -21,9 +21,9 @@ use russh::{ChannelWriteHalf, Disconnect};
 use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, MissedTickBehavior};
 
-use crate::app::Action;
+use crate::keymap::Action;
 use crate::record::Capture;
-use crate::screen::{Overlays, Screen};
+use crate::screen::{self, Overlays, Screen};
 use crate::show::Show;
 use crate::terminal::RESTORE_SEQUENCE;
 use vitrine_effects::depth::ColorDepth;
@@ -55,9 +55,9 @@ pub struct SessionIo {
     pub out: ChannelWriteHalf<Msg>,
     /// The connection, to drop it if the client stops reading even the goodbye.
     pub connection: Handle,
-    /// Key actions from the client (closed when the client closes the channel).
+    /// Key actions from the client (closed when the client sends EOF or closes the channel).
     pub input: mpsc::Receiver<Action>,
-    /// The client's window size.
+    /// The client's window size (closed when the client closes the channel).
     pub size: watch::Receiver<Rect>,
     /// Becomes true when the server shuts down.
     pub shutdown: watch::Receiver<bool>,
@@ -135,6 +135,7 @@ pub async fn run(
 
     let mut overlays = Overlays::default();
     let mut dirty = true;
+    let mut input_open = true;
     let mut ticker = tokio::time::interval(Duration::from_secs(1) / fps);
     ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut last = Instant::now();
@@ -146,15 +147,19 @@ pub async fn run(
         tokio::select! {
             biased;
             () = async { let _ = shutdown.wait_for(|down| *down).await; } => break End::Shutdown,
-            action = input.recv() => {
-                let Some(action) = action else { break End::Closed };
+            action = input.recv(), if input_open => {
+                // No more keys (the client sent EOF): the show goes on without them.
+                let Some(action) = action else {
+                    input_open = false;
+                    continue;
+                };
                 if let Some(timeout) = idle_timeout {
                     idle.as_mut().reset(Instant::now() + timeout);
                 }
                 if action == Action::Quit {
                     break End::Quit;
                 }
-                dirty |= action.apply(&mut show, &mut overlays);
+                dirty |= screen::apply(action, &mut show, &mut overlays);
             }
             changed = size.changed() => {
                 if changed.is_err() {

@@ -1,0 +1,227 @@
+//! What a show is: its items and show-wide settings ([`ShowSpec`]), and how the command line
+//! (or a config file, which speaks the same flags) turns into one ([`ShowSpec::from_args`]).
+//! The running show lives in [`crate::show`].
+
+use std::time::Duration;
+
+use anyhow::{Result, bail};
+use vitrine_effects::palette;
+use vitrine_effects::registry::{self, EffectInfo};
+use vitrine_effects::{Context, Effect, Params};
+
+use crate::cli::ShowArgs;
+use crate::messages;
+use crate::schedule::Schedule;
+use crate::transition::Transition;
+
+/// One playlist entry: an effect and everything it is built and shown with.
+#[derive(Clone, Debug)]
+pub struct Item {
+    pub info: &'static EffectInfo,
+    /// Style, calm and palette; the seed and message are filled in when the item starts.
+    pub context: Context,
+    pub params: Params,
+    pub duration: Duration,
+    /// Messages rotated while the item plays (never empty).
+    pub messages: Vec<String>,
+    pub message_interval: Duration,
+    /// Animation time scale.
+    pub speed: f32,
+    pub schedule: Schedule,
+}
+
+impl Item {
+    /// Whether `other` would build the same effect (messages, duration and schedule aside), so
+    /// a reload can keep the running effect.
+    pub(crate) fn same_effect(&self, other: &Item) -> bool {
+        self.info.name == other.info.name
+            && self.context == other.context
+            && self.params == other.params
+            && self.speed == other.speed
+    }
+
+    /// Builds the effect with `seed` and message `message` (an index into the messages).
+    pub(crate) fn build(&self, seed: u64, message: usize) -> Result<Box<dyn Effect>> {
+        let mut context = self.context.clone();
+        context.seed = seed;
+        context.message = self.message(message).to_string();
+        if let Some(style) = &context.style
+            && !self
+                .info
+                .styles
+                .iter()
+                .any(|s| s.eq_ignore_ascii_case(style))
+        {
+            context.style = None;
+        }
+        (self.info.build)(&context, &self.params)
+            .map_err(|e| anyhow::anyhow!("effect {}: {e}", self.info.name))
+    }
+
+    pub(crate) fn message(&self, index: usize) -> &str {
+        match self.messages.len() {
+            0 => "",
+            n => &self.messages[index % n],
+        }
+    }
+}
+
+/// Everything that defines a show, resolved and validated.
+#[derive(Clone, Debug)]
+pub struct ShowSpec {
+    pub items: Vec<Item>,
+    pub shuffle: bool,
+    pub once: bool,
+    pub seed: u64,
+    pub tick: Duration,
+    pub transition: Transition,
+    pub transition_time: Duration,
+    /// Overlays drawn by [`crate::overlay`].
+    pub clock: bool,
+    pub ticker: bool,
+}
+
+impl ShowSpec {
+    /// Builds every item once, so a bad parameter combination is reported before the
+    /// terminal is touched.
+    pub fn validate(&self) -> Result<()> {
+        if self.items.is_empty() {
+            bail!("no effects to show");
+        }
+        // A style asked for across several effects must suit at least one of them; the others
+        // run in their default style.
+        for item in &self.items {
+            let Some(style) = &item.context.style else {
+                continue;
+            };
+            let asked = self
+                .items
+                .iter()
+                .filter(|i| i.context.style.as_ref() == Some(style));
+            if !asked
+                .clone()
+                .any(|i| i.info.styles.iter().any(|s| s.eq_ignore_ascii_case(style)))
+            {
+                let known: Vec<String> = asked
+                    .filter(|i| !i.info.styles.is_empty())
+                    .map(|i| format!("{}: {}", i.info.name, i.info.styles.join(", ")))
+                    .collect();
+                bail!(
+                    "unknown --style '{style}' for the chosen effects ({})",
+                    known.join("; ")
+                );
+            }
+        }
+        for item in &self.items {
+            item.build(self.seed, 0)?;
+        }
+        Ok(())
+    }
+}
+
+/// Resolves effect names (empty = all) against the registry.
+pub fn resolve_effects(names: &[String]) -> Result<Vec<&'static EffectInfo>> {
+    if names.is_empty() {
+        return Ok(registry::EFFECTS.iter().collect());
+    }
+    names
+        .iter()
+        .filter(|n| !n.trim().is_empty())
+        .map(|name| {
+            registry::find(name).ok_or_else(|| {
+                let known: Vec<&str> = registry::EFFECTS.iter().map(|e| e.name).collect();
+                anyhow::anyhow!(
+                    "unknown effect '{}' (known: {})",
+                    name.trim(),
+                    known.join(", ")
+                )
+            })
+        })
+        .collect()
+}
+
+impl ShowSpec {
+    /// The show the flags describe: one item per effect, all with the same settings. A config
+    /// builds each of its items through here too (see [`crate::config`]), so every flag means
+    /// the same in both places.
+    pub fn from_args(args: &ShowArgs) -> Result<Self> {
+        let infos = resolve_effects(&args.effect)?;
+        let messages = messages::load(&args.messages, args.message_file.as_deref())?;
+        let mut context = Context::new(0, "");
+        context.style = args.style.clone();
+        context.calm = args.calm;
+        context.palette = match (&args.colors, &args.palette) {
+            (Some(colors), _) => colors.0.clone(),
+            // The name was checked by clap against the same list.
+            (None, Some(name)) => palette::palette(name).unwrap_or_default().to_vec(),
+            (None, None) => Vec::new(),
+        };
+        let items = infos
+            .into_iter()
+            .map(|info| Item {
+                info,
+                context: context.clone(),
+                params: args.params.clone(),
+                duration: args.duration,
+                messages: messages.clone(),
+                message_interval: args.message_interval,
+                speed: args.speed,
+                schedule: Schedule::default(),
+            })
+            .collect();
+        Ok(Self {
+            items,
+            shuffle: args.shuffle,
+            once: args.once,
+            seed: args.seed.unwrap_or_else(random_seed),
+            tick: Duration::from_secs(1) / args.tick_rate,
+            transition: args.kiosk.transition,
+            transition_time: args.kiosk.transition_time,
+            clock: args.kiosk.clock,
+            ticker: args.kiosk.ticker,
+        })
+    }
+}
+
+fn random_seed() -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    nanos ^ u64::from(std::process::id()).rotate_left(32)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+    use vitrine_effects::Rgb;
+
+    use super::*;
+    use crate::cli::Cli;
+
+    fn palette_for(args: &[&str]) -> Vec<vitrine_effects::Rgb> {
+        let cli = Cli::parse_from(std::iter::once("vitrine").chain(args.iter().copied()));
+        ShowSpec::from_args(&cli.show).unwrap().items[0]
+            .context
+            .palette
+            .clone()
+    }
+
+    #[test]
+    fn palette_flags_reach_the_effects() {
+        assert!(palette_for(&[]).is_empty());
+        assert_eq!(
+            palette_for(&["--palette", "VGA"]),
+            palette::palette("vga").unwrap()
+        );
+        assert_eq!(
+            palette_for(&["--colors", "#0055a4,#ffd700"]),
+            [Rgb(0, 0x55, 0xa4), Rgb(0xff, 0xd7, 0)]
+        );
+    }
+
+    #[test]
+    fn rejects_unknown_effects() {
+        assert!(resolve_effects(&["nope".into()]).is_err());
+        assert_eq!(resolve_effects(&[]).unwrap().len(), registry::EFFECTS.len());
+    }
+}
