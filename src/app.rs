@@ -6,10 +6,11 @@ use anyhow::{Context as _, Result};
 use crossterm::event::{self, Event, KeyEventKind};
 use vitrine_effects::depth::ColorDepth;
 
-use crate::cli::ShowArgs;
-use crate::config::Source;
-use crate::control::{Control, Live};
-use crate::dark::{self, Change, Dark, Power};
+use crate::cli::{self, LogLevel, PlaylistArgs, Settings};
+use crate::color;
+use crate::config::{Loaded, Source};
+use crate::control::{Control, Running};
+use crate::dark::{self, Change, Dark, DarkHours, Power};
 use crate::keymap::{Action, Chord, action_for};
 use crate::pacing::FramePacer;
 use crate::screen::{self, Overlays};
@@ -19,41 +20,71 @@ use crate::{logging, terminal};
 /// How often the config and message files are checked for changes.
 const RELOAD_POLL: Duration = Duration::from_millis(500);
 
+/// How long a locked kiosk shows, on start, how to quit.
+const LOCK_HINT_TIME: Duration = Duration::from_secs(10);
+
+/// Show-wide settings that the loop applies itself when a reload changes them. Per-item
+/// settings ([`ItemArgs`]) and the playlist's ([`PlaylistArgs`]) are part of the show and
+/// reach it through [`Show::reload`]. A new show-wide setting goes here or in
+/// [`NEEDS_RESTART`] (a test checks every setting is in one of the four places).
+///
+/// [`ItemArgs`]: crate::cli::ItemArgs
+const APPLIED_LIVE: &[&str] = &[
+    "fps",
+    "color",
+    "max_rate",
+    "lock",
+    "unlock_chord",
+    "log_level",
+    "dark",
+];
+
+/// Show-wide settings a reload cannot change; a change is logged as waiting for a restart.
+const NEEDS_RESTART: &[&str] = &["log_file"];
+
 /// Live settings from the command line and config; a reload may change them.
-#[derive(Clone, Debug)]
-struct Settings {
+#[derive(Clone, Debug, PartialEq)]
+struct Live {
     frame_interval: Duration,
     locked: bool,
     chord: Chord,
-    dark: Option<dark::DarkHours>,
+    depth: ColorDepth,
+    /// `--max-rate` in bytes per second.
+    max_rate: Option<f64>,
+    log_level: LogLevel,
+    dark: Option<DarkHours>,
 }
 
-impl Settings {
-    fn from(args: &ShowArgs) -> Self {
+impl Live {
+    fn from(settings: &Settings) -> Self {
         Self {
-            frame_interval: Duration::from_secs(1) / args.fps,
-            locked: args.lock,
-            chord: args.kiosk.unlock_chord,
-            dark: args.kiosk.dark.clone(),
+            frame_interval: Duration::from_secs(1) / settings.output.fps,
+            locked: settings.kiosk.lock,
+            chord: settings.kiosk.unlock_chord,
+            depth: color::local(settings.output.color),
+            max_rate: settings.terminal.max_rate.map(|kb| kb * 1000.0),
+            log_level: settings.kiosk.log_level,
+            dark: settings.kiosk.dark.clone(),
         }
     }
 }
 
-/// Runs `show` on the local terminal at colour `depth` until a quit key, the end of a `--once`
-/// playlist, or a signal (handled in [`terminal`]). Watches `source` for changes and applies
-/// them live, answers `control` requests and mirrors frames to its viewers, and keeps the
-/// screen dark when it should be. `panic_after` is the hidden crash drill (`--panic-after`).
+/// Runs the show `loaded` describes on the local terminal until a quit key, the end of a
+/// `--once` playlist, or a signal (handled in [`terminal`]). Watches `source` for changes and
+/// applies them live, answers `control` requests and mirrors frames to its viewers, and keeps
+/// the screen dark when it should be. `panic_after` is the hidden crash drill
+/// (`--panic-after`).
 pub fn run(
     mut show: Show,
-    args: &ShowArgs,
+    loaded: Loaded,
     mut source: Source,
-    depth: ColorDepth,
     mut control: Option<Control>,
     panic_after: Option<Duration>,
 ) -> Result<()> {
     let started = Instant::now();
-    let mut settings = Settings::from(args);
-    let mut guard = terminal::init(depth)?;
+    let mut settings = Live::from(&loaded.settings);
+    let mut last_good = loaded;
+    let mut guard = terminal::init(settings.depth)?;
     log::info!(
         "showing {} item(s){}",
         show.spec().items.len(),
@@ -63,14 +94,13 @@ pub fn run(
             String::new()
         }
     );
-    let mut pacer = FramePacer::new(
-        settings.frame_interval,
-        args.max_rate.map(|kb| kb * 1000.0),
-        Instant::now(),
-    );
-    let mut overlays = Overlays::default();
+    let mut pacer = FramePacer::new(settings.frame_interval, settings.max_rate, Instant::now());
+    let mut overlays = Overlays {
+        lock_hint: settings.locked.then_some(settings.chord),
+        ..Overlays::default()
+    };
     let mut dark = Dark::new(settings.dark.as_ref());
-    let config = args.kiosk.config.clone();
+    let config = source.config_path().map(std::path::Path::to_path_buf);
     let mut dirty = true;
     let mut last = Instant::now();
     let mut next_frame = last;
@@ -107,17 +137,18 @@ pub fn run(
         if now >= next_poll {
             next_poll = now + RELOAD_POLL;
             if source.changed() {
-                dirty |= reload(&mut show, &mut source, &mut settings);
-                pacer.set_base(settings.frame_interval);
-                dark.set_hours(settings.dark.as_ref());
+                let before = settings.clone();
+                dirty |= reload(&mut show, &mut source, &mut last_good, &mut settings);
+                apply_live(&before, &settings, &mut pacer, &mut dark, &mut guard.screen)?;
             }
         }
         if let Some(control) = &mut control {
-            let mut live = Live {
+            let before = settings.clone();
+            let mut running = Running {
                 show: &mut show,
                 dark: &mut dark,
                 started,
-                depth,
+                depth: settings.depth,
                 size: guard.screen.size(),
                 config: config.as_deref(),
                 viewers: control.mirror.viewers(),
@@ -125,14 +156,13 @@ pub fn run(
             let mut answered = false;
             control.inbox.answer(|request| {
                 answered |= request != crate::control::Request::Status;
-                live.carry_out(request, |show| {
-                    reload(show, &mut source, &mut settings);
+                running.carry_out(request, |show| {
+                    reload(show, &mut source, &mut last_good, &mut settings);
                 })
             });
             if answered {
                 dirty = true;
-                pacer.set_base(settings.frame_interval);
-                dark.set_hours(settings.dark.as_ref());
+                apply_live(&before, &settings, &mut pacer, &mut dark, &mut guard.screen)?;
             }
         }
         match dark.update(now, jiff::ZonedDateTime::now().datetime()) {
@@ -167,6 +197,10 @@ pub fn run(
             next_frame = now + pacer.interval();
             continue;
         }
+        if overlays.lock_hint.is_some() && now - started >= LOCK_HINT_TIME {
+            overlays.lock_hint = None;
+            dirty = true;
+        }
         if panic_after.is_some_and(|after| now - started >= after) {
             panic!("crash drill requested with --panic-after");
         }
@@ -199,18 +233,52 @@ pub fn run(
     Ok(())
 }
 
+/// Applies the show-wide settings a reload changed (from `before` to `after`) to the loop.
+fn apply_live(
+    before: &Live,
+    after: &Live,
+    pacer: &mut FramePacer,
+    dark: &mut Dark,
+    screen: &mut terminal::LocalScreen,
+) -> Result<()> {
+    pacer.set_base(after.frame_interval);
+    pacer.set_budget(after.max_rate);
+    dark.set_hours(after.dark.as_ref());
+    if after.depth != before.depth {
+        screen
+            .set_depth(after.depth)
+            .context("cannot write to the terminal")?;
+    }
+    Ok(())
+}
+
 /// Applies a changed config or message file. A broken edit keeps the last good show running,
-/// logs why and raises the on-screen error marker until a later edit fixes it. Returns whether
-/// the screen needs redrawing.
-fn reload(show: &mut Show, source: &mut Source, settings: &mut Settings) -> bool {
+/// logs why and raises the on-screen error marker until a later edit fixes it. Every changed
+/// show-wide setting is applied, or logged as needing a restart. Returns whether the screen
+/// needs redrawing.
+fn reload(show: &mut Show, source: &mut Source, last_good: &mut Loaded, live: &mut Live) -> bool {
     let result = source
         .load()
-        .and_then(|loaded| show.reload(loaded.spec).map(|()| loaded.args));
+        .and_then(|loaded| show.reload(loaded.spec.clone()).map(|()| loaded));
     match result {
-        Ok(args) => {
-            *settings = Settings::from(&args);
-            logging::set_level(args.kiosk.log_level);
-            log::info!("config reloaded: {} item(s)", show.spec().items.len());
+        Ok(loaded) => {
+            let changed = last_good.changed_settings(&loaded);
+            *live = Live::from(&loaded.settings);
+            logging::set_level(live.log_level);
+            let (applied, restart) = sort_changes(&changed);
+            log::info!(
+                "config reloaded: {} item(s){}",
+                show.spec().items.len(),
+                if applied.is_empty() {
+                    String::new()
+                } else {
+                    format!("; applied {}", applied.join(", "))
+                }
+            );
+            for id in restart {
+                log::warn!("config: '{id}' changed; it takes effect after a restart");
+            }
+            *last_good = loaded;
             show.set_config_error(None);
         }
         Err(err) => {
@@ -221,55 +289,162 @@ fn reload(show: &mut Show, source: &mut Source, settings: &mut Settings) -> bool
     true
 }
 
+/// Splits changed show-wide settings into those applied now (the show's own and
+/// [`APPLIED_LIVE`]) and those waiting for a restart.
+fn sort_changes(changed: &[String]) -> (Vec<&str>, Vec<&str>) {
+    let in_show = cli::ids::<PlaylistArgs>();
+    let per_item = cli::ids::<cli::ItemArgs>();
+    let mut applied = Vec::new();
+    let mut restart = Vec::new();
+    for id in changed {
+        if NEEDS_RESTART.contains(&id.as_str()) {
+            restart.push(id.as_str());
+        } else if APPLIED_LIVE.contains(&id.as_str())
+            || in_show.contains(id)
+            || per_item.contains(id)
+        {
+            applied.push(id.as_str());
+        } else {
+            // Unreachable while the test below holds; say so rather than claim it applied.
+            restart.push(id.as_str());
+        }
+    }
+    (applied, restart)
+}
+
 #[cfg(test)]
 mod tests {
+    use clap::{Args, Command};
+
     use super::*;
 
     #[test]
     fn reload_keeps_the_last_good_config_until_fixed() {
-        use clap::Parser;
-
         let dir = std::env::temp_dir().join(format!("vitrine-reload-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("kiosk.toml");
         let write = |text: &str| std::fs::write(&path, text).unwrap();
         write("fps = 10\n[[item]]\neffect = \"defrag\"\nmessage = \"First\"\n");
-        let cli = crate::cli::Cli::try_parse_from(["vitrine", "--config", path.to_str().unwrap()])
-            .unwrap();
-        let mut source = Source::new(cli.show, Vec::new());
+        let mut source = Source::new(Some(path.clone()), Vec::new());
         let loaded = source.load().unwrap();
-        let mut settings = Settings::from(&loaded.args);
-        let mut show = Show::new(loaded.spec).unwrap();
+        let mut live = Live::from(&loaded.settings);
+        let mut show = Show::new(loaded.spec.clone()).unwrap();
+        let mut last_good = loaded;
         assert!(!source.changed());
 
         // A broken edit: the show keeps running as it was, with the error marker.
         write("fps = 10\n[[item]]\neffect = \"defrag\"\nmessage = First\n");
         assert!(source.changed());
-        assert!(reload(&mut show, &mut source, &mut settings));
+        assert!(reload(&mut show, &mut source, &mut last_good, &mut live));
         assert!(show.config_error().unwrap().contains("kiosk.toml:4:11"));
         assert_eq!(show.spec().items[0].messages, ["First"]);
-        assert_eq!(settings.frame_interval, Duration::from_millis(100));
+        assert_eq!(live.frame_interval, Duration::from_millis(100));
         assert!(
             !source.changed(),
             "the broken version is not retried until edited again"
         );
 
-        // Fixed: applied, marker gone, same effect still on screen.
-        write("fps = 20\nlock = true\n[[item]]\neffect = \"defrag\"\nmessage = \"Second\"\n");
+        // Fixed: applied, marker gone, same effect still on screen; the colour depth and the
+        // output budget change live too.
+        write(
+            "fps = 20\nlock = true\ncolor = \"16\"\nmax_rate = 8\n\
+             [[item]]\neffect = \"defrag\"\nmessage = \"Second\"\n",
+        );
         assert!(source.changed());
-        reload(&mut show, &mut source, &mut settings);
+        reload(&mut show, &mut source, &mut last_good, &mut live);
         assert_eq!(show.config_error(), None);
         assert_eq!(show.spec().items[0].messages, ["Second"]);
         assert_eq!(show.current_name(), "defrag");
-        assert_eq!(settings.frame_interval, Duration::from_millis(50));
-        assert!(settings.locked);
+        assert_eq!(live.frame_interval, Duration::from_millis(50));
+        assert!(live.locked);
+        assert_eq!(live.depth, ColorDepth::Ansi16);
+        assert_eq!(live.max_rate, Some(8000.0));
+
+        // A file truncated to nothing (a slow save) is an error, not "every default": the
+        // lock stays on.
+        write("");
+        assert!(source.changed());
+        reload(&mut show, &mut source, &mut last_good, &mut live);
+        assert!(
+            show.config_error().unwrap().contains("is empty"),
+            "{:?}",
+            show.config_error()
+        );
+        assert!(live.locked);
 
         // A deleted config is an error too; the show goes on.
         std::fs::remove_file(&path).unwrap();
         assert!(source.changed());
-        reload(&mut show, &mut source, &mut settings);
-        assert!(show.config_error().unwrap().contains("cannot read config"));
+        reload(&mut show, &mut source, &mut last_good, &mut live);
+        assert!(
+            show.config_error()
+                .unwrap()
+                .contains("cannot read config file")
+        );
         assert_eq!(show.spec().items[0].messages, ["Second"]);
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Every setting a config may hold is either part of the show (per item or the playlist,
+    /// applied by `Show::reload`), applied by the loop, or named as needing a restart: a new
+    /// flag that is none of these fails here.
+    #[test]
+    fn every_setting_is_applied_on_reload_or_named_as_needing_a_restart() {
+        let per_item = cli::ids::<cli::ItemArgs>();
+        let in_show = cli::ids::<PlaylistArgs>();
+        let all = Settings::augment_args(Command::new("settings"));
+        for arg in all.get_arguments() {
+            let id = arg.get_id().as_str();
+            let homes = [
+                per_item.iter().any(|i| i == id),
+                in_show.iter().any(|i| i == id),
+                APPLIED_LIVE.contains(&id),
+                NEEDS_RESTART.contains(&id),
+            ];
+            assert_eq!(
+                homes.iter().filter(|&&h| h).count(),
+                1,
+                "'{id}' must be in exactly one of: ItemArgs, PlaylistArgs, APPLIED_LIVE, \
+                 NEEDS_RESTART"
+            );
+        }
+        // The live list names real settings and `Live` follows each of them.
+        let base = Live::from(&settings(&[]));
+        for (id, value) in [
+            ("fps", "7"),
+            ("color", "mono"),
+            ("max_rate", "3"),
+            ("lock", ""),
+            ("unlock_chord", "ctrl+alt+x"),
+            ("log_level", "debug"),
+            ("dark", "Sat-Sun"),
+        ] {
+            assert!(APPLIED_LIVE.contains(&id), "{id}");
+            let flag = format!("--{}", id.replace('_', "-"));
+            let args: Vec<&str> = if value.is_empty() {
+                vec![&flag]
+            } else {
+                vec![&flag, value]
+            };
+            assert_ne!(
+                Live::from(&settings(&args)),
+                base,
+                "{id} does not reach the loop"
+            );
+        }
+        assert_eq!(
+            APPLIED_LIVE.len(),
+            7,
+            "add the new live setting to the list above"
+        );
+        let changed = ["fps".to_string(), "log_file".into(), "stars".into()];
+        let (applied, restart) = sort_changes(&changed);
+        assert_eq!((applied, restart), (vec!["fps", "stars"], vec!["log_file"]));
+    }
+
+    fn settings(args: &[&str]) -> Settings {
+        let cmd = Settings::augment_args(Command::new("vitrine").no_binary_name(true));
+        let matches = cmd.try_get_matches_from(args).unwrap();
+        <Settings as clap::FromArgMatches>::from_arg_matches(&matches).unwrap()
     }
 }

@@ -1,10 +1,11 @@
 //! The command line: one clap-derive definition that reads like `vitrine --help`.
 
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::builder::PossibleValuesParser;
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use vitrine_effects::{Params, Rgb, color, palette};
 
 use crate::color::ColorChoice;
@@ -27,7 +28,10 @@ pub struct Cli {
     pub command: Option<Command>,
 
     #[command(flatten)]
-    pub show: ShowArgs,
+    pub settings: Settings,
+
+    #[command(flatten)]
+    pub config: ConfigArg,
 
     #[command(flatten)]
     pub control: ControlArgs,
@@ -45,6 +49,30 @@ Keys (when a keyboard is attached):
 With --lock every key is ignored except the unlock chord (default Ctrl-Alt-Q, see --unlock-chord);
 SIGTERM/SIGINT still quit. Kiosk setup (config file, hot reload, schedules, autostart): assets/KIOSK.md";
 
+/// The command line with every subcommand, as `main` parses it. Negative numbers are values,
+/// so `--speed -5` is told the range it must be in rather than "unexpected argument '-5'".
+pub fn command() -> clap::Command {
+    fn numbers(arg: clap::Arg) -> clap::Arg {
+        if arg.get_action().takes_values() {
+            arg.allow_negative_numbers(true)
+        } else {
+            arg
+        }
+    }
+    Cli::command()
+        .mut_args(numbers)
+        .mut_subcommands(|sub| sub.mut_args(numbers))
+}
+
+/// The ids of the flags of the argument group `A` (e.g. `message_file`), to tell which group a
+/// setting belongs to.
+pub fn ids<A: Args>() -> Vec<String> {
+    A::augment_args(clap::Command::new("group"))
+        .get_arguments()
+        .map(|a| a.get_id().to_string())
+        .collect()
+}
+
 #[derive(Debug, Subcommand)]
 // Parsed once at start-up; boxing the record options would only add noise.
 #[allow(clippy::large_enum_variant)]
@@ -60,9 +88,32 @@ pub enum Command {
     Ctl(CtlArgs),
 }
 
-/// What to show and how: shared by the live showcase and `vitrine record`.
+/// Every setting of a show: what the live showcase takes on its command line and what a config
+/// file may hold. The groups say where each one applies: [`ItemArgs`] per playlist item,
+/// the others to the whole show. `record` and `serve` take the groups that make sense for them.
 #[derive(Clone, Debug, Args)]
-pub struct ShowArgs {
+pub struct Settings {
+    #[command(flatten)]
+    pub item: ItemArgs,
+
+    #[command(flatten)]
+    pub playlist: PlaylistArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+
+    #[command(flatten)]
+    pub kiosk: KioskArgs,
+
+    #[command(flatten)]
+    pub terminal: TerminalArgs,
+}
+
+/// What one playlist item shows and how: a config's `[[item]]` may set each of these.
+#[derive(Clone, Debug, Args)]
+// Back to the main list after a flattened group with its own heading (an effect's flags).
+#[command(next_help_heading = None::<&'static str>)]
+pub struct ItemArgs {
     /// Effects to show, in order (comma-separated). Default: every effect (see `vitrine list`).
     #[arg(short, long, value_delimiter = ',', value_name = "NAME")]
     pub effect: Vec<String>,
@@ -70,14 +121,6 @@ pub struct ShowArgs {
     /// How long each effect runs before the next one (e.g. 30s, 2m, 1h30m).
     #[arg(short, long, default_value = "30s", value_parser = parse_duration)]
     pub duration: Duration,
-
-    /// Shuffle the playlist (a new order every pass).
-    #[arg(long)]
-    pub shuffle: bool,
-
-    /// Stop after one pass through the playlist.
-    #[arg(long)]
-    pub once: bool,
 
     /// The kiosk message; repeat the flag to rotate through several.
     #[arg(short, long = "message", value_name = "TEXT")]
@@ -91,18 +134,6 @@ pub struct ShowArgs {
     #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
     pub message_interval: Duration,
 
-    /// Seed for every random choice: the same seed gives the same frames. Default: random.
-    #[arg(long)]
-    pub seed: Option<u64>,
-
-    /// Frames drawn per second (the simulation tick is separate, see --tick-rate).
-    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=240))]
-    pub fps: u32,
-
-    /// Simulation ticks per second; effects advance by a fixed step, whatever the fps.
-    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=1000))]
-    pub tick_rate: u32,
-
     /// Play every animation faster (>1) or slower (<1); durations stay in real time.
     #[arg(long, default_value_t = 1.0, value_parser = parse_speed)]
     pub speed: f32,
@@ -115,19 +146,6 @@ pub struct ShowArgs {
     #[arg(long)]
     pub calm: bool,
 
-    /// Kiosk lock: ignore every key except the quit chord (--unlock-chord, default Ctrl-Alt-Q).
-    #[arg(long)]
-    pub lock: bool,
-
-    /// Keep output under this many kilobytes per second (slow SSH links) by lowering the fps.
-    #[arg(long, value_name = "KB/S", value_parser = parse_rate)]
-    pub max_rate: Option<f64>,
-
-    /// Colour depth of the terminal. SSH does not forward COLORTERM: over SSH pass truecolor if
-    /// the terminal has it.
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "DEPTH", help_heading = "Colours")]
-    pub color: ColorChoice,
-
     /// A built-in palette for the effects that pick colours (`vitrine list` shows them).
     #[arg(long, value_name = "NAME", value_parser = PossibleValuesParser::new(palette::names()), ignore_case = true, help_heading = "Colours")]
     pub palette: Option<String>,
@@ -138,35 +156,69 @@ pub struct ShowArgs {
 
     #[command(flatten)]
     pub params: Params,
-
-    #[command(flatten)]
-    pub kiosk: KioskArgs,
 }
 
-/// Running unattended: config file, transitions, overlays, lock chord and logging.
+/// The playlist as a whole: order, seed, simulation rate, transitions and overlays.
 #[derive(Clone, Debug, Args)]
-#[command(next_help_heading = "Kiosk")]
-pub struct KioskArgs {
-    /// Kiosk config (TOML): a playlist of items with their own params, messages and schedules.
-    /// Edits apply live; flags given on the command line override the file.
-    #[arg(long, value_name = "PATH")]
-    pub config: Option<PathBuf>,
+// Back to the main list after a flattened group with its own heading (an effect's flags).
+#[command(next_help_heading = None::<&'static str>)]
+pub struct PlaylistArgs {
+    /// Shuffle the playlist (a new order every pass).
+    #[arg(long)]
+    pub shuffle: bool,
+
+    /// Stop after one pass through the playlist.
+    #[arg(long)]
+    pub once: bool,
+
+    /// Seed for every random choice: the same seed gives the same frames. Default: random.
+    #[arg(long)]
+    pub seed: Option<u64>,
+
+    /// Simulation ticks per second; effects advance by a fixed step, whatever the fps.
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub tick_rate: u32,
 
     /// How one item gives way to the next.
-    #[arg(long, value_enum, default_value_t = Transition::Dissolve, value_name = "KIND")]
+    #[arg(long, value_enum, default_value_t = Transition::Dissolve, value_name = "KIND", help_heading = "Kiosk")]
     pub transition: Transition,
 
     /// How long a transition takes.
-    #[arg(long, default_value = "800ms", value_parser = parse_duration, value_name = "DURATION")]
+    #[arg(long, default_value = "800ms", value_parser = parse_duration, value_name = "DURATION", help_heading = "Kiosk")]
     pub transition_time: Duration,
 
     /// Show the local time and date in the top-right corner.
-    #[arg(long)]
+    #[arg(long, help_heading = "Kiosk")]
     pub clock: bool,
 
     /// Scroll the messages along the bottom line.
-    #[arg(long)]
+    #[arg(long, help_heading = "Kiosk")]
     pub ticker: bool,
+}
+
+/// How frames are drawn, wherever they go (terminal, recording, SSH viewer).
+#[derive(Clone, Debug, Args)]
+// Back to the main list after a flattened group with its own heading (an effect's flags).
+#[command(next_help_heading = None::<&'static str>)]
+pub struct OutputArgs {
+    /// Frames drawn per second (the simulation tick is separate, see --tick-rate).
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=240))]
+    pub fps: u32,
+
+    /// Colour depth of the terminal. SSH does not forward COLORTERM: over SSH pass truecolor if
+    /// the terminal has it.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "DEPTH", help_heading = "Colours")]
+    pub color: ColorChoice,
+}
+
+/// Running unattended with viewers at the keys: the lock and the log (the live showcase and
+/// `serve`; a recording has neither).
+#[derive(Clone, Debug, Args)]
+#[command(next_help_heading = "Kiosk")]
+pub struct KioskArgs {
+    /// Kiosk lock: ignore every key except the quit chord (--unlock-chord, default Ctrl-Alt-Q).
+    #[arg(long)]
+    pub lock: bool,
 
     /// Hours the screen is dark (black, display powered down where possible), e.g.
     /// "Mon-Fri 20:00-07:00, Sat-Sun". A key press or `vitrine ctl wake` lights it until they end.
@@ -187,6 +239,25 @@ pub struct KioskArgs {
     pub log_file: Option<PathBuf>,
 }
 
+/// The local terminal only.
+#[derive(Clone, Debug, Args)]
+// Back to the main list after a flattened group with its own heading (an effect's flags).
+#[command(next_help_heading = None::<&'static str>)]
+pub struct TerminalArgs {
+    /// Keep output under this many kilobytes per second (slow links) by lowering the fps.
+    #[arg(long, value_name = "KB/S", value_parser = parse_rate)]
+    pub max_rate: Option<f64>,
+}
+
+/// `--config`, taken by every command that shows something.
+#[derive(Clone, Debug, Args)]
+pub struct ConfigArg {
+    /// Kiosk config (TOML): a playlist of items with their own params, messages and schedules.
+    /// Edits apply live; flags given on the command line override the file.
+    #[arg(long, value_name = "PATH", help_heading = "Kiosk")]
+    pub config: Option<PathBuf>,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum LogLevel {
     Error,
@@ -195,6 +266,8 @@ pub enum LogLevel {
     Debug,
 }
 
+/// `vitrine record`: a show rendered headless. Settings of a config that only a live show
+/// uses (the lock, the log, --max-rate) are ignored.
 #[derive(Clone, Debug, Args)]
 pub struct RecordArgs {
     /// Screen size in cells, WIDTHxHEIGHT.
@@ -214,7 +287,16 @@ pub struct RecordArgs {
     pub format: RecordFormat,
 
     #[command(flatten)]
-    pub show: ShowArgs,
+    pub item: ItemArgs,
+
+    #[command(flatten)]
+    pub playlist: PlaylistArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+
+    #[command(flatten)]
+    pub config: ConfigArg,
 }
 
 /// `vitrine serve`: listen for SSH clients and show each its own showcase.
@@ -232,12 +314,8 @@ pub struct ServeArgs {
     pub host_key: Option<PathBuf>,
 
     /// Let in only these public keys (OpenSSH authorized_keys format, plain keys only).
-    #[arg(
-        long,
-        value_name = "PATH",
-        required_unless_present = "open",
-        conflicts_with = "open"
-    )]
+    /// One of --authorized-keys and --open is required.
+    #[arg(long, value_name = "PATH", conflicts_with = "open")]
     pub authorized_keys: Option<PathBuf>,
 
     /// Let ANYONE who can reach the address in, without a key.
@@ -268,12 +346,44 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=100_000), value_name = "N")]
     pub max_startups_per_address: u32,
 
+    /// Expect a PROXY protocol header (v1 or v2, as HAProxy and nginx `stream` send) first on
+    /// every connection, so limits and the log see the real client. Needs --trusted-proxy.
+    #[arg(
+        long,
+        requires = "trusted_proxy",
+        help_heading = "Behind a load balancer"
+    )]
+    pub proxy_protocol: bool,
+
+    /// The load balancers that may send PROXY headers: addresses or ranges (10.0.0.0/8),
+    /// comma-separated or repeated. Connections from anywhere else are dropped.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "ADDR[/BITS]",
+        requires = "proxy_protocol",
+        help_heading = "Behind a load balancer"
+    )]
+    pub trusted_proxy: Vec<AddressRange>,
+
     /// Close a session after this long without a key press; 0 or off never does.
     #[arg(long, default_value = "1h", value_parser = parse_timeout, value_name = "DURATION")]
     pub idle_timeout: Duration,
 
     #[command(flatten)]
-    pub show: ShowArgs,
+    pub item: ItemArgs,
+
+    #[command(flatten)]
+    pub playlist: PlaylistArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+
+    #[command(flatten)]
+    pub kiosk: KioskArgs,
+
+    #[command(flatten)]
+    pub config: ConfigArg,
 }
 
 pub const SERVE_HELP: &str = "\
@@ -298,6 +408,56 @@ fn parse_colors(s: &str) -> Result<ColorList, String> {
         return Err("expected at least one colour, e.g. \"#0055a4,#ffd700\"".into());
     }
     Ok(ColorList(list))
+}
+
+/// An address or a range of them (CIDR), e.g. `10.0.0.0/8` or `2001:db8::/32`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AddressRange {
+    network: IpAddr,
+    bits: u8,
+}
+
+impl AddressRange {
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        match (self.network, ip) {
+            (IpAddr::V4(net), IpAddr::V4(ip)) => {
+                let mask = u32::MAX.checked_shl(32 - u32::from(self.bits)).unwrap_or(0);
+                u32::from(net) & mask == u32::from(ip) & mask
+            }
+            (IpAddr::V6(net), IpAddr::V6(ip)) => {
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.bits))
+                    .unwrap_or(0);
+                u128::from(net) & mask == u128::from(ip) & mask
+            }
+            _ => false,
+        }
+    }
+}
+
+impl std::str::FromStr for AddressRange {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (address, bits) = match s.trim().split_once('/') {
+            Some((address, bits)) => (address, Some(bits)),
+            None => (s.trim(), None),
+        };
+        let network: IpAddr = address.parse().map_err(|_| {
+            format!("{address:?} is not an IP address (e.g. 10.0.0.5 or 10.0.0.0/8)")
+        })?;
+        let network = network.to_canonical();
+        let max = if network.is_ipv4() { 32 } else { 128 };
+        let bits = match bits {
+            None => max,
+            Some(bits) => bits
+                .parse::<u8>()
+                .ok()
+                .filter(|b| *b <= max)
+                .ok_or_else(|| format!("/{bits}: a prefix length is 0 to {max}"))?,
+        };
+        Ok(Self { network, bits })
+    }
 }
 
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
@@ -333,7 +493,9 @@ fn parse_rate(s: &str) -> Result<f64, String> {
 fn parse_seconds(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(v) if v.is_finite() && v > 0.0 && v <= 86_400.0 => Ok(v),
-        _ => Err("expected a number of seconds from 0 to 86400".into()),
+        _ => Err(
+            "expected a number of seconds greater than 0 and at most 86400 (e.g. 5 or 0.5)".into(),
+        ),
     }
 }
 
@@ -385,7 +547,7 @@ mod tests {
         let Some(Command::Record(rec)) = cli.command else {
             panic!("record expected")
         };
-        assert_eq!(rec.show.effect, ["glitch", "defrag"]);
+        assert_eq!(rec.item.effect, ["glitch", "defrag"]);
         assert_eq!(rec.size, (20, 5));
     }
 
@@ -393,24 +555,28 @@ mod tests {
     fn colour_options() {
         let show = |args: &[&str]| {
             Cli::try_parse_from(std::iter::once("vitrine").chain(args.iter().copied()))
-                .map(|cli| cli.show)
+                .map(|cli| cli.settings)
         };
         let defaults = show(&[]).unwrap();
-        assert_eq!(defaults.color, ColorChoice::Auto);
-        assert_eq!((defaults.palette, defaults.colors), (None, None));
+        assert_eq!(defaults.output.color, ColorChoice::Auto);
+        assert_eq!((defaults.item.palette, defaults.item.colors), (None, None));
 
         let args = show(&["--color", "16", "--colors", "#0055a4, white"]).unwrap();
-        assert_eq!(args.color, ColorChoice::Ansi16);
+        assert_eq!(args.output.color, ColorChoice::Ansi16);
         assert_eq!(
-            args.colors,
+            args.item.colors,
             Some(ColorList(vec![Rgb(0, 0x55, 0xa4), Rgb::WHITE]))
         );
         assert_eq!(
-            show(&["--color", "256"]).unwrap().color,
+            show(&["--color", "256"]).unwrap().output.color,
             ColorChoice::Ansi256
         );
         assert_eq!(
-            show(&["--palette", "pastel"]).unwrap().palette.as_deref(),
+            show(&["--palette", "pastel"])
+                .unwrap()
+                .item
+                .palette
+                .as_deref(),
             Some("pastel")
         );
 
@@ -498,7 +664,7 @@ mod tests {
                     }
                     // Files are not opened here (a random path could be a fifo or a device).
                     Ok(cli) if sub.is_none() && !flag.contains("file") && !flag.contains("config") => {
-                        run_briefly(&cli.show);
+                        run_briefly(&cli.settings);
                     }
                     Ok(_) => {}
                 }
@@ -507,8 +673,8 @@ mod tests {
     }
 
     /// Builds the show `args` describe, if they are valid, and runs it through extreme steps.
-    fn run_briefly(args: &ShowArgs) {
-        let Ok(spec) = crate::spec::ShowSpec::from_args(args) else {
+    fn run_briefly(settings: &Settings) {
+        let Ok(spec) = crate::spec::ShowSpec::from_args(&settings.item, &settings.playlist) else {
             return;
         };
         let Ok(mut show) = crate::show::Show::new(spec) else {

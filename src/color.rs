@@ -10,9 +10,12 @@
 //!   truecolor; `*-256color`, `screen`, tmux and Apple Terminal give 256; any other `TERM`
 //!   (`linux`, `vt220`, `xterm`, `ansi`, `cons25`…) gives 16.
 //!
-//! SSH forwards `TERM` but not `COLORTERM`, so a truecolor terminal reached over SSH often
-//! shows up as 256 colours; pass `--color truecolor` there. Inside tmux, 256 is assumed unless
-//! told otherwise (asking tmux itself would mean running a subprocess at start).
+//! The same rules serve SSH viewers (`vitrine serve`), applied to what the client sent instead
+//! of our own environment: the `TERM` of its pty request and the colour variables it passes
+//! (see [`CLIENT_VARS`]; OpenSSH sends them with `SendEnv`). SSH forwards `TERM` but not
+//! `COLORTERM` by default, so a truecolor terminal reached over SSH often shows up as 256
+//! colours; pass `--color truecolor` there. Inside tmux, 256 is assumed unless told otherwise
+//! (asking tmux itself would mean running a subprocess at start).
 
 use std::env;
 
@@ -38,22 +41,40 @@ pub enum ColorChoice {
     Mono,
 }
 
-/// The depth for `choice` in this process's environment. A recording is played back on other
-/// terminals, so there `auto` means truecolor (or mono under `NO_COLOR`).
-pub fn resolve(choice: ColorChoice, recording: bool) -> ColorDepth {
+/// The variables besides `TERM` that colour detection reads, the ones an SSH client's
+/// environment requests are accepted for.
+pub const CLIENT_VARS: &[&str] = &[
+    "COLORTERM",
+    "NO_COLOR",
+    "FORCE_COLOR",
+    "CLICOLOR_FORCE",
+    "TERM_PROGRAM",
+];
+
+/// The depth for `choice` on a terminal whose environment is `env` (ours, or an SSH
+/// client's): `auto` detects, anything else is what it says.
+pub fn resolve(choice: ColorChoice, env: &impl EnvVarSource) -> ColorDepth {
     match choice {
-        ColorChoice::Auto if recording => {
-            if no_color(&Env) {
-                ColorDepth::Mono
-            } else {
-                ColorDepth::TrueColor
-            }
-        }
-        ColorChoice::Auto => detect(&Env),
+        ColorChoice::Auto => detect(env),
         ColorChoice::Truecolor => ColorDepth::TrueColor,
         ColorChoice::Ansi256 => ColorDepth::Ansi256,
         ColorChoice::Ansi16 => ColorDepth::Ansi16,
         ColorChoice::Mono => ColorDepth::Mono,
+    }
+}
+
+/// The depth for `choice` on the terminal vitrine runs in.
+pub fn local(choice: ColorChoice) -> ColorDepth {
+    resolve(choice, &Env)
+}
+
+/// The depth for `choice` in a recording. It is played back on other terminals, so there
+/// `auto` means truecolor (or mono under `NO_COLOR`).
+pub fn recording(choice: ColorChoice) -> ColorDepth {
+    match choice {
+        ColorChoice::Auto if no_color(&Env) => ColorDepth::Mono,
+        ColorChoice::Auto => ColorDepth::TrueColor,
+        other => resolve(other, &Env),
     }
 }
 
@@ -149,12 +170,11 @@ mod tests {
 
     #[test]
     fn explicit_choices_ignore_the_environment() {
-        assert_eq!(resolve(ColorChoice::Ansi16, false), ColorDepth::Ansi16);
-        assert_eq!(resolve(ColorChoice::Ansi256, true), ColorDepth::Ansi256);
-        assert_eq!(
-            resolve(ColorChoice::Truecolor, false),
-            ColorDepth::TrueColor
-        );
-        assert_eq!(resolve(ColorChoice::Mono, true), ColorDepth::Mono);
+        let env: HashMap<&str, &str> = [("TERM", "xterm-256color")].into();
+        assert_eq!(resolve(ColorChoice::Ansi16, &env), ColorDepth::Ansi16);
+        assert_eq!(recording(ColorChoice::Ansi256), ColorDepth::Ansi256);
+        assert_eq!(resolve(ColorChoice::Truecolor, &env), ColorDepth::TrueColor);
+        assert_eq!(recording(ColorChoice::Mono), ColorDepth::Mono);
+        assert_eq!(resolve(ColorChoice::Auto, &env), ColorDepth::Ansi256);
     }
 }

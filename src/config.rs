@@ -41,29 +41,11 @@ use serde::Deserialize;
 use toml::{Spanned, Value};
 use vitrine_effects::registry;
 
-use crate::cli::ShowArgs;
+use crate::cli::{ItemArgs, Settings};
+use crate::error::UsageError;
+use crate::messages;
 use crate::schedule::Schedule;
 use crate::spec::ShowSpec;
-
-/// Settings that only make sense for the whole show, not per item.
-const GLOBAL_ONLY: &[&str] = &[
-    "shuffle",
-    "once",
-    "seed",
-    "fps",
-    "tick_rate",
-    "color",
-    "max_rate",
-    "lock",
-    "transition",
-    "transition_time",
-    "clock",
-    "ticker",
-    "dark",
-    "unlock_chord",
-    "log_level",
-    "log_file",
-];
 
 /// Plural spellings that read better in a file, mapped to their flag.
 const ALIASES: &[(&str, &str)] = &[("messages", "message"), ("effects", "effect")];
@@ -154,16 +136,41 @@ struct Parsed {
 
 /// What a config (or the command line alone) resolves to.
 pub struct Loaded {
-    /// The effective global settings (file, then command line): fps, lock, overlays, logging.
-    pub args: ShowArgs,
+    /// The effective settings for the whole show (file, then command line).
+    pub settings: Settings,
     pub spec: ShowSpec,
     /// Message files the show was built from.
     files: Vec<PathBuf>,
+    /// The show-wide settings as given (file, then command line), to tell what a reload changed.
+    global: Vec<Setting>,
 }
 
-/// The command `ShowArgs` parses with: the flags a config may set.
+impl Loaded {
+    /// The show-wide settings (by clap id, e.g. `max_rate`) whose value differs in `newer`,
+    /// including ones set in one and left to their default in the other.
+    pub fn changed_settings(&self, newer: &Loaded) -> Vec<String> {
+        let args = |list: &[Setting], id: &str| {
+            list.iter()
+                .find(|s| s.id == id)
+                .map(|s| s.args.clone())
+                .unwrap_or_default()
+        };
+        let mut ids: Vec<String> = self
+            .global
+            .iter()
+            .chain(&newer.global)
+            .map(|s| s.id.clone())
+            .filter(|id| args(&self.global, id) != args(&newer.global, id))
+            .collect();
+        ids.sort();
+        ids.dedup();
+        ids
+    }
+}
+
+/// The command `Settings` parses with: the flags a config may set.
 fn command() -> Command {
-    ShowArgs::augment_args(Command::new("vitrine"))
+    Settings::augment_args(Command::new("vitrine"))
         .no_binary_name(true)
         .disable_help_flag(true)
         .disable_version_flag(true)
@@ -222,6 +229,31 @@ fn parse_item(table: &Spanned<Table>, dir: &Path, cmd: &Command) -> Result<RawIt
         settings: Vec::new(),
         schedule: Schedule::default(),
     };
+    // The effect first: which effect's flags the other keys may use depends on it.
+    let info = match table
+        .get_ref()
+        .iter()
+        .find(|(k, _)| k.get_ref() == "effect")
+    {
+        Some((_, value)) => {
+            let Value::String(name) = value.get_ref() else {
+                return Err(Located(
+                    value.span(),
+                    "an item shows one effect: effect = \"NAME\"".into(),
+                ));
+            };
+            crate::spec::resolve_effects(std::slice::from_ref(name))
+                .map_err(|e| Located(value.span(), e.to_string()))?[0]
+        }
+        None => {
+            return Err(Located(
+                item.span.clone(),
+                "this [[item]] has no effect = \"NAME\"".into(),
+            ));
+        }
+    };
+    item.effect = info.name.to_string();
+    let per_item = crate::cli::ids::<ItemArgs>();
     let mut style = None;
     for (key, value) in table.get_ref() {
         match key.get_ref().as_str() {
@@ -230,22 +262,11 @@ fn parse_item(table: &Spanned<Table>, dir: &Path, cmd: &Command) -> Result<RawIt
                     .map_err(|e| Located(value.span(), e))?;
                 continue;
             }
-            "effect" => {
-                let Value::String(name) = value.get_ref() else {
-                    return Err(Located(
-                        value.span(),
-                        "an item shows one effect: effect = \"NAME\"".into(),
-                    ));
-                };
-                let info = crate::spec::resolve_effects(std::slice::from_ref(name))
-                    .map_err(|e| Located(value.span(), e.to_string()))?;
-                item.effect = info.first().map_or("", |i| i.name).to_string();
-            }
             "style" => style = Some(value),
             _ => {}
         }
         let setting = setting(cmd, key, value, dir)?;
-        if GLOBAL_ONLY.contains(&setting.id.as_str()) {
+        if !per_item.contains(&setting.id) {
             return Err(Located(
                 key.span(),
                 format!(
@@ -254,31 +275,45 @@ fn parse_item(table: &Spanned<Table>, dir: &Path, cmd: &Command) -> Result<RawIt
                 ),
             ));
         }
+        if let Some(owner) = owning_effect(cmd, &setting.id)
+            && owner.name != info.name
+        {
+            return Err(Located(
+                key.span(),
+                format!(
+                    "'{}' is a {} setting, and this item shows {}",
+                    key.get_ref(),
+                    owner.name,
+                    info.name
+                ),
+            ));
+        }
         push_unique(&mut item.settings, setting)?;
-    }
-    if item.effect.is_empty() {
-        return Err(Located(
-            item.span.clone(),
-            "this [[item]] has no effect = \"NAME\"".into(),
-        ));
     }
     if let Some(style) = style
         && let Value::String(name) = style.get_ref()
+        && !info.styles.iter().any(|s| s.eq_ignore_ascii_case(name))
     {
-        let info = registry::find(&item.effect).expect("checked above");
-        if !info.styles.iter().any(|s| s.eq_ignore_ascii_case(name)) {
-            let known = if info.styles.is_empty() {
-                "it has no styles".to_string()
-            } else {
-                format!("its styles: {}", info.styles.join(", "))
-            };
-            return Err(Located(
-                style.span(),
-                format!("{} has no style '{name}' ({known})", info.name),
-            ));
-        }
+        let known = if info.styles.is_empty() {
+            "it has no styles".to_string()
+        } else {
+            format!("its styles: {}", info.styles.join(", "))
+        };
+        return Err(Located(
+            style.span(),
+            format!("{} has no style '{name}' ({known})", info.name),
+        ));
     }
     Ok(item)
+}
+
+/// The effect whose own flag `id` is (listed under its help heading), if any.
+fn owning_effect(cmd: &Command, id: &str) -> Option<&'static registry::EffectInfo> {
+    let heading = cmd
+        .get_arguments()
+        .find(|a| a.get_id() == id)?
+        .get_help_heading()?;
+    registry::EFFECTS.iter().find(|e| e.heading == heading)
 }
 
 /// Checks a top-level `effects = [...]` list against the registry, pointing at a bad name.
@@ -323,7 +358,7 @@ fn setting(
         .map_or(name.as_str(), |(_, flag)| flag);
     let arg = cmd
         .get_arguments()
-        .find(|a| a.get_long() == Some(name) && a.get_id() != "config")
+        .find(|a| a.get_long() == Some(name))
         .ok_or_else(|| {
             let hint = suggest(cmd, name).map_or(String::new(), |s| format!("; did you mean '{s}'?"));
             Located(
@@ -391,42 +426,18 @@ fn setting(
 fn suggest(cmd: &Command, name: &str) -> Option<String> {
     cmd.get_arguments()
         .filter_map(|a| a.get_long())
-        .filter(|long| *long != "config")
-        .map(|long| (edit_distance(name, long), long))
+        .map(|long| (strsim::osa_distance(name, long), long))
         .filter(|(d, _)| *d <= 2)
         .min()
         .map(|(_, long)| long.replace('-', "_"))
 }
 
-/// Optimal string alignment distance: insertions, deletions, substitutions and swaps of two
-/// neighbours each count one.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-    let mut rows = vec![vec![0; b.len() + 1]; a.len() + 1];
-    for (i, row) in rows.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    rows[0] = (0..=b.len()).collect();
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut d = (rows[i - 1][j] + 1)
-                .min(rows[i][j - 1] + 1)
-                .min(rows[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                d = d.min(rows[i - 2][j - 2] + 1);
-            }
-            rows[i][j] = d;
-        }
-    }
-    rows[a.len()][b.len()]
-}
-
-/// The flags the user actually typed (not defaults), to lay over the file's settings.
-pub fn overrides(matches: &ArgMatches) -> Vec<Setting> {
-    command()
-        .get_arguments()
-        .filter(|a| a.get_id() != "config")
+/// The settings the user actually typed (not defaults) on the command line `cmd` parsed into
+/// `matches` (`vitrine` itself or a subcommand), to lay over the file's settings.
+pub fn overrides(cmd: &Command, matches: &ArgMatches) -> Vec<Setting> {
+    let settings = command();
+    cmd.get_arguments()
+        .filter(|a| settings.get_arguments().any(|s| s.get_id() == a.get_id()))
         .filter(|a| matches.value_source(a.get_id().as_str()) == Some(ValueSource::CommandLine))
         .filter_map(|arg| {
             let flag = format!("--{}", arg.get_long()?);
@@ -467,12 +478,12 @@ fn layer<'a>(base: &'a [Setting], over: &'a [Setting]) -> Vec<&'a Setting> {
         .collect()
 }
 
-/// Parses layered settings into `ShowArgs`; a clap error points at the key it is about.
+/// Parses layered settings into `Settings`; a clap error points at the key it is about.
 fn to_args(
     cmd: &Command,
     settings: &[&Setting],
     fallback: Range<usize>,
-) -> Result<ShowArgs, Located> {
+) -> Result<Settings, Located> {
     let args = settings.iter().flat_map(|s| s.args.iter());
     let matches = cmd.clone().try_get_matches_from(args).map_err(|e| {
         let invalid = match e.get(ContextKind::InvalidArg) {
@@ -498,27 +509,51 @@ fn to_args(
         let first = text.lines().next().unwrap_or_default();
         Located(span, first.trim_start_matches("error: ").to_string())
     })?;
-    ShowArgs::from_arg_matches(&matches).map_err(|e| Located(0..0, e.to_string()))
+    Settings::from_arg_matches(&matches).map_err(|e| Located(0..0, e.to_string()))
+}
+
+/// Why settings did not resolve: a place in the file, or something given on the command line.
+enum Unresolved {
+    InFile(Located),
+    CommandLine(String),
+}
+
+impl From<Located> for Unresolved {
+    fn from(located: Located) -> Self {
+        Unresolved::InFile(located)
+    }
+}
+
+/// An error about setting `id` (the message file, the style): at the key that set it, or at
+/// `fallback` (the item, or the top) when it was left to its default. A value given on the
+/// command line is not a place in the config.
+fn error_at(
+    settings: &[&Setting],
+    id: &str,
+    fallback: Range<usize>,
+    message: String,
+) -> Unresolved {
+    match settings.iter().find(|s| s.id == id) {
+        Some(Setting { span: None, .. }) => Unresolved::CommandLine(message),
+        Some(Setting {
+            span: Some(span), ..
+        }) => Unresolved::InFile(Located(span.clone(), message)),
+        None => Unresolved::InFile(Located(fallback, message)),
+    }
 }
 
 /// Resolves a config's text into a show: global settings, then each item on top of them,
 /// then the command line on top of everything.
-fn resolve(text: &str, dir: &Path, overrides: &[Setting]) -> Result<Loaded, Located> {
+fn resolve(text: &str, dir: &Path, overrides: &[Setting]) -> Result<Loaded, Unresolved> {
     let cmd = command();
     let parsed = parse(text, dir, &cmd)?;
     let global = layer(&parsed.global, overrides);
     let global_owned: Vec<Setting> = global.iter().map(|s| (*s).clone()).collect();
-    let args = to_args(&cmd, &global, 0..0)?;
+    let settings = to_args(&cmd, &global, 0..0)?;
     // Effect names were checked while parsing, so what can fail here is the message file.
-    let message_file = parsed
-        .global
-        .iter()
-        .find(|s| s.id == "message_file")
-        .and_then(|s| s.span.clone())
-        .unwrap_or(0..0);
-    let mut spec = crate::spec::ShowSpec::from_args(&args)
-        .map_err(|e| Located(message_file.clone(), format!("{e:#}")))?;
-    let mut files: Vec<PathBuf> = args.message_file.iter().cloned().collect();
+    let mut spec = ShowSpec::from_args(&settings.item, &settings.playlist)
+        .map_err(|e| error_at(&global, "message_file", 0..0, format!("{e:#}")))?;
+    let mut files: Vec<PathBuf> = settings.item.message_file.iter().cloned().collect();
     let cli_playlist = overrides.iter().any(|s| s.id == "effect");
     if !parsed.items.is_empty() && !cli_playlist {
         spec.items.clear();
@@ -527,27 +562,38 @@ fn resolve(text: &str, dir: &Path, overrides: &[Setting]) -> Result<Loaded, Loca
             let settings: Vec<Setting> = settings.into_iter().cloned().collect();
             let layered = layer(&settings, overrides);
             let item_args = to_args(&cmd, &layered, raw.span.clone())?;
-            if let Some(file) = &item_args.message_file
+            if let Some(file) = &item_args.item.message_file
                 && !files.contains(file)
             {
                 files.push(file.clone());
             }
             let in_item = |e: anyhow::Error| {
-                Located(
+                error_at(
+                    &layered,
+                    "message_file",
                     raw.span.clone(),
                     format!("item {} ({}): {e:#}", n + 1, raw.effect),
                 )
             };
-            let mut item_spec = crate::spec::ShowSpec::from_args(&item_args).map_err(in_item)?;
+            let mut item_spec =
+                ShowSpec::from_args(&item_args.item, &item_args.playlist).map_err(in_item)?;
             item_spec.items.truncate(1);
             item_spec.items[0].schedule = raw.schedule.clone();
-            item_spec.validate().map_err(in_item)?;
+            item_spec.validate().map_err(|e| {
+                let message = format!("item {} ({}): {e:#}", n + 1, raw.effect);
+                error_at(&layered, "style", raw.span.clone(), message)
+            })?;
             spec.items.push(item_spec.items.remove(0));
         }
     }
     spec.validate()
-        .map_err(|e| Located(0..0, format!("{e:#}")))?;
-    Ok(Loaded { args, spec, files })
+        .map_err(|e| error_at(&global, "style", 0..0, format!("{e:#}")))?;
+    Ok(Loaded {
+        settings,
+        spec,
+        files,
+        global: global_owned,
+    })
 }
 
 /// When a watched file was last seen: modification time and size (`None` if missing).
@@ -561,18 +607,25 @@ fn stamp(path: &Path) -> Stamp {
 /// Where a show comes from: the command line and optionally a config file, plus the files to
 /// watch for changes (the config and every message file it names).
 pub struct Source {
-    cli: ShowArgs,
+    config: Option<PathBuf>,
     overrides: Vec<Setting>,
     watched: Vec<(PathBuf, Stamp)>,
 }
 
 impl Source {
-    pub fn new(cli: ShowArgs, overrides: Vec<Setting>) -> Self {
+    /// The show described by the config file at `config` (if any) with the command line's
+    /// settings (`overrides`, see [`overrides`]) on top.
+    pub fn new(config: Option<PathBuf>, overrides: Vec<Setting>) -> Self {
         Self {
-            cli,
+            config,
             overrides,
             watched: Vec::new(),
         }
+    }
+
+    /// The config file, if the show has one.
+    pub fn config_path(&self) -> Option<&Path> {
+        self.config.as_deref()
     }
 
     /// Reads the config (if any) and message files and builds the show they describe. After a
@@ -580,12 +633,7 @@ impl Source {
     /// every poll, and the next edit is tried again.
     pub fn load(&mut self) -> Result<Loaded> {
         // Stamp before reading, so an edit made while we read is seen next time.
-        let config = self
-            .cli
-            .kiosk
-            .config
-            .as_ref()
-            .map(|p| (p.clone(), stamp(p)));
+        let config = self.config.as_ref().map(|p| (p.clone(), stamp(p)));
         let previous = std::mem::take(&mut self.watched);
         let result = self.read();
         self.watched.extend(config);
@@ -603,19 +651,31 @@ impl Source {
     }
 
     fn read(&self) -> Result<Loaded> {
-        let Some(path) = &self.cli.kiosk.config else {
-            return Ok(Loaded {
-                spec: crate::spec::ShowSpec::from_args(&self.cli)?,
-                args: self.cli.clone(),
-                files: self.cli.message_file.iter().cloned().collect(),
+        let Some(path) = &self.config else {
+            return resolve("", Path::new("."), &self.overrides).map_err(|e| match e {
+                Unresolved::InFile(Located(_, message)) | Unresolved::CommandLine(message) => {
+                    UsageError(message).into()
+                }
             });
         };
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            crate::error::UsageError(format!("cannot read config {}: {e}", path.display()))
-        })?;
+        let text = messages::read_text(path, "config")?;
+        if text.trim().is_empty() {
+            // Most likely a save caught half-way (or a truncated copy): an empty file would
+            // silently turn the lock and every setting off.
+            return Err(UsageError(format!(
+                "config {} is empty (a config with every setting at its default needs at least \
+                 a comment)",
+                path.display()
+            ))
+            .into());
+        }
         let dir = path.parent().unwrap_or(Path::new("."));
-        Ok(resolve(&text, dir, &self.overrides)
-            .map_err(|Located(span, message)| ConfigError::at(path, &text, span, message))?)
+        resolve(&text, dir, &self.overrides).map_err(|e| match e {
+            Unresolved::InFile(Located(span, message)) => {
+                ConfigError::at(path, &text, span, message).into()
+            }
+            Unresolved::CommandLine(message) => UsageError(message).into(),
+        })
     }
 
     /// Whether a watched file changed (or appeared, or vanished) since the last [`load`].
@@ -641,8 +701,17 @@ mod tests {
         let matches = Cli::command()
             .try_get_matches_from(std::iter::once("vitrine").chain(cli.iter().copied()))
             .unwrap();
-        resolve(text, Path::new("/cfg"), &overrides(&matches))
-            .map_err(|Located(span, msg)| ConfigError::at(Path::new("kiosk.toml"), text, span, msg))
+        resolve(
+            text,
+            Path::new("/cfg"),
+            &overrides(&Cli::command(), &matches),
+        )
+        .map_err(|e| match e {
+            Unresolved::InFile(Located(span, msg)) => {
+                ConfigError::at(Path::new("kiosk.toml"), text, span, msg)
+            }
+            Unresolved::CommandLine(msg) => panic!("not in the file: {msg}"),
+        })
     }
 
     fn error(text: &str) -> (String, (usize, usize)) {
@@ -675,19 +744,19 @@ message_file = "defrag.txt"
 
     #[test]
     fn good_config_builds_items_with_their_own_settings() {
-        // The message file does not exist: the error names the item and the file.
-        let (err, (line, _)) = error(GOOD);
+        // The message file does not exist: the error names the item and the file, at the key.
+        let (err, position) = error(GOOD);
         assert!(err.contains("item 3 (defrag)"), "{err}");
         assert!(
             err.contains("/cfg/defrag.txt"),
             "relative to the config: {err}"
         );
-        assert_eq!(line, 19);
+        assert_eq!(position, (21, 1));
 
         let text = GOOD.replace("message_file = \"defrag.txt\"", "duration = \"2m\"");
         let loaded = load(&text, &[]).unwrap();
-        assert_eq!(loaded.args.fps, 20);
-        assert!(loaded.args.kiosk.clock);
+        assert_eq!(loaded.settings.output.fps, 20);
+        assert!(loaded.settings.playlist.clock);
         let spec = &loaded.spec;
         assert_eq!(spec.transition, Transition::Wipe);
         let names: Vec<_> = spec.items.iter().map(|i| i.info.name).collect();
@@ -726,8 +795,8 @@ message_file = "defrag.txt"
     #[test]
     fn partial_config_uses_the_defaults() {
         let loaded = load("[[item]]\neffect = \"water\"\n", &[]).unwrap();
-        assert_eq!(loaded.args.fps, 30);
-        assert!(!loaded.args.lock);
+        assert_eq!(loaded.settings.output.fps, 30);
+        assert!(!loaded.settings.kiosk.lock);
         let item = &loaded.spec.items[0];
         assert_eq!(item.duration, Duration::from_secs(30));
         assert_eq!(
@@ -736,7 +805,7 @@ message_file = "defrag.txt"
         );
         // Settings only, no items: every effect, like the command line.
         let loaded = load("[defaults]\nlock = true\n", &[]).unwrap();
-        assert!(loaded.args.lock);
+        assert!(loaded.settings.kiosk.lock);
         assert_eq!(loaded.spec.items.len(), registry::EFFECTS.len());
         // An empty file is a valid config too.
         assert!(load("", &[]).is_ok());
@@ -750,7 +819,7 @@ message_file = "defrag.txt"
             &["--fps", "50", "--message", "From the CLI", "--calm"],
         )
         .unwrap();
-        assert_eq!(loaded.args.fps, 50);
+        assert_eq!(loaded.settings.output.fps, 50);
         for item in &loaded.spec.items {
             assert_eq!(item.messages, ["From the CLI"]);
             assert!(item.context.calm);
@@ -765,7 +834,7 @@ message_file = "defrag.txt"
         let loaded = load(&text, &["--effect", "water"]).unwrap();
         assert_eq!(loaded.spec.items.len(), 1);
         assert_eq!(loaded.spec.items[0].info.name, "water");
-        assert_eq!(loaded.args.fps, 20);
+        assert_eq!(loaded.settings.output.fps, 20);
     }
 
     #[test]
@@ -796,6 +865,15 @@ message_file = "defrag.txt"
         let (err, pos) = error("[[item]]\neffect = \"water\"\nfps = 10\n");
         assert_eq!(pos, (3, 1));
         assert!(err.contains("move it above the first [[item]]"), "{err}");
+
+        // Another effect's flag in an item would be silently ignored: refused at the key.
+        let (err, pos) = error("[[item]]\neffect = \"water\"\nstars = 5\n");
+        assert_eq!(pos, (3, 1));
+        assert!(
+            err.ends_with("'stars' is a glitch setting, and this item shows water"),
+            "{err}"
+        );
+        assert!(load("[[item]]\neffect = \"glitch\"\nstars = 5\n", &[]).is_ok());
 
         let (err, pos) = error("clock = true\n\n[[item]]\nstyle = \"strobe\"\n");
         assert_eq!(pos, (3, 1));
@@ -888,7 +966,7 @@ message_file = "defrag.txt"
         // A message that looks like a flag stays a message.
         let loaded = load("message = \"--lock\"\n", &[]).unwrap();
         assert_eq!(loaded.spec.items[0].messages, ["--lock"]);
-        assert!(!loaded.args.lock);
+        assert!(!loaded.settings.kiosk.lock);
     }
 
     /// A TOML basic string holding `s` exactly.
@@ -957,8 +1035,12 @@ message_file = "defrag.txt"
         /// a line within the file and a column, never a panic.
         #[test]
         fn any_config_loads_or_says_where_it_is_wrong(text in config_text()) {
-            let Err(Located(span, message)) = resolve(&text, Path::new("/cfg"), &[]) else {
-                return Ok(());
+            let (span, message) = match resolve(&text, Path::new("/cfg"), &[]) {
+                Ok(_) => return Ok(()),
+                Err(Unresolved::InFile(Located(span, message))) => (span, message),
+                Err(Unresolved::CommandLine(message)) => {
+                    return Err(TestCaseError::fail(format!("no position for: {message}")));
+                }
             };
             let err = ConfigError::at(Path::new("kiosk.toml"), &text, span, message);
             let (line, column) = err.position();

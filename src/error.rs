@@ -57,30 +57,38 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
     }
 }
 
-/// A command-line parse error, or `None` for `--help` and `--version` (printed here, exit 0).
-/// The error becomes one line that keeps what clap knows: the possible values, the "did you
-/// mean" tip, and the help to read (`vitrine record --help` for a `record` flag).
-pub fn clap_error(err: &clap::Error, help: &str) -> Option<String> {
+/// A command-line parse error as one line, or `None` for `--help` and `--version` (printed
+/// here, exit 0). The line keeps what clap knows (the possible values, the "did you mean"
+/// tip) and points at the help of the command it is about: `vitrine record --help` when the
+/// command line `args` (without the program name) names the `record` subcommand of `command`.
+pub fn clap_error(err: &clap::Error, command: &clap::Command, args: &[String]) -> Option<String> {
     if !err.use_stderr() {
         let _ = err.print();
         return None;
     }
     let rendered = err.render().to_string();
     let mut parts: Vec<String> = Vec::new();
+    let subcommand = args
+        .iter()
+        .find_map(|arg| command.find_subcommand(arg.as_str()));
+    let help = match subcommand {
+        Some(sub) => format!("vitrine {} --help", sub.get_name()),
+        None => "vitrine --help".to_string(),
+    };
     let mut lines = rendered.lines().map(str::trim).filter(|l| !l.is_empty());
     if let Some(first) = lines.next() {
         parts.push(first.trim_start_matches("error: ").to_string());
     }
     for line in lines {
-        // The usage synopsis and "try --help" are replaced by our own pointer to the help.
-        if line.starts_with("Usage:") || line.starts_with("For more information") {
-            break;
+        // The usage synopsis and "try --help" give way to the pointer at the right help.
+        if !line.starts_with("Usage:") && !line.starts_with("For more information") {
+            parts.push(line.to_string());
         }
-        parts.push(line.to_string());
     }
-    let text = parts.join("; ");
     // "[possible values: ...]" reads best right after what it belongs to.
-    let text = text.replace("; [possible values", " [possible values");
+    let text = parts
+        .join("; ")
+        .replace("; [possible values", " [possible values");
     Some(format!("{text} (see {help})"))
 }
 

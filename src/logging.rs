@@ -1,6 +1,8 @@
 //! The log: to a file (`--log-file`), or to standard error for journald and pipes, but never
-//! onto the screen. When standard error is the terminal the show draws on, messages are held
-//! in memory (the last [`HELD_MAX`]) and printed once the terminal is restored.
+//! onto the screen. When standard error is the terminal the show draws on, warnings and errors
+//! are held in memory (the last [`HELD_MAX`]) and printed once the terminal is restored, on a
+//! quit key and on SIGTERM/SIGINT alike; the info lines (start, reloads) are left out there, so
+//! a normal quit prints nothing. `--log-file` keeps everything.
 
 use std::collections::VecDeque;
 use std::fs::{File, OpenOptions};
@@ -11,6 +13,7 @@ use anyhow::{Context as _, Result};
 use log::{Level, LevelFilter, Log, Metadata, Record};
 
 use crate::cli::{KioskArgs, LogLevel};
+use crate::error::UsageError;
 
 /// How many held messages are kept while the screen is in use.
 const HELD_MAX: usize = 100;
@@ -22,6 +25,7 @@ enum Sink {
     Stderr {
         journald: bool,
     },
+    /// Warnings and errors only, printed by [`release_held`].
     Held(VecDeque<String>),
 }
 
@@ -31,16 +35,31 @@ struct Logger {
 
 static LOGGER: OnceLock<Logger> = OnceLock::new();
 
-/// Starts logging as `args` asks. `live` says the show will draw on this terminal.
-pub fn init(args: &KioskArgs, live: bool) -> Result<()> {
-    let sink = match &args.log_file {
+/// Where the log goes, as each command wants it.
+pub enum Target<'a> {
+    /// The live showcase: `--log-file`, else standard error unless the show draws there.
+    Live(&'a KioskArgs),
+    /// `serve`: `--log-file`, else standard error (the server's own terminal shows no show).
+    Server(&'a KioskArgs),
+    /// `record`: standard error, at the default level.
+    Recording,
+}
+
+/// Starts logging as `target` asks.
+pub fn init(target: Target) -> Result<()> {
+    let (file, level, live) = match target {
+        Target::Live(args) => (args.log_file.as_ref(), args.log_level, true),
+        Target::Server(args) => (args.log_file.as_ref(), args.log_level, false),
+        Target::Recording => (None, LogLevel::Info, false),
+    };
+    let sink = match file {
         Some(path) => Sink::File(
             OpenOptions::new()
                 .create(true)
                 .append(true)
                 .open(path)
                 .with_context(|| format!("cannot open log file {}", path.display()))
-                .map_err(|e| crate::error::UsageError(format!("{e:#}")))?,
+                .map_err(|e| UsageError(format!("{e:#}")))?,
         ),
         None if live && io::stderr().is_terminal() => Sink::Held(VecDeque::new()),
         None => Sink::Stderr {
@@ -52,7 +71,7 @@ pub fn init(args: &KioskArgs, live: bool) -> Result<()> {
     });
     // Only the first call installs the logger; a test or second call keeps the first sink.
     let _ = log::set_logger(logger);
-    set_level(args.log_level);
+    set_level(level);
     Ok(())
 }
 
@@ -66,7 +85,8 @@ pub fn set_level(level: LogLevel) {
     });
 }
 
-/// Prints held messages to standard error; call after the terminal is restored.
+/// Prints held messages to standard error; call after the terminal is restored (the signal
+/// thread does, too).
 pub fn release_held() {
     let Some(logger) = LOGGER.get() else { return };
     let Ok(mut sink) = logger.sink.lock() else {
@@ -120,6 +140,7 @@ impl Log for Logger {
             Sink::Stderr { journald: false } => {
                 let _ = writeln!(io::stderr(), "vitrine: {level}: {}", record.args());
             }
+            Sink::Held(_) if level > Level::Warn => {}
             Sink::Held(lines) => {
                 if lines.len() == HELD_MAX {
                     lines.pop_front();

@@ -27,25 +27,30 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use clap::{ArgMatches, CommandFactory, FromArgMatches};
+use clap::{ArgMatches, FromArgMatches};
 use vitrine_effects::palette::PALETTES;
 use vitrine_effects::registry::EFFECTS;
 
-use crate::cli::{Cli, Command};
-use crate::config::Source;
-use crate::error::usage;
+use crate::cli::{Cli, Command, ConfigArg};
+use crate::config::{Loaded, Source};
+use crate::error::{UsageError, usage};
 use crate::show::Show;
-use crate::spec::ShowSpec;
 
 fn main() -> ExitCode {
+    let command = cli::command();
+    let args: Vec<String> = std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
     // The matches are kept to tell flags the user typed from defaults: those override a config.
-    let parsed = Cli::command()
-        .try_get_matches()
+    let parsed = command
+        .clone()
+        .try_get_matches_from(std::env::args_os())
         .and_then(|matches| Cli::from_arg_matches(&matches).map(|cli| (cli, matches)));
     let (cli, matches) = match parsed {
         Ok(parsed) => parsed,
         Err(err) => {
-            return match error::clap_error(&err, "vitrine --help") {
+            return match error::clap_error(&err, &command, &args) {
                 None => ExitCode::SUCCESS,
                 Some(line) => {
                     eprintln!("vitrine: {line}");
@@ -54,66 +59,104 @@ fn main() -> ExitCode {
             };
         }
     };
-    let result = run(cli, &matches);
+    let result = run(cli, &command, &matches);
     logging::release_held();
     error::report(result)
 }
 
-fn run(cli: Cli, matches: &ArgMatches) -> Result<()> {
+fn run(cli: Cli, command: &clap::Command, matches: &ArgMatches) -> Result<()> {
+    let subcommand = |name: &str| {
+        let cmd = command.find_subcommand(name).expect("a subcommand of ours");
+        let matches = matches.subcommand_matches(name).expect("the one parsed");
+        (cmd, matches)
+    };
     match cli.command {
         None => {
-            let mut source = Source::new(cli.show, config::overrides(matches));
-            let loaded = source.load().map_err(usage)?;
-            logging::init(&loaded.args.kiosk, true)?;
-            let show = Show::new(loaded.spec).map_err(usage)?;
-            let depth = color::resolve(loaded.args.color, false);
+            let (source, loaded) = setup(&cli.config, command, matches, Mode::Live)?;
+            let show = Show::new(loaded.spec.clone()).map_err(usage)?;
             // No terminal is the first thing to report, before any listener is set up.
             terminal::require()?;
             let listen = control::Listen::from_args(&cli.control)?;
             let control = control::start(&listen)?;
-            app::run(show, &loaded.args, source, depth, control, cli.panic_after)
+            app::run(show, loaded, source, control, cli.panic_after)
         }
         Some(Command::List) => list(&mut std::io::stdout().lock()),
         Some(Command::Record(rec)) => {
-            let record_matches = matches.subcommand_matches("record").unwrap_or(matches);
-            let loaded = Source::new(rec.show.clone(), config::overrides(record_matches))
-                .load()
-                .map_err(usage)?;
-            logging::init(&loaded.args.kiosk, false)?;
+            let (cmd, matches) = subcommand("record");
+            let (_, loaded) = setup(&rec.config, cmd, matches, Mode::Recording)?;
             let mut spec = loaded.spec;
-            spec.seed = loaded.args.seed.unwrap_or(1);
+            // Recordings are reproducible unless asked otherwise.
+            spec.seed = loaded.settings.playlist.seed.unwrap_or(1);
             let show = Show::new(spec).map_err(usage)?;
-            let mut out: Box<dyn Write> = if rec.out.as_os_str() == "-" {
-                Box::new(std::io::stdout().lock())
-            } else {
-                Box::new(std::io::BufWriter::new(
-                    std::fs::File::create(&rec.out)
-                        .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", rec.out.display()))?,
-                ))
-            };
+            let mut out = record_output(&rec.out)?;
             record::record(
                 show,
                 rec.size,
                 rec.seconds,
-                rec.show.fps,
-                color::resolve(rec.show.color, true),
+                loaded.settings.output.fps,
+                color::recording(loaded.settings.output.color),
                 rec.format,
                 &mut out,
             )
         }
         Some(Command::Ctl(args)) => control::client::run(&args, &mut std::io::stdout().lock()),
         Some(Command::Serve(args)) => {
-            let spec = ShowSpec::from_args(&args.show).map_err(usage)?;
-            spec.validate().map_err(usage)?;
-            logging::init(&args.show.kiosk, false)?;
-            server::run(spec, &args)
+            let (cmd, matches) = subcommand("serve");
+            let (_, loaded) = setup(&args.config, cmd, matches, Mode::Server)?;
+            server::run(loaded.spec, &loaded.settings, &args)
         }
     }
 }
 
+/// Which command is setting up.
+#[derive(Clone, Copy)]
+enum Mode {
+    Live,
+    Recording,
+    Server,
+}
+
+/// The one setup path of every command that shows something: the config file with the flags
+/// typed on top (validated: the show builds), then the log. Colour depth is chosen by the
+/// caller from the same settings with [`color::resolve`] (the terminal differs: ours, a
+/// recording, each SSH client's). `cmd` is the command (or subcommand) that parsed `matches`.
+fn setup(
+    config: &ConfigArg,
+    cmd: &clap::Command,
+    matches: &ArgMatches,
+    mode: Mode,
+) -> Result<(Source, Loaded)> {
+    let mut source = Source::new(config.config.clone(), config::overrides(cmd, matches));
+    let loaded = source.load().map_err(usage)?;
+    let kiosk = &loaded.settings.kiosk;
+    logging::init(match mode {
+        Mode::Live => logging::Target::Live(kiosk),
+        Mode::Server => logging::Target::Server(kiosk),
+        Mode::Recording => logging::Target::Recording,
+    })?;
+    Ok((source, loaded))
+}
+
+/// Where `vitrine record --out PATH` writes.
+fn record_output(path: &std::path::Path) -> Result<Box<dyn Write>> {
+    if path.as_os_str() == "-" {
+        return Ok(Box::new(std::io::stdout().lock()));
+    }
+    if path.is_dir() {
+        return Err(UsageError(format!(
+            "--out {} is a directory; name a file (or - for standard output)",
+            path.display()
+        ))
+        .into());
+    }
+    let file = std::fs::File::create(path)
+        .map_err(|e| UsageError(format!("cannot create {}: {e}", path.display())))?;
+    Ok(Box::new(std::io::BufWriter::new(file)))
+}
+
 /// `vitrine list`: each effect, its styles and the flags under its help heading.
 fn list(out: &mut dyn Write) -> Result<()> {
-    let command = Cli::command();
+    let command = cli::command();
     for info in EFFECTS {
         writeln!(out, "{:<10} {}", info.name, info.description)?;
         if !info.styles.is_empty() {

@@ -1,9 +1,12 @@
 //! Where the kiosk messages come from: flags, a message file, or the built-in default.
 
+use std::io::Read;
 use std::path::Path;
 
 use anyhow::{Context as _, Result};
 use vitrine_effects::text::sanitize;
+
+use crate::error::UsageError;
 
 /// Shown when no message is given.
 pub const DEFAULT_MESSAGES: &str = include_str!("../assets/messages.txt");
@@ -18,6 +21,31 @@ pub fn parse(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// The most a message or config file may hold. Far more than any kiosk needs, and a mistaken
+/// `--message-file /dev/zero` (or a log file) fails at once instead of filling memory.
+pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
+
+/// Reads the UTF-8 text file at `path` (a `what` file: "message", "config"), refusing one
+/// larger than [`MAX_FILE_BYTES`].
+pub fn read_text(path: &Path, what: &str) -> Result<String> {
+    let file = std::fs::File::open(path)
+        .with_context(|| format!("cannot read {what} file {}", path.display()))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("cannot read {what} file {}", path.display()))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(UsageError(format!(
+            "{what} file {} is larger than {} MB",
+            path.display(),
+            MAX_FILE_BYTES / (1024 * 1024)
+        ))
+        .into());
+    }
+    String::from_utf8(bytes)
+        .map_err(|_| UsageError(format!("{what} file {} is not UTF-8 text", path.display())).into())
+}
+
 /// Messages from `--message` flags, then `--message-file`, else the default.
 pub fn load(flags: &[String], file: Option<&Path>) -> Result<Vec<String>> {
     let mut messages: Vec<String> = flags
@@ -26,18 +54,12 @@ pub fn load(flags: &[String], file: Option<&Path>) -> Result<Vec<String>> {
         .filter(|m| !m.is_empty())
         .collect();
     if let Some(path) = file {
-        let bytes = std::fs::read(path)
-            .with_context(|| format!("cannot read message file {}", path.display()))?;
-        let text = String::from_utf8(bytes).map_err(|_| {
-            crate::error::UsageError(format!("message file {} is not UTF-8 text", path.display()))
-        })?;
+        let text = read_text(path, "message")?;
         let from_file = parse(&text);
         if from_file.is_empty() {
-            return Err(crate::error::UsageError(format!(
-                "message file {} has no messages",
-                path.display()
-            ))
-            .into());
+            return Err(
+                UsageError(format!("message file {} has no messages", path.display())).into(),
+            );
         }
         messages.extend(from_file);
     }
@@ -69,5 +91,15 @@ mod tests {
         assert_eq!(load(&["Hi".into()], None).unwrap(), ["Hi"]);
         let err = load(&[], Some(Path::new("/nonexistent/messages.txt"))).unwrap_err();
         assert!(format!("{err:#}").contains("cannot read message file"));
+    }
+
+    #[test]
+    fn endless_and_huge_files_are_refused_without_reading_them_whole() {
+        let err = load(&[], Some(Path::new("/dev/zero"))).unwrap_err();
+        assert_eq!(
+            format!("{err:#}"),
+            "message file /dev/zero is larger than 1 MB"
+        );
+        assert!(err.downcast_ref::<UsageError>().is_some());
     }
 }

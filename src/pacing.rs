@@ -79,6 +79,14 @@ impl FramePacer {
         }
     }
 
+    /// Changes the byte budget (`--max-rate` in bytes per second, `None` for none).
+    pub fn set_budget(&mut self, max_rate: Option<f64>) {
+        self.budget = max_rate;
+        if max_rate.is_none() {
+            self.interval = self.base;
+        }
+    }
+
     /// Changes the `--fps` interval (a config reload); a longer stretched interval is kept.
     pub fn set_base(&mut self, base: Duration) {
         if base != self.base {

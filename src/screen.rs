@@ -17,7 +17,7 @@ use ratatui::widgets::{Block, Clear, Paragraph, Widget};
 use vitrine_effects::depth::{ColorDepth, ColorMapper};
 
 use crate::encode::Encoder;
-use crate::keymap::Action;
+use crate::keymap::{Action, Chord};
 use crate::overlay;
 use crate::show::Show;
 
@@ -25,6 +25,8 @@ use crate::show::Show;
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Overlays {
     pub help: bool,
+    /// A locked kiosk says once, on start, how to quit (every other key is ignored).
+    pub lock_hint: Option<Chord>,
 }
 
 /// Carries out a key `action` (any but `Quit`) on `show` and `overlays`; shared by the local
@@ -89,6 +91,13 @@ impl<W: Write> Screen<W> {
 
     /// Forgets what the terminal shows, so the next frame is drawn in full on a cleared screen
     /// (after a resize the terminal may have reflowed or dropped its contents).
+    /// Maps frames to `depth` from now on (a config reload changed `--color`); the whole
+    /// screen is drawn again in the new colours.
+    pub fn set_depth(&mut self, depth: ColorDepth) -> io::Result<()> {
+        self.colors = ColorMapper::new(depth);
+        self.invalidate()
+    }
+
     pub fn invalidate(&mut self) -> io::Result<()> {
         self.shown = Buffer::empty(Rect::ZERO);
         self.encoder.forget_cursor();
@@ -193,6 +202,29 @@ fn compose(buf: &mut Buffer, area: Rect, show: &mut Show, overlays: Overlays) {
     if overlays.help {
         help(area, buf, show.current_name());
     }
+    if let Some(chord) = overlays.lock_hint {
+        lock_hint(area, buf, chord);
+    }
+}
+
+/// One line at the bottom: the keyboard is locked, and the chord that quits.
+fn lock_hint(area: Rect, buf: &mut Buffer, chord: Chord) {
+    let long = format!(" Locked: keys are ignored. Quit with {chord} ");
+    let short = format!(" Quit: {chord} ");
+    let Some(text) = [long, short]
+        .into_iter()
+        .find(|t| vitrine_effects::text::width(t) <= usize::from(area.width))
+    else {
+        return;
+    };
+    if area.height < 2 {
+        return;
+    }
+    let width = vitrine_effects::text::width(&text) as u16;
+    let x = area.x + (area.width - width) / 2;
+    let y = area.bottom() - 2;
+    let style = Style::new().fg(Color::Black).bg(Color::Rgb(255, 200, 0));
+    buf.set_string(x, y, &text, style);
 }
 
 fn paused_badge(area: Rect, buf: &mut Buffer) {

@@ -9,7 +9,7 @@ use vitrine_effects::palette;
 use vitrine_effects::registry::{self, EffectInfo};
 use vitrine_effects::{Context, Effect, Params};
 
-use crate::cli::ShowArgs;
+use crate::cli::{ItemArgs, PlaylistArgs};
 use crate::messages;
 use crate::schedule::Schedule;
 use crate::transition::Transition;
@@ -141,16 +141,16 @@ pub fn resolve_effects(names: &[String]) -> Result<Vec<&'static EffectInfo>> {
 }
 
 impl ShowSpec {
-    /// The show the flags describe: one item per effect, all with the same settings. A config
-    /// builds each of its items through here too (see [`crate::config`]), so every flag means
-    /// the same in both places.
-    pub fn from_args(args: &ShowArgs) -> Result<Self> {
-        let infos = resolve_effects(&args.effect)?;
-        let messages = messages::load(&args.messages, args.message_file.as_deref())?;
+    /// The show the flags describe: one item per effect, each built from `item`, in the
+    /// playlist `playlist` describes. A config builds each of its items through here too (see
+    /// [`crate::config`]), so every flag means the same in both places.
+    pub fn from_args(item: &ItemArgs, playlist: &PlaylistArgs) -> Result<Self> {
+        let infos = resolve_effects(&item.effect)?;
+        let messages = messages::load(&item.messages, item.message_file.as_deref())?;
         let mut context = Context::new(0, "");
-        context.style = args.style.clone();
-        context.calm = args.calm;
-        context.palette = match (&args.colors, &args.palette) {
+        context.style = item.style.clone();
+        context.calm = item.calm;
+        context.palette = match (&item.colors, &item.palette) {
             (Some(colors), _) => colors.0.clone(),
             // The name was checked by clap against the same list.
             (None, Some(name)) => palette::palette(name).unwrap_or_default().to_vec(),
@@ -161,24 +161,24 @@ impl ShowSpec {
             .map(|info| Item {
                 info,
                 context: context.clone(),
-                params: args.params.clone(),
-                duration: args.duration,
+                params: item.params.clone(),
+                duration: item.duration,
                 messages: messages.clone(),
-                message_interval: args.message_interval,
-                speed: args.speed,
+                message_interval: item.message_interval,
+                speed: item.speed,
                 schedule: Schedule::default(),
             })
             .collect();
         Ok(Self {
             items,
-            shuffle: args.shuffle,
-            once: args.once,
-            seed: args.seed.unwrap_or_else(random_seed),
-            tick: Duration::from_secs(1) / args.tick_rate,
-            transition: args.kiosk.transition,
-            transition_time: args.kiosk.transition_time,
-            clock: args.kiosk.clock,
-            ticker: args.kiosk.ticker,
+            shuffle: playlist.shuffle,
+            once: playlist.once,
+            seed: playlist.seed.unwrap_or_else(random_seed),
+            tick: Duration::from_secs(1) / playlist.tick_rate,
+            transition: playlist.transition,
+            transition_time: playlist.transition_time,
+            clock: playlist.clock,
+            ticker: playlist.ticker,
         })
     }
 }
@@ -200,7 +200,9 @@ mod tests {
 
     fn palette_for(args: &[&str]) -> Vec<vitrine_effects::Rgb> {
         let cli = Cli::parse_from(std::iter::once("vitrine").chain(args.iter().copied()));
-        ShowSpec::from_args(&cli.show).unwrap().items[0]
+        ShowSpec::from_args(&cli.settings.item, &cli.settings.playlist)
+            .unwrap()
+            .items[0]
             .context
             .palette
             .clone()

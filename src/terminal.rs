@@ -2,7 +2,7 @@
 //!
 //! Quit keys and errors restore through [`TerminalGuard`]'s drop; a panic restores in the panic
 //! hook before the message is printed; SIGINT/SIGTERM/SIGHUP/SIGQUIT/SIGPIPE restore on a dedicated
-//! thread and exit at once. The signal path must not depend on the event loop: crossterm 0.29
+//! thread, print the held log (see [`logging`]) and exit at once. The signal path must not depend on the event loop: crossterm 0.29
 //! spins inside `event::poll` once the tty is gone (SSH drop), so a flag checked by the loop
 //! might never be seen.
 
@@ -19,6 +19,7 @@ use signal_hook::consts::{SIGHUP, SIGINT, SIGPIPE, SIGQUIT, SIGTERM};
 use vitrine_effects::depth::ColorDepth;
 
 use crate::error::UsageError;
+use crate::logging;
 use crate::pacing::{ByteCounter, Counted};
 use crate::screen::Screen;
 
@@ -111,6 +112,8 @@ fn install_signal_handler() -> Result<()> {
         .spawn(move || {
             if let Some(signal) = signals.forever().next() {
                 restore();
+                // What went wrong during the show (a failed reload) is still worth seeing.
+                logging::release_held();
                 std::process::exit(128 + signal);
             }
         })

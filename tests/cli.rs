@@ -148,3 +148,124 @@ fn bad_input_is_one_line_and_exit_2() {
         assert!(!err.contains("panicked"), "{args:?}: {err}");
     }
 }
+
+/// Runs `args`, expecting a usage error: exit code 2 and one line on standard error.
+fn usage_error(args: &[&str]) -> String {
+    let out = vitrine(args);
+    assert_eq!(out.status.code(), Some(2), "{args:?}");
+    stderr_line(&out)
+}
+
+#[test]
+fn cli_errors_keep_clap_help_in_one_line() {
+    let err = usage_error(&["--palette", "nope"]);
+    assert!(err.contains("[possible values: confetti, pastel"), "{err}");
+    let err = usage_error(&["--color", "8"]);
+    assert!(
+        err.contains("[possible values: auto, truecolor, 256, 16, mono]"),
+        "{err}"
+    );
+    let err = usage_error(&["--transition", "slide"]);
+    assert!(
+        err.contains("possible values: none, dissolve, wipe, fade"),
+        "{err}"
+    );
+    let err = usage_error(&["--efect", "glitch"]);
+    assert!(
+        err.contains("a similar argument exists: '--effect'"),
+        "{err}"
+    );
+    assert!(err.trim_end().ends_with("(see vitrine --help)"), "{err}");
+    // A negative number is a value out of range, not an unknown flag.
+    let err = usage_error(&["--speed", "-5"]);
+    assert!(err.contains("expected a number from 0.01 to 100"), "{err}");
+    assert!(!err.contains("unexpected argument"), "{err}");
+}
+
+#[test]
+fn record_errors_say_what_is_wrong_and_point_at_record_help() {
+    let err = usage_error(&["record", "--seconds", "0"]);
+    assert!(err.contains("greater than 0"), "{err}");
+    assert!(
+        err.trim_end().ends_with("(see vitrine record --help)"),
+        "{err}"
+    );
+    let err = usage_error(&["record", "--lock"]);
+    assert!(err.contains("(see vitrine record --help)"), "{err}");
+    let dir = std::env::temp_dir();
+    let err = usage_error(&["record", "--out", dir.to_str().unwrap()]);
+    assert!(err.contains("is a directory"), "{err}");
+}
+
+/// Flags that mean nothing to a subcommand are not offered by it.
+#[test]
+fn subcommands_offer_only_the_flags_that_apply_to_them() {
+    let help = String::from_utf8(vitrine(&["record", "--help"]).stdout).unwrap();
+    for flag in [
+        "--lock",
+        "--unlock-chord",
+        "--log-file",
+        "--log-level",
+        "--max-rate",
+    ] {
+        assert!(!help.contains(flag), "record --help lists {flag}");
+    }
+    for flag in ["--config", "--fps", "--color", "--effect", "--seed"] {
+        assert!(help.contains(flag), "record --help lacks {flag}");
+    }
+    let help = String::from_utf8(vitrine(&["serve", "--help"]).stdout).unwrap();
+    assert!(
+        !help.contains("--max-rate"),
+        "serve has its own output budget"
+    );
+    for flag in [
+        "--config",
+        "--lock",
+        "--unlock-chord",
+        "--log-file",
+        "--color",
+    ] {
+        assert!(help.contains(flag), "serve --help lacks {flag}");
+    }
+}
+
+/// `serve` goes through the same setup as the live showcase: config and log file are checked
+/// before anything else happens.
+#[test]
+fn serve_checks_its_config_and_log_like_everyone() {
+    let err = usage_error(&[
+        "serve",
+        "--open",
+        "--config",
+        "/nonexistent.toml",
+        "--log-file",
+        "/nonexistent/x",
+    ]);
+    assert!(
+        err.contains("cannot read config file /nonexistent.toml"),
+        "{err}"
+    );
+    let err = usage_error(&["serve", "--open", "--log-file", "/nonexistent/x"]);
+    assert!(err.contains("cannot open log file /nonexistent/x"), "{err}");
+    let err = usage_error(&["serve"]);
+    assert!(
+        err.contains("--authorized-keys") && err.contains("--open"),
+        "{err}"
+    );
+}
+
+#[test]
+fn endless_message_files_and_empty_configs_are_refused_at_start() {
+    let err = usage_error(&["--message-file", "/dev/zero"]);
+    assert!(err.contains("/dev/zero is larger than 1 MB"), "{err}");
+    let err = usage_error(&["--config", "/dev/zero"]);
+    assert!(err.contains("/dev/zero is larger than 1 MB"), "{err}");
+
+    let dir = std::env::temp_dir().join(format!("vitrine-empty-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("kiosk.toml");
+    std::fs::write(&path, "").unwrap();
+    let err = usage_error(&["record", "--config", path.to_str().unwrap()]);
+    assert!(err.contains("kiosk.toml is empty"), "{err}");
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -206,3 +206,65 @@ fn a_panic_restores_the_terminal_before_its_message() {
         "the panic message must come after the restore"
     );
 }
+
+/// The text written after the terminal was restored (what stays on the user's screen).
+fn after_restore(output: &[u8]) -> String {
+    let leave = rfind(output, LEAVE_ALT).expect("alternate screen not left");
+    String::from_utf8_lossy(&output[leave + LEAVE_ALT.len()..]).into_owned()
+}
+
+/// A locked kiosk ignores q, Esc and Ctrl-C, so it says on start how to quit.
+#[test]
+fn a_locked_kiosk_says_how_to_quit() {
+    let mut pty = Pty::spawn(&[ARGS, &["--lock"]].concat(), 80, 24);
+    pty.wait_frames(3);
+    let mut screen = vt100::Parser::new(24, 80, 0);
+    screen.process(&pty.output());
+    let contents = screen.screen().contents();
+    assert!(
+        contents.contains("Locked: keys are ignored. Quit with Ctrl-Alt-Q"),
+        "{contents}"
+    );
+    pty.send(b"\x1b\x11"); // Ctrl-Alt-Q
+    let (status, output) = pty.finish();
+    assert!(status.success(), "{status:?}");
+    assert_restored(&output);
+}
+
+/// With standard error on the screen, the log is held: a normal quit prints nothing after the
+/// restore, and a warning or error is printed after a quit key and after SIGTERM alike.
+#[test]
+fn the_held_log_prints_only_what_went_wrong_on_every_way_out() {
+    let mut pty = Pty::spawn(ARGS, 80, 24);
+    pty.wait_frames(3);
+    pty.send(b"q");
+    let (status, output) = pty.finish();
+    assert!(status.success(), "{status:?}");
+    assert_eq!(
+        after_restore(&output).trim(),
+        "",
+        "a normal quit prints nothing"
+    );
+
+    let dir = std::env::temp_dir().join(format!("vitrine-held-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("kiosk.toml");
+    std::fs::write(&config, "[[item]]\neffect = \"defrag\"\n").unwrap();
+    let pty = Pty::spawn(&["--config", config.to_str().unwrap()], 80, 24);
+    pty.wait_frames(3);
+    // A broken edit; the reload poll (every 500 ms) logs the error and marks the screen.
+    std::fs::write(&config, "[[item]]\neffect = \"nope\"\n").unwrap();
+    pty.wait_for("the config error marker", |out| {
+        String::from_utf8_lossy(out).contains("config error")
+    });
+    pty.signal(libc::SIGTERM);
+    let (status, output) = pty.finish();
+    assert_eq!(status.code(), Some(128 + libc::SIGTERM), "{status:?}");
+    assert_restored(&output);
+    let held = after_restore(&output);
+    assert!(
+        held.contains("ERROR: config reload failed") && held.contains("unknown effect 'nope'"),
+        "{held:?}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}

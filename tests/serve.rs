@@ -82,7 +82,7 @@ impl Server {
             if let Some(at) = line.find("SHA256:") {
                 fingerprint = line[at..].split_whitespace().next().unwrap().to_string();
             }
-            if let Some(rest) = line.strip_prefix("vitrine serve: listening on 127.0.0.1:") {
+            if let Some((_, rest)) = line.split_once("listening on 127.0.0.1:") {
                 port = rest.split(';').next().unwrap().parse().unwrap();
                 break;
             }
@@ -551,7 +551,11 @@ async fn open_mode_needs_no_key_and_warns() {
         .unwrap()
         .unwrap();
     assert!(none.success());
-    assert!(server.log().contains("WARNING: --open"), "{}", server.log());
+    assert!(
+        server.log().contains("WARN: !!! --open: ANYONE"),
+        "{}",
+        server.log()
+    );
 }
 
 #[tokio::test]
@@ -609,6 +613,14 @@ fn usage_errors_are_one_line_exit_2() {
         &["serve", "--open", "--listen", "nowhere"],
         &["serve", "--open", "--max-sessions", "0"],
         &["serve", "--open", "--max-startups", "0"],
+        &["serve", "--open", "--proxy-protocol"],
+        &[
+            "serve",
+            "--open",
+            "--proxy-protocol",
+            "--trusted-proxy",
+            "10.0.0.0/33",
+        ],
     ] {
         let out = run_bounded(Command::new(env!("CARGO_BIN_EXE_vitrine")).args(args));
         assert_eq!(out.status.code(), Some(2), "{args:?}");
@@ -825,6 +837,39 @@ async fn a_client_that_stops_reading_does_not_stall_others() {
         .unwrap_or_else(|| panic!("no skip count: {line}"));
     eprintln!("{line}");
     assert!(skipped > 0, "frames were queued instead of skipped: {line}");
+}
+
+/// A viewer's colour depth comes from the same detection as a local terminal's, applied to
+/// the TERM and colour variables its client sent: plain `xterm` is 16 colours in both places,
+/// and a client passing COLORTERM=truecolor (OpenSSH `SendEnv COLORTERM`) gets truecolor.
+#[tokio::test]
+async fn viewer_colours_follow_the_local_rules_on_the_clients_terminal() {
+    let server = Server::start("colours", &[]);
+    for (term, colorterm, want) in [
+        ("xterm", None, "colours=Ansi16"),
+        ("xterm", Some("truecolor"), "colours=TrueColor"),
+    ] {
+        let (handle, ok) = server
+            .login_with(1, server.port, client::Config::default())
+            .await;
+        assert!(ok, "authorized key refused");
+        let mut channel = handle.channel_open_session().await.expect("open session");
+        if let Some(value) = colorterm {
+            channel.set_env(true, "COLORTERM", value).await.unwrap();
+        }
+        channel
+            .request_pty(true, term, 80, 24, 0, 0, &[])
+            .await
+            .unwrap();
+        channel.request_shell(true).await.unwrap();
+        server.wait_log(&format!("TERM={term} {want}")).await;
+        channel.data(&b"q"[..]).await.unwrap();
+        let mut got = Received::default();
+        read_until(&mut channel, &mut got, |r| {
+            find(&r.data, LEAVE_ALT).is_some()
+        })
+        .await;
+    }
 }
 
 /// Keeps one connection from 127.0.0.`host` open that sends only an SSH version line, over
@@ -1088,4 +1133,79 @@ fn openssh_with_no_input_still_gets_frames() {
     let _ = child.wait();
     let frames = count(&reader.join().unwrap(), BEGIN_FRAME);
     assert!(frames >= 20, "{frames} frames after EOF\n{}", server.log());
+}
+
+/// Connects from 127.0.0.`host` as a load balancer would: `header` first, then SSH. Returns
+/// whether key 1 got in, or None if the server dropped the connection.
+async fn login_through_proxy(server: &Server, host: u8, header: &[u8]) -> Option<bool> {
+    let socket = TcpSocket::new_v4().unwrap();
+    socket.bind(([127, 0, 0, host], 0).into()).unwrap();
+    let mut stream = socket
+        .connect(([127, 0, 0, 1], server.port).into())
+        .await
+        .unwrap();
+    stream.write_all(header).await.unwrap();
+    let client = Client {
+        server_key: Arc::default(),
+    };
+    let config = Arc::new(client::Config::default());
+    let mut handle = timeout(WAIT, client::connect_stream(config, stream, client))
+        .await
+        .expect("connect hung")
+        .ok()?;
+    let key = PrivateKeyWithHashAlg::new(Arc::new(client_key(1)), None);
+    let result = timeout(WAIT, handle.authenticate_publickey("viewer", key))
+        .await
+        .expect("auth hung")
+        .ok()?;
+    Some(result.success())
+}
+
+#[tokio::test]
+async fn proxy_headers_name_the_client_only_from_trusted_proxies() {
+    let server = Server::start(
+        "proxy",
+        &[
+            "--proxy-protocol",
+            "--trusted-proxy",
+            "127.0.0.1",
+            "--rate-limit",
+            "1",
+        ],
+    );
+    // v1 from the trusted balancer: the log names the client, not the balancer.
+    let v1 = b"PROXY TCP4 203.0.113.7 127.0.0.1 40000 2222\r\n";
+    assert_eq!(login_through_proxy(&server, 1, v1).await, Some(true));
+    server.wait_log(" 203.0.113.7:40000] ").await;
+    // Limits count that client: its second connection this minute is dropped (--rate-limit 1)...
+    assert_eq!(login_through_proxy(&server, 1, v1).await, None);
+    server
+        .wait_log("203.0.113.7:40000] dropped: connecting too often")
+        .await;
+    // ...while another client through the same balancer, in a v2 header, gets in.
+    let v2 = ppp::v2::Builder::with_addresses(
+        ppp::v2::Version::Two | ppp::v2::Command::Proxy,
+        ppp::v2::Protocol::Stream,
+        (
+            "[2001:db8::7]:40000"
+                .parse::<std::net::SocketAddr>()
+                .unwrap(),
+            "[2001:db8::1]:2222"
+                .parse::<std::net::SocketAddr>()
+                .unwrap(),
+        ),
+    )
+    .build()
+    .unwrap();
+    assert_eq!(login_through_proxy(&server, 1, &v2).await, Some(true));
+    server.wait_log(" [2001:db8::7]:40000] ").await;
+    // A header from anyone else is refused: they could claim to be anyone.
+    let forged = b"PROXY TCP4 198.51.100.1 127.0.0.1 40000 2222\r\n";
+    assert_eq!(login_through_proxy(&server, 2, forged).await, None);
+    server.wait_log("127.0.0.2:").await;
+    server.wait_log("not a --trusted-proxy").await;
+    assert!(!server.log().contains("198.51.100.1"), "{}", server.log());
+    // And the trusted balancer must send one.
+    assert_eq!(login_through_proxy(&server, 1, b"").await, None);
+    server.wait_log("dropped: no PROXY header").await;
 }

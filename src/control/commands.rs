@@ -10,7 +10,7 @@ use crate::dark::Dark;
 use crate::show::Show;
 
 /// The running show and what status reports about it.
-pub struct Live<'a> {
+pub struct Running<'a> {
     pub show: &'a mut Show,
     pub dark: &'a mut Dark,
     pub started: Instant,
@@ -20,7 +20,7 @@ pub struct Live<'a> {
     pub viewers: usize,
 }
 
-impl Live<'_> {
+impl Running<'_> {
     /// Carries `request` out and reports the state after it. `reload` re-reads the config and
     /// message files (the show loop's own reload, so a command and an edit do the same).
     pub fn carry_out(

@@ -24,7 +24,7 @@ use anyhow::{Context as _, Result};
 use clap::Args;
 use tokio::sync::{mpsc, oneshot};
 
-pub use commands::Live;
+pub use commands::Running;
 pub use mirror::Mirror;
 pub use protocol::{Failure, Request, Response, Status};
 

@@ -12,6 +12,7 @@
 //! refused requests (written when the connection ends), so a client cannot flood it; one that
 //! keeps asking after [`MAX_REFUSED`] refusals is disconnected.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -27,7 +28,8 @@ use tokio::sync::{Notify, mpsc, watch};
 
 use super::session::{self, SessionIo};
 use super::socket::{Admission, AdmissionCell};
-use super::{EXTRA_CONNECTIONS, MAX_AUTH_ATTEMPTS, Shared, auth, keys, log, log_at, session_depth};
+use super::{EXTRA_CONNECTIONS, MAX_AUTH_ATTEMPTS, Shared, auth, keys, log, log_at};
+use crate::color;
 use crate::keymap::action_for;
 use crate::show::Show;
 
@@ -78,6 +80,8 @@ pub struct Connection {
     channel: Option<ChannelWriteHalf<Msg>>,
     /// The client's terminal, once it asked for a pty.
     pty: Option<(String, Rect)>,
+    /// The colour variables the client sent ([`color::CLIENT_VARS`]), for its colour depth.
+    color_env: BTreeMap<String, String>,
     /// The running showcase's inputs.
     input: Option<mpsc::Sender<crate::keymap::Action>>,
     size: Option<watch::Sender<Rect>>,
@@ -107,6 +111,7 @@ impl Connection {
             channel_id: None,
             channel: None,
             pty: None,
+            color_env: BTreeMap::new(),
             input: None,
             size: None,
             keys: Vec::new(),
@@ -266,7 +271,10 @@ impl Connection {
         let (size, size_rx) = watch::channel(area);
         self.input = Some(input);
         self.size = Some(size);
-        let depth = session_depth(self.shared.color, &term);
+        // The same detection as a local terminal, on what the client told us.
+        let mut env = std::mem::take(&mut self.color_env);
+        env.insert("TERM".into(), term.clone());
+        let depth = color::resolve(self.shared.color, &env);
         self.log(&format!(
             "showcase started: {}x{} TERM={term} colours={:?} key={}",
             area.width,
@@ -403,6 +411,14 @@ impl Handler for Connection {
             return Err(russh::Error::Disconnect);
         }
         self.state.authenticated.store(true, Ordering::SeqCst);
+        self.log(&format!(
+            "authenticated: {}",
+            self.key
+                .as_deref()
+                .map_or("none (--open)".to_string(), |key| format!(
+                    "publickey {key}"
+                ))
+        ));
         Ok(())
     }
 
@@ -509,10 +525,21 @@ impl Handler for Connection {
     async fn env_request(
         &mut self,
         channel: ChannelId,
-        _variable_name: &str,
-        _variable_value: &str,
+        variable_name: &str,
+        variable_value: &str,
         session: &mut Session,
     ) -> Result<(), Self::Error> {
+        // Only the few colour variables are kept (a fixed set, so a client cannot make us hold
+        // more than a few short strings); they only choose this session's colour depth.
+        if self.is_ours(channel) && color::CLIENT_VARS.contains(&variable_name) {
+            let value: String = variable_value
+                .chars()
+                .filter(char::is_ascii_graphic)
+                .take(64)
+                .collect();
+            self.color_env.insert(variable_name.to_string(), value);
+            return session.channel_success(channel);
+        }
         self.env_requests += 1;
         if self.env_requests > FREE_ENV_REQUESTS {
             return self.refuse(session, channel, "environment variables");

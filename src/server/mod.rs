@@ -14,12 +14,14 @@ mod auth;
 mod conn;
 mod keys;
 mod limits;
+mod proxy;
 mod session;
 mod socket;
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result};
@@ -30,10 +32,10 @@ use russh::{Disconnect, MethodKind, MethodSet, SshId};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::{Semaphore, watch};
-use vitrine_effects::depth::ColorDepth;
 
-use crate::cli::ServeArgs;
+use crate::cli::{ServeArgs, Settings};
 use crate::color::ColorChoice;
+use crate::error::UsageError;
 use crate::keymap::Chord;
 use crate::spec::ShowSpec;
 use auth::Access;
@@ -60,7 +62,7 @@ pub struct Shared {
     vary_seed: bool,
     access: Access,
     fps: u32,
-    /// `--color`: `auto` picks per client from its TERM ([`remote_color_choice`]).
+    /// `--color`: `auto` detects per client from its TERM and colour variables.
     color: ColorChoice,
     lock: bool,
     /// The chord that quits a locked session (`--unlock-chord`).
@@ -75,48 +77,53 @@ pub struct Shared {
     shutdown: watch::Receiver<bool>,
 }
 
-/// Runs `vitrine serve` until SIGTERM, SIGINT or SIGHUP.
-pub fn run(spec: ShowSpec, args: &ServeArgs) -> Result<()> {
+/// Runs `vitrine serve` until SIGTERM, SIGINT or SIGHUP: every viewer gets a show built from
+/// `spec`, drawn and keyed as `settings` say.
+pub fn run(spec: ShowSpec, settings: &Settings, args: &ServeArgs) -> Result<()> {
     // Everything the user can get wrong is checked before the port is bound.
     let access = match (&args.authorized_keys, args.open) {
         (Some(path), _) => Access::Keys(auth::AuthorizedKeys::load(path)?),
-        (None, _) => Access::Open,
+        (None, true) => Access::Open,
+        (None, false) => {
+            return Err(UsageError(
+                "serve needs --authorized-keys PATH (only those keys get in) or --open \
+                 (anyone who can reach the address)"
+                    .into(),
+            )
+            .into());
+        }
     };
     let key_path = match &args.host_key {
         Some(path) => path.clone(),
         None => auth::default_host_key_path()?,
     };
     let (host_key, created) = auth::load_or_create_host_key(&key_path)?;
-    eprintln!(
-        "vitrine serve: host key {} {} ({}{})",
+    log::info!(
+        "host key {} {} ({}{})",
         host_key.algorithm(),
         auth::fingerprint(host_key.public_key()),
         key_path.display(),
         if created { ", new" } else { "" }
     );
     match &access {
-        Access::Keys(keys) => eprintln!(
-            "vitrine serve: {} authorized key(s) from {} (re-read when it changes)",
+        Access::Keys(keys) => log::info!(
+            "{} authorized key(s) from {} (re-read when it changes)",
             keys.len(),
             keys.path().display()
         ),
         Access::Open => {
-            eprintln!(
-                "vitrine serve: !!! WARNING: --open: ANYONE who can reach this address gets a"
-            );
-            eprintln!(
-                "vitrine serve: !!! session, without any key. Use --authorized-keys to restrict."
-            );
+            log::warn!("!!! --open: ANYONE who can reach this address gets a session, without");
+            log::warn!("!!! any key. Use --authorized-keys to restrict.");
         }
     }
     let (shutdown_tx, shutdown) = watch::channel(false);
     let shared = Arc::new(Shared {
-        vary_seed: args.show.seed.is_none(),
+        vary_seed: settings.playlist.seed.is_none(),
         access,
-        fps: args.show.fps,
-        color: args.show.color,
-        chord: args.show.kiosk.unlock_chord,
-        lock: args.show.lock,
+        fps: settings.output.fps,
+        color: settings.output.color,
+        chord: settings.kiosk.unlock_chord,
+        lock: settings.kiosk.lock,
         idle_timeout: (!args.idle_timeout.is_zero()).then_some(args.idle_timeout),
         max_sessions: args.max_sessions as usize,
         sessions: Arc::new(Semaphore::new(args.max_sessions as usize)),
@@ -169,8 +176,8 @@ async fn serve(
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let local = listener.local_addr()?;
-    eprintln!(
-        "vitrine serve: listening on {local}; connect with: ssh -p {} {}",
+    log::info!(
+        "listening on {local}; connect with: ssh -p {} {}",
         local.port(),
         local.ip()
     );
@@ -191,13 +198,9 @@ async fn serve(
     if let Access::Keys(_) = &shared.access {
         tokio::spawn(watch_authorized_keys(shared.clone()));
     }
-    let mut limiter = RateLimiter::new(args.rate_limit);
-    let startups = Startups::new(
-        args.max_startups as usize,
-        args.max_startups_per_address as usize,
-    );
-    let mut early_drop_dice = rand_chacha::ChaCha8Rng::from_entropy();
-    let mut drops = DropReport::default();
+    let gate = Arc::new(Gate::new(args));
+    // Connections from a trusted proxy whose header has not arrived yet.
+    let pending_headers = Arc::new(Semaphore::new(args.max_startups as usize));
     let next_id = AtomicU64::new(1);
     loop {
         let (stream, peer) = tokio::select! {
@@ -206,39 +209,69 @@ async fn serve(
                 Ok(accepted) => accepted,
                 Err(e) => {
                     // Out of file descriptors and the like: wait instead of spinning.
-                    eprintln!("vitrine serve: accept failed: {e}");
+                    log::warn!("accept failed: {e}");
                     tokio::time::sleep(Duration::from_millis(100)).await;
                     continue;
                 }
             },
         };
         let id = next_id.fetch_add(1, Ordering::Relaxed);
-        let now = Instant::now();
-        if !limiter.allow(peer.ip(), now) {
-            drops.dropped(id, peer, "connecting too often (--rate-limit)", now);
-            continue;
-        }
-        let slot = match startups.admit(peer.ip(), early_drop_dice.r#gen::<f64>()) {
-            Ok(slot) => slot,
-            Err(refused) => {
-                drops.dropped(id, peer, refused.reason(), now);
-                continue;
+        let accepted = tokio::time::Instant::now();
+        let _ = stream.set_nodelay(true);
+        let start = {
+            let (shared, config) = (shared.clone(), config.clone());
+            let auth_timeout = args.auth_timeout;
+            move |stream, client, slot| {
+                connection(
+                    stream,
+                    client,
+                    id,
+                    shared,
+                    config,
+                    accepted + auth_timeout,
+                    slot,
+                )
             }
         };
-        let _ = stream.set_nodelay(true);
-        tokio::spawn(connection(
-            stream,
-            peer,
-            id,
-            shared.clone(),
-            config.clone(),
-            args.auth_timeout,
-            slot,
-        ));
+        if !args.proxy_protocol {
+            if let Some(slot) = gate.admit(id, peer) {
+                tokio::spawn(start(stream, peer, slot));
+            }
+            continue;
+        }
+        // Behind a load balancer: the client is whoever its PROXY header names.
+        if !proxy::trusted(peer.ip(), &args.trusted_proxy) {
+            gate.dropped(
+                id,
+                peer,
+                "not a --trusted-proxy (a PROXY header is expected)",
+            );
+            continue;
+        }
+        let Ok(reading) = pending_headers.clone().try_acquire_owned() else {
+            gate.dropped(id, peer, "too many PROXY headers pending");
+            continue;
+        };
+        let header_timeout = args.auth_timeout.min(PROXY_HEADER_TIMEOUT);
+        let gate = gate.clone();
+        tokio::spawn(async move {
+            let mut stream = stream;
+            let header = tokio::time::timeout(header_timeout, proxy::read_header(&mut stream));
+            let client = match header.await {
+                Ok(Ok(client)) => client.unwrap_or(peer),
+                Ok(Err(e)) => return log(id, peer, &format!("dropped: {e}")),
+                Err(_) => return log(id, peer, "dropped: no PROXY header in time"),
+            };
+            drop(reading);
+            log::debug!("serve: [{id} {client}] through the proxy {peer}");
+            if let Some(slot) = gate.admit(id, client) {
+                start(stream, client, slot).await;
+            }
+        });
     }
 
     let running = shared.max_sessions - shared.sessions.available_permits();
-    eprintln!("vitrine serve: shutting down; restoring {running} client terminal(s)");
+    log::info!("shutting down; restoring {running} client terminal(s)");
     shutdown_tx.send_replace(true);
     let everything = async {
         let _sessions = shared
@@ -252,9 +285,9 @@ async fn serve(
         .await
         .is_err()
     {
-        eprintln!("vitrine serve: some clients did not close in time");
+        log::warn!("some clients did not close in time");
     }
-    eprintln!("vitrine serve: stopped");
+    log::info!("stopped");
     Ok(())
 }
 
@@ -300,10 +333,10 @@ async fn connection(
     id: u64,
     shared: Arc<Shared>,
     config: Arc<Config>,
-    auth_timeout: Duration,
+    deadline: tokio::time::Instant,
     slot: StartupSlot,
 ) {
-    let deadline = tokio::time::sleep(auth_timeout);
+    let deadline = tokio::time::sleep_until(deadline);
     tokio::pin!(deadline);
     let killer = match Killer::new(&stream) {
         Ok(killer) => killer,
@@ -395,32 +428,77 @@ async fn connection(
     }
 }
 
+/// How long a trusted proxy may take to send its header (balancers send it at once).
+const PROXY_HEADER_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Admission at accept: the per-address connection rate, then a startup slot.
+struct Gate {
+    limiter: Mutex<RateLimiter>,
+    startups: Arc<Startups>,
+    early_drop_dice: Mutex<rand_chacha::ChaCha8Rng>,
+    drops: Mutex<DropReport>,
+}
+
+impl Gate {
+    fn new(args: &ServeArgs) -> Self {
+        Self {
+            limiter: Mutex::new(RateLimiter::new(args.rate_limit)),
+            startups: Startups::new(
+                args.max_startups as usize,
+                args.max_startups_per_address as usize,
+            ),
+            early_drop_dice: Mutex::new(rand_chacha::ChaCha8Rng::from_entropy()),
+            drops: Mutex::default(),
+        }
+    }
+
+    /// A startup slot for a connection from `client`, or `None` (logged) if it is dropped.
+    fn admit(&self, id: u64, client: SocketAddr) -> Option<StartupSlot> {
+        let now = Instant::now();
+        if !lock(&self.limiter).allow(client.ip(), now) {
+            self.dropped(id, client, "connecting too often (--rate-limit)");
+            return None;
+        }
+        let roll = lock(&self.early_drop_dice).r#gen::<f64>();
+        self.startups
+            .admit(client.ip(), roll)
+            .inspect_err(|refused| self.dropped(id, client, refused.reason()))
+            .ok()
+    }
+
+    fn dropped(&self, id: u64, peer: SocketAddr, reason: &'static str) {
+        lock(&self.drops).dropped(id, peer, reason, Instant::now());
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 /// How often at most a line reports connections dropped at accept.
 const DROP_REPORT_EVERY: Duration = Duration::from_secs(10);
 
-/// Connections dropped at accept, reported at most once per [`DROP_REPORT_EVERY`] so that a
-/// flood of connections is not a flood of log lines.
+/// Connections dropped at accept, reported at most once per [`DROP_REPORT_EVERY`] for each
+/// reason, so that a flood of connections is not a flood of log lines.
 #[derive(Default)]
 struct DropReport {
-    last: Option<Instant>,
-    unreported: u64,
+    /// When each reason was last logged, and how many drops for it since.
+    by_reason: HashMap<&'static str, (Instant, u64)>,
 }
 
 impl DropReport {
-    fn dropped(&mut self, id: u64, peer: SocketAddr, reason: &str, now: Instant) {
-        if self
-            .last
-            .is_some_and(|last| now.duration_since(last) < DROP_REPORT_EVERY)
+    fn dropped(&mut self, id: u64, peer: SocketAddr, reason: &'static str, now: Instant) {
+        if let Some((last, unreported)) = self.by_reason.get_mut(reason)
+            && now.duration_since(*last) < DROP_REPORT_EVERY
         {
-            self.unreported += 1;
+            *unreported += 1;
             return;
         }
-        let earlier = match std::mem::take(&mut self.unreported) {
-            0 => String::new(),
-            n => format!(" ({n} more dropped since the last such line)"),
+        let earlier = match self.by_reason.insert(reason, (now, 0)) {
+            Some((_, n)) if n > 0 => format!(" ({n} more since the last such line)"),
+            _ => String::new(),
         };
         log(id, peer, &format!("dropped: {reason}{earlier}"));
-        self.last = Some(now);
     }
 }
 
@@ -432,83 +510,11 @@ enum Event {
     ShowcaseEnded,
 }
 
-/// One line of the server log about connection `id`.
+/// One line of the server log about connection `id` from `peer`.
 fn log(id: u64, peer: SocketAddr, message: &str) {
     log_at(log::Level::Info, id, peer, message);
 }
 
 fn log_at(level: log::Level, id: u64, peer: SocketAddr, message: &str) {
     log::log!(level, "serve: [{id} {peer}] {message}");
-}
-
-/// The colour depth for a session: `--color` if given, else what the client's TERM implies.
-fn session_depth(choice: ColorChoice, term: &str) -> ColorDepth {
-    match choice {
-        ColorChoice::Auto => remote_color_choice(term),
-        other => crate::color::resolve(other, false),
-    }
-}
-
-/// The colour depth a remote session should get from its client's TERM.
-///
-/// SSH forwards TERM (in the pty request) but not COLORTERM, so truecolor support cannot be
-/// detected the way it is locally; 256 colours is what nearly every terminal of the last two
-/// decades shows correctly, so it is the default unless TERM says more or less.
-fn remote_color_choice(term: &str) -> ColorDepth {
-    let term = term.to_ascii_lowercase();
-    const TRUECOLOR: [&str; 6] = [
-        "xterm-kitty",
-        "xterm-ghostty",
-        "wezterm",
-        "alacritty",
-        "foot",
-        "contour",
-    ];
-    if term == "dumb" {
-        ColorDepth::Mono
-    } else if term.ends_with("-direct")
-        || term.contains("truecolor")
-        || term.contains("24bit")
-        || TRUECOLOR.iter().any(|t| term.starts_with(t))
-    {
-        ColorDepth::TrueColor
-    } else if term.contains("256color") {
-        ColorDepth::Ansi256
-    } else if term == "linux"
-        || term.starts_with("vt")
-        || term == "ansi"
-        || term == "cons25"
-        || term.ends_with("-16color")
-        || term.ends_with("-color")
-        || term.ends_with("-mono")
-    {
-        ColorDepth::Ansi16
-    } else {
-        ColorDepth::Ansi256
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn remote_colour_follows_term_with_256_by_default() {
-        use ColorDepth::*;
-        for (term, want) in [
-            ("", Ansi256),
-            ("xterm", Ansi256),
-            ("xterm-256color", Ansi256),
-            ("screen", Ansi256),
-            ("tmux-256color", Ansi256),
-            ("xterm-direct", TrueColor),
-            ("xterm-kitty", TrueColor),
-            ("linux", Ansi16),
-            ("vt100", Ansi16),
-            ("xterm-color", Ansi16),
-            ("dumb", Mono),
-        ] {
-            assert_eq!(remote_color_choice(term), want, "{term}");
-        }
-    }
 }
