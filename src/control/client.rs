@@ -3,7 +3,7 @@
 //! when the show carried the command out, 2 when the command was wrong (unknown item, bad
 //! duration) and 1 when it could not be carried out (no show running, busy).
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -90,5 +90,3 @@ pub fn send(path: &std::path::Path, request: &Request) -> Result<Response> {
     serde_json::from_str(&answer)
         .with_context(|| format!("the show answered something unexpected: {}", answer.trim()))
 }
-
-use std::io::Read as _;

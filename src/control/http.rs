@@ -9,6 +9,7 @@
 //! token. Bodies are capped at [`MAX_REQUEST_BYTES`], connections at [`MAX_CONNECTIONS`].
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::pin::Pin;
 use std::sync::Arc;
@@ -34,6 +35,10 @@ use crate::error::UsageError;
 
 /// HTTP connections at once (API calls and viewers together); more wait to be accepted.
 const MAX_CONNECTIONS: usize = 64;
+
+/// A connection with nothing read or written for this long is closed, so idle or stalled
+/// clients cannot keep the [`MAX_CONNECTIONS`] slots; live viewers are pinged well within it.
+pub const IDLE: Duration = Duration::from_secs(30);
 
 /// How the HTTP listener is set up.
 #[derive(Clone, Debug)]
@@ -260,9 +265,11 @@ impl axum::serve::Listener for Capped {
             match self.inner.accept().await {
                 Ok((stream, addr)) => {
                     let _ = stream.set_nodelay(true);
+                    let idle = Box::pin(tokio::time::sleep(IDLE));
                     return (
                         CappedStream {
                             stream,
+                            idle,
                             _slot: slot,
                         },
                         addr,
@@ -281,10 +288,25 @@ impl axum::serve::Listener for Capped {
     }
 }
 
-/// A connection that gives its slot back when closed.
+/// A connection that gives its slot back when closed, and fails once idle for [`IDLE`].
 struct CappedStream {
     stream: TcpStream,
+    idle: Pin<Box<tokio::time::Sleep>>,
     _slot: OwnedSemaphorePermit,
+}
+
+impl CappedStream {
+    fn active(&mut self) {
+        self.idle.as_mut().reset(tokio::time::Instant::now() + IDLE);
+    }
+
+    /// While the stream waits: an error once the idle deadline passes.
+    fn check_idle(&mut self, cx: &mut Context<'_>) -> Poll<std::io::Error> {
+        self.idle
+            .as_mut()
+            .poll(cx)
+            .map(|()| std::io::Error::new(std::io::ErrorKind::TimedOut, "idle HTTP connection"))
+    }
 }
 
 impl AsyncRead for CappedStream {
@@ -293,7 +315,16 @@ impl AsyncRead for CappedStream {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.stream).poll_read(cx, buf)
+        let before = buf.filled().len();
+        match Pin::new(&mut self.stream).poll_read(cx, buf) {
+            Poll::Ready(result) => {
+                if buf.filled().len() > before {
+                    self.active();
+                }
+                Poll::Ready(result)
+            }
+            Poll::Pending => self.check_idle(cx).map(Err),
+        }
     }
 }
 
@@ -303,7 +334,15 @@ impl AsyncWrite for CappedStream {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut self.stream).poll_write(cx, buf)
+        match Pin::new(&mut self.stream).poll_write(cx, buf) {
+            Poll::Ready(result) => {
+                if matches!(result, Ok(n) if n > 0) {
+                    self.active();
+                }
+                Poll::Ready(result)
+            }
+            Poll::Pending => self.check_idle(cx).map(Err),
+        }
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {

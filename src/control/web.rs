@@ -23,6 +23,10 @@ use super::mirror::{Frame, Mirror, Stamped, ViewerSlot};
 /// A viewer whose connection takes longer than this to accept one frame is dropped.
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How often a viewer is pinged, so a paused show's viewers are not idle (see
+/// [`super::http::IDLE`]) and a vanished one is noticed.
+const PING: Duration = Duration::from_secs(10);
+
 /// Largest message a viewer may send (it has nothing to say; the player sends nothing).
 const MAX_INCOMING: usize = 1024;
 
@@ -92,8 +96,15 @@ async fn watch(socket: WebSocket, mirror: Arc<Mirror>, slot: ViewerSlot) {
     mirror.want_repaint();
     let joined = mirror.now();
     let mut stream = ViewerStream::default();
+    let mut ping = tokio::time::interval(PING);
     loop {
         tokio::select! {
+            _ = ping.tick() => {
+                let sent = tokio::time::timeout(SEND_TIMEOUT, sink.send(Message::Ping(Default::default()))).await;
+                if !matches!(sent, Ok(Ok(()))) {
+                    break;
+                }
+            }
             message = incoming.next() => match message {
                 Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
                 // Pings are answered by the library; anything else is ignored.
