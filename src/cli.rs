@@ -156,6 +156,11 @@ pub struct ItemArgs {
 
     #[command(flatten)]
     pub params: Params,
+
+    /// Show this ASCII-art text file through the water instead of the message (half-block
+    /// characters ▀ ▄ █ and shades ░ ▒ ▓ are drawn as such, other characters by density).
+    #[arg(long, value_name = "PATH", help_heading = "Water")]
+    pub image: Option<PathBuf>,
 }
 
 /// The playlist as a whole: order, seed, simulation rate, transitions and overlays.

@@ -344,6 +344,9 @@ fn push_unique(settings: &mut Vec<Setting>, setting: Setting) -> Result<(), Loca
     Ok(())
 }
 
+/// Settings that name a file, which is found relative to the config file.
+const FILE_SETTINGS: &[&str] = &["message_file", "image"];
+
 /// Turns `key = value` into the arguments of the flag with that name.
 fn setting(
     cmd: &Command,
@@ -385,11 +388,13 @@ fn setting(
             }
         };
         // Files named in the config are relative to it, not to wherever vitrine started.
-        Ok(if id == "message_file" && Path::new(&text).is_relative() {
-            dir.join(text).display().to_string()
-        } else {
-            text
-        })
+        Ok(
+            if FILE_SETTINGS.contains(&id.as_str()) && Path::new(&text).is_relative() {
+                dir.join(text).display().to_string()
+            } else {
+                text
+            },
+        )
     };
     let args = match (value.get_ref(), arg.get_action()) {
         (Value::Boolean(on), ArgAction::SetTrue) => {
@@ -790,6 +795,27 @@ message_file = "defrag.txt"
         assert_eq!(loaded.spec.items[0].messages, ["Mine"]);
         assert_eq!(loaded.spec.items[1].messages, ["Welcome"]);
         assert_eq!(loaded.files, [PathBuf::from(MESSAGES)]);
+    }
+
+    #[test]
+    fn water_image_is_found_relative_to_the_config() {
+        // `load` reads the config as /cfg/kiosk.toml.
+        let (err, _) = error("[[item]]\neffect = \"water\"\nimage = \"fish.txt\"\n");
+        assert!(
+            err.contains("item 1 (water): --image /cfg/fish.txt: "),
+            "{err}"
+        );
+        let fish = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/fish.txt");
+        let loaded = load(
+            &format!("[[item]]\neffect = \"water\"\nimage = \"{fish}\"\n"),
+            &[],
+        )
+        .unwrap();
+        let art = include_str!("../assets/fish.txt");
+        assert_eq!(
+            loaded.spec.items[0].params.water.image,
+            Some(vitrine_effects::water::AsciiArt::parse(art).unwrap())
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! vitrine: a terminal kiosk visual-effects showcase.
 
 mod app;
+mod ascii_art;
 mod cli;
 mod color;
 mod config;

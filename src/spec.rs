@@ -9,6 +9,7 @@ use vitrine_effects::palette;
 use vitrine_effects::registry::{self, EffectInfo};
 use vitrine_effects::{Context, Effect, Params};
 
+use crate::ascii_art;
 use crate::cli::{ItemArgs, PlaylistArgs};
 use crate::messages;
 use crate::schedule::Schedule;
@@ -156,12 +157,16 @@ impl ShowSpec {
             (None, Some(name)) => palette::palette(name).unwrap_or_default().to_vec(),
             (None, None) => Vec::new(),
         };
+        let mut params = item.params.clone();
+        if let Some(path) = &item.image {
+            params.water.image = Some(ascii_art::load(path)?);
+        }
         let items = infos
             .into_iter()
             .map(|info| Item {
                 info,
                 context: context.clone(),
-                params: item.params.clone(),
+                params: params.clone(),
                 duration: item.duration,
                 messages: messages.clone(),
                 message_interval: item.message_interval,

@@ -42,19 +42,14 @@ use ratatui_core::layout::Rect;
 
 use crate::banner::Banner;
 use crate::color::Rgb;
-use crate::registry::{self, EffectInfo};
+use crate::effect::{Context, Effect};
 use crate::rng::{self, Rng};
 use crate::text;
-use crate::{Context, Effect};
 
-/// Registry entry.
-pub const INFO: EffectInfo = EffectInfo {
-    name: "confetti",
-    description: "canvas-confetti physics falling behind the message",
-    styles: &["fall", "snow", "burst", "pride", "fireworks"],
-    heading: "Confetti",
-    build: |ctx, params| Ok(Box::new(Confetti::new(ctx, &params.confetti)?)),
-};
+/// The name on the command line and in configs.
+pub const NAME: &str = "confetti";
+/// The looks it has; the first is the default.
+pub const STYLES: &[&str] = &["fall", "snow", "burst", "pride", "fireworks"];
 
 /// canvas-confetti's default palette.
 pub const DEFAULT_COLORS: [Rgb; 7] = [
@@ -488,7 +483,7 @@ impl Confetti {
     /// Builds the effect; `Err` names the parameter that is out of range.
     pub fn new(ctx: &Context, params: &ConfettiParams) -> Result<Self, String> {
         params.validate()?;
-        let mode = match registry::style_for(&INFO, ctx) {
+        let mode = match ctx.style_in(STYLES) {
             "snow" => Mode::Snow,
             "burst" => Mode::Burst,
             "pride" => Mode::Pride,
@@ -769,7 +764,7 @@ fn fill(buf: &mut Buffer, rect: Rect, bg: Rgb) {
 
 impl Effect for Confetti {
     fn name(&self) -> &'static str {
-        INFO.name
+        NAME
     }
 
     fn tick(&mut self, dt: Duration) {
@@ -1057,7 +1052,7 @@ mod tests {
 
     #[test]
     fn an_hour_of_ticks_stays_under_the_cap_with_a_flat_pool() {
-        for style in INFO.styles {
+        for style in STYLES {
             let params = ConfettiParams {
                 max_particles: 400,
                 ..ConfettiParams::default()

@@ -48,18 +48,13 @@ use ratatui_core::layout::Rect;
 pub use self::disk::Method;
 use self::disk::{Disk, DiskSpec, OpKind, Optimizer};
 use self::screen::{Action, Dialog, Screen, Theme, View};
-use crate::registry::{self, EffectInfo};
+use crate::effect::{Context, Effect};
 use crate::rng::{self, Rng};
-use crate::{Context, Effect};
 
-/// Registry entry.
-pub const INFO: EffectInfo = EffectInfo {
-    name: "defrag",
-    description: "A faithful MS-DOS 6 DEFRAG screen that runs forever (--speed 4 = 4x faster)",
-    styles: &["dos", "win98"],
-    heading: "Defrag",
-    build: |ctx, params| Ok(Box::new(Defrag::new(ctx, &params.defrag)?)),
-};
+/// The name on the command line and in configs.
+pub const NAME: &str = "defrag";
+/// The looks it has; the first is the default.
+pub const STYLES: &[&str] = &["dos", "win98"];
 
 /// Allowed disk sizes, in clusters.
 const CLUSTERS: RangeInclusive<u32> = 16..=1_000_000;
@@ -271,7 +266,7 @@ impl Defrag {
         let mut rng = rng::seeded(ctx.seed, "defrag disk");
         let disk = Disk::generate(&params.disk_spec(), &mut rng);
         let unfragmented = disk.percent_unfragmented();
-        let theme = match registry::style_for(&INFO, ctx) {
+        let theme = match ctx.style_in(STYLES) {
             "win98" => Theme::WIN98,
             _ => Theme::DOS,
         };
@@ -393,7 +388,7 @@ impl Defrag {
 
 impl Effect for Defrag {
     fn name(&self) -> &'static str {
-        INFO.name
+        NAME
     }
 
     fn tick(&mut self, dt: Duration) {

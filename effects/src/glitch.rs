@@ -56,17 +56,13 @@ use unicode_segmentation::UnicodeSegmentation;
 use crate::bigtext::{self, Bitmap, Fit};
 use crate::canvas::PixelCanvas;
 use crate::color::Rgb;
-use crate::registry::{self, EffectInfo};
-use crate::{Context, Effect, rng, text};
+use crate::effect::{Context, Effect};
+use crate::{rng, text};
 
-/// Registry entry.
-pub const INFO: EffectInfo = EffectInfo {
-    name: "glitch",
-    description: "Strobe/glitch kiosk text in big block letters (the CodePen \"strobocops\" look)",
-    styles: &["glitch", "strobe", "corrupt"],
-    heading: "Glitch",
-    build: |ctx, params| Ok(Box::new(Glitch::new(ctx, &params.glitch)?)),
-};
+/// The name on the command line and in configs.
+pub const NAME: &str = "glitch";
+/// The looks it has; the first is the default.
+pub const STYLES: &[&str] = &["glitch", "strobe", "corrupt"];
 
 /// The page background.
 const BG: Rgb = Rgb::BLACK;
@@ -322,7 +318,7 @@ impl Glitch {
         if params.cycle.is_zero() || params.skew_period.is_zero() {
             return Err("--cycle and --skew-period must be longer than zero".into());
         }
-        let look = match registry::style_for(&INFO, ctx) {
+        let look = match ctx.style_in(STYLES) {
             "strobe" => Look::Strobe,
             "corrupt" => Look::Corrupt,
             _ => Look::Glitch,
@@ -805,7 +801,7 @@ fn draw_stars(buf: &mut Buffer, area: Rect, stars: &[Star], blank: impl Fn(u16, 
 
 impl Effect for Glitch {
     fn name(&self) -> &'static str {
-        INFO.name
+        NAME
     }
 
     fn tick(&mut self, dt: Duration) {
@@ -1191,7 +1187,7 @@ mod tests {
 
     #[test]
     fn no_style_flashes_more_than_three_times_a_second() {
-        for style in INFO.styles {
+        for style in STYLES {
             let l = lumas(&glitch("Welcome", style), 7);
             let swings = max_swings_per_second(&l, 60, 0.02);
             assert!(swings <= 6, "{style}: {swings} swings in a second");

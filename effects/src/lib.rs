@@ -25,6 +25,7 @@ pub mod bigtext;
 pub mod canvas;
 pub mod color;
 pub mod depth;
+pub mod effect;
 pub mod palette;
 pub mod registry;
 pub mod rng;
@@ -35,62 +36,6 @@ pub mod defrag;
 pub mod glitch;
 pub mod water;
 
-use std::time::Duration;
-
-use ratatui_core::buffer::Buffer;
-use ratatui_core::layout::Rect;
-
 pub use crate::color::Rgb;
+pub use crate::effect::{Context, Effect};
 pub use crate::registry::{EffectInfo, Params};
-
-/// One animated effect.
-///
-/// The engine calls [`tick`](Effect::tick) with a fixed `dt` (1/60 s by default) as simulation
-/// time passes, and [`render`](Effect::render) whenever it wants a frame. `render` must cope with
-/// any area, including 0×0 and 1×1, and with an area that differs from the last one (re-lay out
-/// per-cell state then; never index old state with the new size).
-pub trait Effect: Send {
-    /// The registry name, e.g. `"glitch"`.
-    fn name(&self) -> &'static str;
-
-    /// Advances the simulation by `dt`.
-    fn tick(&mut self, dt: Duration);
-
-    /// Draws the current state into `buf` within `area`. Every cell of `area` is written, so the
-    /// caller need not clear the buffer first.
-    fn render(&mut self, area: Rect, buf: &mut Buffer);
-
-    /// Shows a new (already sanitised) message, e.g. after a hot reload or rotation.
-    fn set_message(&mut self, message: &str);
-
-    /// An outside nudge, such as a key press: confetti fires a burst, water drops a ripple.
-    fn poke(&mut self) {}
-}
-
-/// What every effect is built from, besides its own parameters.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Context {
-    /// Seed for every random choice the effect makes.
-    pub seed: u64,
-    /// The kiosk message, sanitised (see [`text::sanitize`]).
-    pub message: String,
-    /// A style name from [`EffectInfo::styles`]; `None` for the effect's default.
-    pub style: Option<String>,
-    /// Reduced motion: slow every movement to 1–2 Hz and avoid flashes.
-    pub calm: bool,
-    /// Brand colours to use instead of the effect's own palette (empty for the effect's own).
-    pub palette: Vec<Rgb>,
-}
-
-impl Context {
-    /// A context with `seed` and `message` (sanitised here) and defaults for the rest.
-    pub fn new(seed: u64, message: &str) -> Self {
-        Self {
-            seed,
-            message: text::sanitize(message),
-            style: None,
-            calm: false,
-            palette: Vec::new(),
-        }
-    }
-}

@@ -1,7 +1,8 @@
-//! The list of effects: adding an effect is one module plus one line in [`EFFECTS`] and one field
-//! in [`Params`].
+//! The list of effects: adding an effect is one module plus one entry in [`EFFECTS`] and one
+//! field in [`Params`]. Effects never import this module (it imports them).
 
-use crate::{Context, Effect, confetti, defrag, glitch, water};
+use crate::effect::{Context, Effect};
+use crate::{confetti, defrag, glitch, water};
 
 /// Builds an effect from the shared context and the parameters; `Err` explains what is wrong.
 pub type BuildFn = fn(&Context, &Params) -> Result<Box<dyn Effect>, String>;
@@ -33,8 +34,38 @@ impl EffectInfo {
     }
 }
 
-/// Every effect, in the default playlist order.
-pub static EFFECTS: &[EffectInfo] = &[glitch::INFO, confetti::INFO, water::INFO, defrag::INFO];
+/// Every effect, in the default playlist order. `heading` is the `next_help_heading` of the
+/// effect's parameters (a test checks they agree).
+pub static EFFECTS: &[EffectInfo] = &[
+    EffectInfo {
+        name: glitch::NAME,
+        description: "Strobe/glitch kiosk text in big block letters (the CodePen \"strobocops\" look)",
+        styles: glitch::STYLES,
+        heading: "Glitch",
+        build: |ctx, params| Ok(Box::new(glitch::Glitch::new(ctx, &params.glitch)?)),
+    },
+    EffectInfo {
+        name: confetti::NAME,
+        description: "canvas-confetti physics falling behind the message",
+        styles: confetti::STYLES,
+        heading: "Confetti",
+        build: |ctx, params| Ok(Box::new(confetti::Confetti::new(ctx, &params.confetti)?)),
+    },
+    EffectInfo {
+        name: water::NAME,
+        description: "The message seen through moving water, five styles",
+        styles: water::STYLES,
+        heading: "Water",
+        build: |ctx, params| Ok(Box::new(water::Water::new(ctx, &params.water)?)),
+    },
+    EffectInfo {
+        name: defrag::NAME,
+        description: "A faithful MS-DOS 6 DEFRAG screen that runs forever (--speed 4 = 4x faster)",
+        styles: defrag::STYLES,
+        heading: "Defrag",
+        build: |ctx, params| Ok(Box::new(defrag::Defrag::new(ctx, &params.defrag)?)),
+    },
+];
 
 /// Looks an effect up by name (case-insensitive).
 pub fn find(name: &str) -> Option<&'static EffectInfo> {
@@ -55,17 +86,6 @@ pub struct Params {
     pub water: water::WaterParams,
     #[cfg_attr(feature = "clap", command(flatten))]
     pub defrag: defrag::DefragParams,
-}
-
-/// The style `ctx` asks for if `info` has it, else `info`'s default style (or `""`).
-pub fn style_for(info: &EffectInfo, ctx: &Context) -> &'static str {
-    let wanted = ctx.style.as_deref().unwrap_or("");
-    info.styles
-        .iter()
-        .find(|s| s.eq_ignore_ascii_case(wanted))
-        .or(info.styles.first())
-        .copied()
-        .unwrap_or("")
 }
 
 #[cfg(test)]
