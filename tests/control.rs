@@ -447,6 +447,17 @@ fn http_refuses_an_open_address_without_a_token() {
     );
 }
 
+/// The next text message, past pings.
+fn next_text(
+    socket: &mut tokio_tungstenite::tungstenite::WebSocket<std::net::TcpStream>,
+) -> Result<String, tokio_tungstenite::tungstenite::Error> {
+    loop {
+        if let tokio_tungstenite::tungstenite::Message::Text(text) = socket.read()? {
+            return Ok(text.to_string());
+        }
+    }
+}
+
 /// A WebSocket viewer of the live view, speaking the player's asciicast v2 subprotocol.
 struct Viewer {
     socket: tokio_tungstenite::tungstenite::WebSocket<std::net::TcpStream>,
@@ -470,7 +481,7 @@ impl Viewer {
                 other => panic!("{other}"),
             })?;
         assert_eq!(response.headers()["sec-websocket-protocol"], "v2.asciicast");
-        let header: Value = serde_json::from_str(socket.read()?.to_text()?).unwrap();
+        let header: Value = serde_json::from_str(&next_text(&mut socket)?).unwrap();
         assert_eq!(header["version"], 2);
         let (cols, rows) = (
             header["width"].as_u64().unwrap() as u16,
@@ -490,10 +501,10 @@ impl Viewer {
             .set_read_timeout(Some(Duration::from_millis(100)))
             .unwrap();
         while Instant::now() < deadline {
-            let Ok(message) = self.socket.read() else {
+            let Ok(message) = next_text(&mut self.socket) else {
                 continue;
             };
-            let event: Value = serde_json::from_str(message.to_text().unwrap()).unwrap();
+            let event: Value = serde_json::from_str(&message).unwrap();
             match event[1].as_str().unwrap() {
                 "o" => self.screen.process(event[2].as_str().unwrap().as_bytes()),
                 "r" => {

@@ -96,7 +96,7 @@ async fn watch(socket: WebSocket, mirror: Arc<Mirror>, slot: ViewerSlot) {
     mirror.want_repaint();
     let joined = mirror.now();
     let mut stream = ViewerStream::default();
-    let mut ping = tokio::time::interval(PING);
+    let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + PING, PING);
     loop {
         tokio::select! {
             _ = ping.tick() => {
