@@ -12,8 +12,9 @@ use crate::config::{Loaded, Source};
 use crate::control::{Control, Running};
 use crate::dark::{self, Change, Dark, DarkHours, Power};
 use crate::keymap::{Action, Chord, action_for};
+use crate::overlay::Overlays;
 use crate::pacing::FramePacer;
-use crate::screen::{self, Overlays};
+use crate::screen;
 use crate::show::Show;
 use crate::{logging, terminal};
 
@@ -95,10 +96,13 @@ pub fn run(
         }
     );
     let mut pacer = FramePacer::new(settings.frame_interval, settings.max_rate, Instant::now());
-    let mut overlays = Overlays {
-        lock_hint: settings.locked.then_some(settings.chord),
-        ..Overlays::default()
-    };
+    let mut overlays = Overlays::new(show.spec());
+    if settings.locked {
+        overlays.show_hint(
+            format!("Locked: keys are ignored. Quit with {}", settings.chord),
+            LOCK_HINT_TIME,
+        );
+    }
     let mut dark = Dark::new(settings.dark.as_ref());
     let config = source.config_path().map(std::path::Path::to_path_buf);
     let mut dirty = true;
@@ -121,10 +125,7 @@ pub fn run(
                         }
                     }
                 },
-                Event::Resize(..) => guard
-                    .screen
-                    .invalidate()
-                    .context("cannot write to the terminal")?,
+                Event::Resize(width, height) => guard.screen.resize((width, height)),
                 _ => continue,
             }
             dirty = true;
@@ -138,14 +139,21 @@ pub fn run(
             next_poll = now + RELOAD_POLL;
             if source.changed() {
                 let before = settings.clone();
-                dirty |= reload(&mut show, &mut source, &mut last_good, &mut settings);
-                apply_live(&before, &settings, &mut pacer, &mut dark, &mut guard.screen)?;
+                dirty |= reload(
+                    &mut show,
+                    &mut overlays,
+                    &mut source,
+                    &mut last_good,
+                    &mut settings,
+                );
+                apply_live(&before, &settings, &mut pacer, &mut dark, &mut guard.screen);
             }
         }
         if let Some(control) = &mut control {
             let before = settings.clone();
             let mut running = Running {
                 show: &mut show,
+                overlays: &mut overlays,
                 dark: &mut dark,
                 started,
                 depth: settings.depth,
@@ -156,13 +164,13 @@ pub fn run(
             let mut answered = false;
             control.inbox.answer(|request| {
                 answered |= request != crate::control::Request::Status;
-                running.carry_out(request, |show| {
-                    reload(show, &mut source, &mut last_good, &mut settings);
+                running.carry_out(request, |show, overlays| {
+                    reload(show, overlays, &mut source, &mut last_good, &mut settings);
                 })
             });
             if answered {
                 dirty = true;
-                apply_live(&before, &settings, &mut pacer, &mut dark, &mut guard.screen)?;
+                apply_live(&before, &settings, &mut pacer, &mut dark, &mut guard.screen);
             }
         }
         match dark.update(now, jiff::ZonedDateTime::now().datetime()) {
@@ -179,10 +187,7 @@ pub fn run(
             Change::Light => {
                 log::info!("screen lit again");
                 dark::power_up(&std::io::stdout());
-                guard
-                    .screen
-                    .invalidate()
-                    .context("cannot write to the terminal")?;
+                // The next frame draws over the black one the screen remembers.
                 dirty = true;
                 last = now;
             }
@@ -197,14 +202,10 @@ pub fn run(
             next_frame = now + pacer.interval();
             continue;
         }
-        if overlays.lock_hint.is_some() && now - started >= LOCK_HINT_TIME {
-            overlays.lock_hint = None;
-            dirty = true;
-        }
         if panic_after.is_some_and(|after| now - started >= after) {
             panic!("crash drill requested with --panic-after");
         }
-        let ticked = show.advance(now - last);
+        let ticked = show.advance(now - last) | overlays.advance(now - last, &show);
         last = now;
         if show.finished() {
             break;
@@ -214,7 +215,7 @@ pub fn run(
             let before = guard.written.get();
             guard
                 .screen
-                .draw(&mut show, overlays)
+                .draw(&mut show, &overlays)
                 .context("cannot write to the terminal")?;
             let after = guard.written.get();
             pacer.wrote(after - before, now);
@@ -240,23 +241,26 @@ fn apply_live(
     pacer: &mut FramePacer,
     dark: &mut Dark,
     screen: &mut terminal::LocalScreen,
-) -> Result<()> {
+) {
     pacer.set_base(after.frame_interval);
     pacer.set_budget(after.max_rate);
     dark.set_hours(after.dark.as_ref());
     if after.depth != before.depth {
-        screen
-            .set_depth(after.depth)
-            .context("cannot write to the terminal")?;
+        screen.set_depth(after.depth);
     }
-    Ok(())
 }
 
 /// Applies a changed config or message file. A broken edit keeps the last good show running,
 /// logs why and raises the on-screen error marker until a later edit fixes it. Every changed
 /// show-wide setting is applied, or logged as needing a restart. Returns whether the screen
 /// needs redrawing.
-fn reload(show: &mut Show, source: &mut Source, last_good: &mut Loaded, live: &mut Live) -> bool {
+fn reload(
+    show: &mut Show,
+    overlays: &mut Overlays,
+    source: &mut Source,
+    last_good: &mut Loaded,
+    live: &mut Live,
+) -> bool {
     let result = source
         .load()
         .and_then(|loaded| show.reload(loaded.spec.clone()).map(|()| loaded));
@@ -279,11 +283,12 @@ fn reload(show: &mut Show, source: &mut Source, last_good: &mut Loaded, live: &m
                 log::warn!("config: '{id}' changed; it takes effect after a restart");
             }
             *last_good = loaded;
-            show.set_config_error(None);
+            overlays.configure(show.spec());
+            overlays.set_config_error(None);
         }
         Err(err) => {
             log::error!("config reload failed, keeping the last good config: {err:#}");
-            show.set_config_error(Some(format!("{err:#}")));
+            overlays.set_config_error(Some(format!("{err:#}")));
         }
     }
     true
@@ -329,14 +334,21 @@ mod tests {
         let loaded = source.load().unwrap();
         let mut live = Live::from(&loaded.settings);
         let mut show = Show::new(loaded.spec.clone()).unwrap();
+        let mut overlays = Overlays::new(show.spec());
         let mut last_good = loaded;
         assert!(!source.changed());
 
         // A broken edit: the show keeps running as it was, with the error marker.
         write("fps = 10\n[[item]]\neffect = \"defrag\"\nmessage = First\n");
         assert!(source.changed());
-        assert!(reload(&mut show, &mut source, &mut last_good, &mut live));
-        assert!(show.config_error().unwrap().contains("kiosk.toml:4:11"));
+        assert!(reload(
+            &mut show,
+            &mut overlays,
+            &mut source,
+            &mut last_good,
+            &mut live
+        ));
+        assert!(overlays.config_error().unwrap().contains("kiosk.toml:4:11"));
         assert_eq!(show.spec().items[0].messages, ["First"]);
         assert_eq!(live.frame_interval, Duration::from_millis(100));
         assert!(
@@ -351,8 +363,14 @@ mod tests {
              [[item]]\neffect = \"defrag\"\nmessage = \"Second\"\n",
         );
         assert!(source.changed());
-        reload(&mut show, &mut source, &mut last_good, &mut live);
-        assert_eq!(show.config_error(), None);
+        reload(
+            &mut show,
+            &mut overlays,
+            &mut source,
+            &mut last_good,
+            &mut live,
+        );
+        assert_eq!(overlays.config_error(), None);
         assert_eq!(show.spec().items[0].messages, ["Second"]);
         assert_eq!(show.current_name(), "defrag");
         assert_eq!(live.frame_interval, Duration::from_millis(50));
@@ -364,20 +382,33 @@ mod tests {
         // lock stays on.
         write("");
         assert!(source.changed());
-        reload(&mut show, &mut source, &mut last_good, &mut live);
+        reload(
+            &mut show,
+            &mut overlays,
+            &mut source,
+            &mut last_good,
+            &mut live,
+        );
         assert!(
-            show.config_error().unwrap().contains("is empty"),
+            overlays.config_error().unwrap().contains("is empty"),
             "{:?}",
-            show.config_error()
+            overlays.config_error()
         );
         assert!(live.locked);
 
         // A deleted config is an error too; the show goes on.
         std::fs::remove_file(&path).unwrap();
         assert!(source.changed());
-        reload(&mut show, &mut source, &mut last_good, &mut live);
+        reload(
+            &mut show,
+            &mut overlays,
+            &mut source,
+            &mut last_good,
+            &mut live,
+        );
         assert!(
-            show.config_error()
+            overlays
+                .config_error()
                 .unwrap()
                 .contains("cannot read config file")
         );

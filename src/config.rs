@@ -242,8 +242,15 @@ fn parse_item(table: &Spanned<Table>, dir: &Path, cmd: &Command) -> Result<RawIt
                     "an item shows one effect: effect = \"NAME\"".into(),
                 ));
             };
-            crate::spec::resolve_effects(std::slice::from_ref(name))
-                .map_err(|e| Located(value.span(), e.to_string()))?[0]
+            let infos = crate::spec::resolve_effects(std::slice::from_ref(name))
+                .map_err(|e| Located(value.span(), e.to_string()))?;
+            // A blank name resolves to nothing.
+            *infos.first().ok_or_else(|| {
+                Located(
+                    value.span(),
+                    "an item shows one effect: effect = \"NAME\"".into(),
+                )
+            })?
         }
         None => {
             return Err(Located(
@@ -591,6 +598,22 @@ fn resolve(text: &str, dir: &Path, overrides: &[Setting]) -> Result<Loaded, Unre
             spec.items.push(item_spec.items.remove(0));
         }
     }
+    // An effect's own flag for an effect the playlist never shows would be silently ignored.
+    for setting in &global {
+        if let Some(owner) = owning_effect(&cmd, &setting.id)
+            && !spec.items.iter().any(|i| i.info.name == owner.name)
+        {
+            let name = match setting.span {
+                Some(_) => format!("'{}'", setting.id),
+                None => format!("--{}", setting.id.replace('_', "-")),
+            };
+            let message = format!(
+                "{name} is a {} setting, and the playlist has no {}",
+                owner.name, owner.name
+            );
+            return Err(error_at(&[setting], &setting.id, 0..0, message));
+        }
+    }
     spec.validate()
         .map_err(|e| error_at(&global, "style", 0..0, format!("{e:#}")))?;
     Ok(Loaded {
@@ -900,10 +923,20 @@ message_file = "defrag.txt"
             "{err}"
         );
         assert!(load("[[item]]\neffect = \"glitch\"\nstars = 5\n", &[]).is_ok());
+        // At the top, the playlist must show that effect somewhere.
+        let (err, pos) = error("stars = 5\n[[item]]\neffect = \"water\"\n");
+        assert_eq!(pos, (1, 1));
+        assert!(err.ends_with("'stars' is a glitch setting, and the playlist has no glitch"));
+        assert!(load("stars = 5\n[[item]]\neffect = \"glitch\"\n", &[]).is_ok());
+        assert!(load("stars = 5\n", &[]).is_ok(), "every effect plays");
 
         let (err, pos) = error("clock = true\n\n[[item]]\nstyle = \"strobe\"\n");
         assert_eq!(pos, (3, 1));
         assert!(err.contains("has no effect"), "{err}");
+
+        let (err, pos) = error("[[item]]\neffect = \" \"\n");
+        assert_eq!(pos, (2, 10));
+        assert!(err.contains("an item shows one effect"), "{err}");
 
         let (err, pos) = error("[[item]]\neffect = \"defrag\"\nstyle = \"strobe\"\n");
         assert_eq!(pos, (3, 9));

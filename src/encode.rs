@@ -25,8 +25,9 @@
 //! before the right edge, or has no width at all, is written as a blank so the cursor position
 //! stays known. Cells marked skip are never written.
 
-use ratatui::buffer::{Buffer, Cell, CellDiffOption, CellWidth};
+use ratatui::buffer::{Buffer, Cell, CellDiffOption};
 use ratatui::style::{Color, Modifier};
+use vitrine_effects::text;
 
 /// Modifiers that show on a blank cell; the others only change how a glyph is drawn.
 const VISIBLE_ON_BLANK: Modifier = Modifier::REVERSED
@@ -538,16 +539,11 @@ fn is_skip(cell: &Cell) -> bool {
         || (cell.skip && cell.diff_option == CellDiffOption::None)
 }
 
-/// Columns the cell's glyph takes. Printable ASCII and the box-drawing and block characters
-/// (U+2500–U+259F, what pixel art and frames are made of) skip the Unicode table lookup.
+/// Columns the cell's glyph takes (its forced width, if it has one).
 fn glyph_width(cell: &Cell) -> u16 {
-    if let CellDiffOption::ForcedWidth(w) = cell.diff_option {
-        return w.get();
-    }
-    match cell.symbol().as_bytes() {
-        [b] if b.is_ascii_graphic() || *b == b' ' => 1,
-        [0xe2, 0x94..=0x96, _] => 1,
-        _ => cell.cell_width(),
+    match cell.diff_option {
+        CellDiffOption::ForcedWidth(w) => w.get(),
+        _ => text::cell_width(cell.symbol()),
     }
 }
 
@@ -796,14 +792,14 @@ mod tests {
     }
 
     fn width_at(buf: &Buffer, x: u16, y: u16) -> u16 {
-        buf[(x, y)].symbol().cell_width()
+        text::cell_width(buf[(x, y)].symbol())
     }
 
     /// Writes one glyph the way ratatui does (the cell after a wide glyph reset) while keeping
     /// the buffer well-formed: a wide glyph that is partly overwritten becomes a blank.
     fn put(buf: &mut Buffer, x: u16, y: u16, symbol: &str, style: Style) {
         let w = buf.area.width;
-        let width = symbol.cell_width();
+        let width = text::cell_width(symbol);
         if x + width > w {
             return;
         }
@@ -876,7 +872,7 @@ mod tests {
                         "{at}"
                     );
                 }
-                let width = cell.symbol().cell_width().max(1);
+                let width = text::cell_width(cell.symbol()).max(1);
                 if width == 2 {
                     let tail = screen.cell(y, x + 1).expect("tail in range");
                     assert!(tail.is_wide_continuation(), "{at}: tail");

@@ -30,12 +30,6 @@ const MAX_CATCH_UP: Duration = Duration::from_millis(250);
 /// How often the current item's schedule is checked while it plays.
 const SCHEDULE_CHECK: Duration = Duration::from_secs(1);
 
-/// Ticker scroll speed in cells per second (halved with `--calm`).
-const TICKER_SPEED: f64 = 8.0;
-
-/// Separates messages in the ticker.
-pub const TICKER_GAP: &str = "   •   ";
-
 /// Which items may play at local time `now`: those whose schedule contains it. When none does
 /// (every item is scheduled and all windows are closed), every item may, so the screen is never
 /// empty.
@@ -76,9 +70,8 @@ pub struct Show {
     paused: bool,
     clock: Box<dyn Fn() -> DateTime + Send>,
     since_schedule_check: Duration,
-    ticker_text: String,
-    ticker_offset: f64,
-    config_error: Option<String>,
+    /// Changes whenever another item starts or a reload changes the current one.
+    item_serial: u64,
     /// An urgent message interrupting the playlist (see [`say`]).
     say: Option<say::Say>,
 }
@@ -98,7 +91,7 @@ impl Show {
         }
         // The first item runs with the seed exactly, so `record --seed N` matches the library.
         let effect = spec.items[playlist.current()].build(spec.seed, 0)?;
-        let mut show = Self {
+        Ok(Self {
             spec,
             playlist,
             effect,
@@ -112,13 +105,9 @@ impl Show {
             paused: false,
             clock,
             since_schedule_check: Duration::ZERO,
-            ticker_text: String::new(),
-            ticker_offset: 0.0,
-            config_error: None,
+            item_serial: 0,
             say: None,
-        };
-        show.update_ticker_text();
-        Ok(show)
+        })
     }
 
     /// Lets `real` time pass: runs as many fixed ticks as fit, rotates messages and moves on to
@@ -156,15 +145,6 @@ impl Show {
             if out.elapsed >= self.spec.transition_time {
                 self.outgoing = None;
             }
-        }
-        if self.spec.ticker {
-            let speed = if item.context.calm {
-                TICKER_SPEED / 2.0
-            } else {
-                TICKER_SPEED
-            };
-            self.ticker_offset += real.as_secs_f64() * speed;
-            ticked = true;
         }
         self.message_elapsed += real;
         if item.messages.len() > 1 && self.message_elapsed >= item.message_interval {
@@ -326,18 +306,15 @@ impl Show {
         &self.spec
     }
 
-    /// The current item's messages joined for the ticker, and how far it has scrolled in cells.
-    pub fn ticker(&self) -> (&str, f64) {
-        (&self.ticker_text, self.ticker_offset)
+    /// The item on screen (the incoming one during a transition).
+    pub fn item(&self) -> &Item {
+        &self.spec.items[self.playlist.current()]
     }
 
-    /// The last config error while a broken edit is on disk; `None` once it is fixed.
-    pub fn config_error(&self) -> Option<&str> {
-        self.config_error.as_deref()
-    }
-
-    pub fn set_config_error(&mut self, error: Option<String>) {
-        self.config_error = error;
+    /// A number that changes whenever another item starts or a reload changes the item on
+    /// screen (e.g. its messages), so overlays know when to look at [`Show::item`] again.
+    pub fn item_serial(&self) -> u64 {
+        self.item_serial
     }
 
     /// Swaps in a new spec without blanking the screen. If the item on screen still exists (same
@@ -360,7 +337,7 @@ impl Show {
                 if message != old_message {
                     self.effect.set_message(message);
                 }
-                self.update_ticker_text();
+                self.item_serial += 1;
             }
             _ => {
                 self.playlist
@@ -398,22 +375,7 @@ impl Show {
         self.started += 1;
         self.item_elapsed = Duration::ZERO;
         self.since_schedule_check = Duration::ZERO;
-        self.update_ticker_text();
-    }
-
-    fn update_ticker_text(&mut self) {
-        let messages = &self.spec.items[self.playlist.current()].messages;
-        self.ticker_text.clear();
-        for message in messages {
-            // Multi-line messages run on one line in the ticker.
-            for (i, line) in message.lines().enumerate() {
-                if i > 0 {
-                    self.ticker_text.push(' ');
-                }
-                self.ticker_text.push_str(line);
-            }
-            self.ticker_text.push_str(TICKER_GAP);
-        }
+        self.item_serial += 1;
     }
 }
 
@@ -522,7 +484,7 @@ pub mod tests {
         show.advance(Duration::from_millis(250));
         assert_eq!(show.current_name(), "defrag");
         assert_eq!(show.message(), "Only");
-        assert_eq!(show.ticker().0, format!("Only{TICKER_GAP}"));
+        assert_eq!(show.item().messages, ["Only"]);
     }
 
     #[test]

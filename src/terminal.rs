@@ -12,8 +12,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use anyhow::{Context as _, Result};
 use crossterm::terminal::{EnterAlternateScreen, disable_raw_mode, enable_raw_mode};
 use crossterm::{cursor, execute};
-use ratatui::Terminal;
-use ratatui::backend::CrosstermBackend;
 use signal_hook::consts::{SIGHUP, SIGINT, SIGPIPE, SIGQUIT, SIGTERM};
 
 use vitrine_effects::depth::ColorDepth;
@@ -56,7 +54,7 @@ pub struct TerminalGuard {
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
-        let _ = self.screen.terminal_mut().backend_mut().flush();
+        let _ = self.screen.writer_mut().flush();
         restore();
     }
 }
@@ -87,10 +85,9 @@ pub fn init(depth: ColorDepth) -> Result<TerminalGuard> {
     let writer = BufWriter::with_capacity(256 * 1024, io::stdout());
     let writer = Counted::new(writer);
     let written = writer.counter();
-    let terminal =
-        Terminal::new(CrosstermBackend::new(writer)).context("cannot set up the terminal")?;
+    let size = crossterm::terminal::size().context("cannot read the terminal size")?;
     Ok(TerminalGuard {
-        screen: Screen::new(terminal, depth),
+        screen: Screen::new(writer, size, depth),
         written,
     })
 }

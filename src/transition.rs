@@ -10,7 +10,7 @@
 use ratatui::buffer::{Buffer, Cell};
 use ratatui::layout::Rect;
 use ratatui::style::Color;
-use unicode_width::UnicodeWidthStr;
+use vitrine_effects::text;
 
 /// How one item gives way to the next.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -52,7 +52,7 @@ pub fn composite(
                 Transition::Fade => progress < 0.5,
             };
             let source = if take_old { &old[(x, y)] } else { &new[(x, y)] };
-            let span = cell_width(source.symbol()).min(area.right() - x);
+            let span = (text::grapheme_width(source.symbol()) as u16).min(area.right() - x);
             for cx in x..x + span {
                 if take_old {
                     new[(cx, y)].clone_from(&old[(cx, y)]);
@@ -66,16 +66,6 @@ pub fn composite(
             }
             x += span;
         }
-    }
-}
-
-/// Display width of a cell's symbol (1 or 2), cheap for the common one-byte case: this runs
-/// for every cell of every transition frame.
-fn cell_width(symbol: &str) -> u16 {
-    if symbol.len() <= 1 {
-        1
-    } else {
-        UnicodeWidthStr::width(symbol).clamp(1, 2) as u16
     }
 }
 

@@ -180,6 +180,12 @@ fn cli_errors_keep_clap_help_in_one_line() {
     let err = usage_error(&["--speed", "-5"]);
     assert!(err.contains("expected a number from 0.01 to 100"), "{err}");
     assert!(!err.contains("unexpected argument"), "{err}");
+    // Another effect's flag would be silently ignored.
+    let err = usage_error(&["--effect", "water", "--stars", "5"]);
+    assert!(
+        err.contains("--stars is a glitch setting, and the playlist has no glitch"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -268,4 +274,55 @@ fn endless_message_files_and_empty_configs_are_refused_at_start() {
     let err = usage_error(&["record", "--config", path.to_str().unwrap()]);
     assert!(err.contains("kiosk.toml is empty"), "{err}");
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// The config errors shown in assets/KIOSK.md are what vitrine prints for such a config.
+#[test]
+fn kiosk_guide_shows_config_errors_as_printed() {
+    let guide = include_str!("../assets/KIOSK.md");
+    let dir = std::env::temp_dir().join(format!("vitrine-guide-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let configs = [
+        // `effect = "glitchy"` on line 14, its value at column 10.
+        format!("{}[[item]]\neffect = \"glitchy\"\n", "# kiosk\n".repeat(12)),
+        // The second item's message file, named on line 9.
+        "# kiosk\n[[item]]\neffect = \"glitch\"\n\n[[item]]\neffect = \"defrag\"\n\
+         duration = \"2m\"\n# the news\nmessage_file = \"/etc/vitrine/news.txt\"\n"
+            .to_string(),
+    ];
+    for config in configs {
+        std::fs::write(dir.join("kiosk.toml"), config).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_vitrine"))
+            .args(["record", "--config", "kiosk.toml"])
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let line = stderr_line(&out);
+        assert!(
+            guide.contains(line.trim_end()),
+            "assets/KIOSK.md should show: {line}"
+        );
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// A bad config at boot must not leave a kiosk dead: the unit retries for ever, slowly.
+#[test]
+fn kiosk_unit_keeps_retrying_a_bad_config() {
+    let unit = include_str!("../assets/vitrine.service");
+    let setting = |key: &str| {
+        unit.lines()
+            .find_map(|l| l.strip_prefix(&format!("{key}=")))
+            .unwrap_or_else(|| panic!("vitrine.service has no {key}="))
+    };
+    let unit_section = unit.split("[Service]").next().unwrap();
+    assert!(
+        unit_section.contains("\nStartLimitIntervalSec=0\n"),
+        "the start limit (in [Unit]) must never give up"
+    );
+    assert_eq!(setting("Restart"), "always");
+    assert_eq!(setting("RestartSec"), "2");
+    assert!(setting("RestartSteps").parse::<u32>().unwrap() > 0);
+    assert_eq!(setting("RestartMaxDelaySec"), "60");
 }

@@ -5,11 +5,10 @@
 //! Wrapping and drawing work on grapheme clusters with their display width, so a double-width
 //! Korean/CJK glyph or an emoji is never split or half-overdrawn.
 
-use ratatui_core::buffer::Buffer;
+use ratatui_core::buffer::{Buffer, CellWidth};
 use ratatui_core::layout::Rect;
 use ratatui_core::style::Style;
 use unicode_segmentation::UnicodeSegmentation;
-use unicode_width::UnicodeWidthStr;
 
 /// Removes everything from `text` that could act on a terminal instead of being shown:
 /// ANSI/VT escape sequences (CSI, OSC, DCS and two-byte escapes), C0 and C1 control characters,
@@ -83,9 +82,26 @@ pub fn width(text: &str) -> usize {
     text.graphemes(true).map(grapheme_width).sum()
 }
 
-/// Width of one grapheme cluster, at least 1 for anything visible and at most 2.
+/// Width of one grapheme cluster (or a buffer cell's symbol) for laying text out: at least 1
+/// for anything visible and at most 2.
 pub fn grapheme_width(g: &str) -> usize {
-    UnicodeWidthStr::width(g).clamp(1, 2)
+    usize::from(cell_width(g)).clamp(1, 2)
+}
+
+/// Columns a buffer cell's symbol takes on a terminal, exactly: 0 for an empty or zero-width
+/// symbol (the frame encoder writes those as a blank). The one width rule for the whole
+/// program; [`grapheme_width`] is this clamped for layout. ASCII (one byte; a control
+/// character that slipped through counts as 1, as in ratatui) and the box-drawing and block
+/// characters (U+2500–U+259F, what frames and pixel art are made of) skip the Unicode table
+/// lookup: this runs for every cell of many frames.
+pub fn cell_width(symbol: &str) -> u16 {
+    match symbol.as_bytes() {
+        [_] => 1,
+        [0xe2, 0x94..=0x96, _] => 1,
+        // ratatui's rule (unicode-width, plus halfwidth kana sound marks taking their own
+        // column), so what is drawn and what is measured agree.
+        _ => CellWidth::cell_width(symbol),
+    }
 }
 
 /// Wraps `text` into lines no wider than `max_width` cells: explicit `\n` breaks first, then

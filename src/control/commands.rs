@@ -7,11 +7,13 @@ use vitrine_effects::depth::ColorDepth;
 
 use super::protocol::{Failure, Request, SayStatus, Status};
 use crate::dark::Dark;
+use crate::overlay::Overlays;
 use crate::show::Show;
 
 /// The running show and what status reports about it.
 pub struct Running<'a> {
     pub show: &'a mut Show,
+    pub overlays: &'a mut Overlays,
     pub dark: &'a mut Dark,
     pub started: Instant,
     pub depth: ColorDepth,
@@ -26,7 +28,7 @@ impl Running<'_> {
     pub fn carry_out(
         &mut self,
         request: Request,
-        reload: impl FnOnce(&mut Show),
+        reload: impl FnOnce(&mut Show, &mut Overlays),
     ) -> Result<Status, Failure> {
         let now = Instant::now();
         let lighting = matches!(request, Request::Blank { .. } | Request::Wake);
@@ -54,8 +56,8 @@ impl Running<'_> {
                 }
             }
             Request::Reload => {
-                reload(self.show);
-                if let Some(error) = self.show.config_error() {
+                reload(self.show, self.overlays);
+                if let Some(error) = self.overlays.config_error() {
                     return Err(Failure::usage(format!(
                         "reload failed, the last good config stays: {error}"
                     )));
@@ -91,7 +93,7 @@ impl Running<'_> {
             rows: self.size.1,
             uptime: now.duration_since(self.started).as_secs_f64(),
             config: self.config.map(|p| p.display().to_string()),
-            config_error: show.config_error().map(str::to_string),
+            config_error: self.overlays.config_error().map(str::to_string),
             viewers: self.viewers,
         }
     }

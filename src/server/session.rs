@@ -1,5 +1,6 @@
-//! One viewer's showcase: its own [`Show`], terminal size, keys and frame pacing, drawn through
-//! the same [`screen::draw`] as the local terminal into a byte buffer sent over the channel.
+//! One viewer's showcase: its own [`Show`], overlays, terminal size, keys and frame pacing,
+//! drawn through the same [`Screen`] as the local terminal into a byte buffer sent over the
+//! channel.
 //!
 //! Output is budgeted: one rendered frame may wait for the client while the previous one is
 //! being sent. When the client is slower than the frame rate (a slow link, or a client that
@@ -13,17 +14,15 @@ use std::time::Duration;
 use crossterm::cursor::Hide;
 use crossterm::queue;
 use crossterm::terminal::{Clear, ClearType, EnterAlternateScreen};
-use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
-use ratatui::{Terminal, TerminalOptions, Viewport};
 use russh::server::{Handle, Msg};
 use russh::{ChannelWriteHalf, Disconnect};
 use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, MissedTickBehavior};
 
 use crate::keymap::Action;
-use crate::record::Capture;
-use crate::screen::{self, Overlays, Screen};
+use crate::overlay::Overlays;
+use crate::screen::{self, Screen};
 use crate::show::Show;
 use crate::terminal::RESTORE_SEQUENCE;
 use vitrine_effects::depth::ColorDepth;
@@ -121,19 +120,20 @@ pub async fn run(
         skipped: 0,
         bytes: 0,
     };
-    let mut capture = Capture::default();
-    let Ok(terminal) = remote_terminal(&capture, *size.borrow_and_update()) else {
-        return report;
-    };
-    let mut screen = Screen::new(terminal, depth);
-    let _ = queue!(capture, EnterAlternateScreen, Hide, Clear(ClearType::All));
+    let mut screen = Screen::new(Vec::new(), dimensions(*size.borrow_and_update()), depth);
+    let _ = queue!(
+        screen.writer_mut(),
+        EnterAlternateScreen,
+        Hide,
+        Clear(ClearType::All)
+    );
     // A new size waits here until the next frame is drawn, so a client sending window
     // changes by the thousand costs one re-layout per frame and no queued bytes.
     let mut resized = false;
     let (frames, pending) = mpsc::channel::<Vec<u8>>(1);
     let writer = tokio::spawn(write_frames(out, pending));
 
-    let mut overlays = Overlays::default();
+    let mut overlays = Overlays::new(show.spec());
     let mut dirty = true;
     let mut input_open = true;
     let mut ticker = tokio::time::interval(Duration::from_secs(1) / fps);
@@ -170,7 +170,7 @@ pub async fn run(
             }
             () = &mut idle, if idle_timeout.is_some() => break End::Idle,
             now = ticker.tick() => {
-                let ticked = show.advance(now - last);
+                let ticked = show.advance(now - last) | overlays.advance(now - last, &show);
                 last = now;
                 if show.finished() {
                     break End::Finished;
@@ -180,14 +180,11 @@ pub async fn run(
                 }
                 match frames.try_reserve() {
                     Ok(slot) => {
-                        if std::mem::take(&mut resized)
-                            && let Ok(resized) = remote_terminal(&capture, *size.borrow_and_update())
-                        {
-                            screen.set_terminal(resized);
-                            let _ = queue!(capture, Hide, Clear(ClearType::All));
+                        if std::mem::take(&mut resized) {
+                            screen.resize(dimensions(*size.borrow_and_update()));
                         }
-                        let _ = screen.draw(&mut show, overlays);
-                        let bytes = capture.take();
+                        let _ = screen.draw(&mut show, &overlays);
+                        let bytes = std::mem::take(screen.writer_mut());
                         report.frames += 1;
                         report.bytes += bytes.len() as u64;
                         slot.send(bytes);
@@ -223,20 +220,9 @@ pub async fn run(
     report
 }
 
-type RemoteTerminal = Terminal<CrosstermBackend<Capture>>;
-
-/// A terminal of the client's size drawing into `capture`. A resize builds a new one rather
-/// than calling `Terminal::resize`: for a fixed viewport that asks the backend for the screen
-/// size, and a crossterm backend answers with the *server's* terminal (or an error without
-/// one), not the client's. A new terminal starts with empty buffers, so after a clear screen
-/// the next frame redraws everything.
-fn remote_terminal(capture: &Capture, area: Rect) -> std::io::Result<RemoteTerminal> {
-    Terminal::with_options(
-        CrosstermBackend::new(capture.clone()),
-        TerminalOptions {
-            viewport: Viewport::Fixed(area),
-        },
-    )
+/// The width and height of a client's screen area.
+fn dimensions(area: Rect) -> (u16, u16) {
+    (area.width, area.height)
 }
 
 /// Sends frames in order, waiting on the channel window; when the frame queue closes, ends
