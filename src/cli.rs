@@ -1,6 +1,6 @@
 //! The command line: one clap-derive definition that reads like `vitrine --help`.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -10,8 +10,7 @@ use vitrine_effects::{Params, Rgb, color, palette};
 
 use crate::color::ColorChoice;
 
-use crate::control::ControlArgs;
-use crate::control::client::CtlArgs;
+use crate::ctl::CtlArgs;
 use crate::dark::DarkHours;
 use crate::keymap::Chord;
 use crate::transition::Transition;
@@ -252,6 +251,30 @@ pub struct TerminalArgs {
     /// Keep output under this many kilobytes per second (slow links) by lowering the fps.
     #[arg(long, value_name = "KB/S", value_parser = parse_rate)]
     pub max_rate: Option<f64>,
+}
+
+/// How a running show is controlled from elsewhere (flags of the local show).
+#[derive(Clone, Debug, Args)]
+#[command(next_help_heading = "Remote control")]
+pub struct ControlArgs {
+    /// The socket `vitrine ctl` talks to (mode 0600); `none` turns it off. Default:
+    /// $XDG_RUNTIME_DIR/vitrine/control.sock, or /tmp/vitrine-UID/control.sock without it.
+    #[arg(long, value_name = "PATH")]
+    pub control_socket: Option<PathBuf>,
+
+    /// Serve the control API and a live view of the screen for browsers on this address. A
+    /// bare port listens on loopback only (8080 is 127.0.0.1:8080).
+    #[arg(long, value_name = "ADDR:PORT", value_parser = parse_addr)]
+    pub http: Option<SocketAddr>,
+
+    /// A file holding the token API calls must bring (Authorization: Bearer TOKEN). Required
+    /// for an --http address other machines can reach.
+    #[arg(long, value_name = "PATH", requires = "http")]
+    pub http_token_file: Option<PathBuf>,
+
+    /// Most browser viewers of the live view at once.
+    #[arg(long, default_value_t = 8, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub http_max_viewers: u16,
 }
 
 /// `--config`, taken by every command that shows something.
@@ -504,6 +527,16 @@ fn parse_seconds(s: &str) -> Result<f64, String> {
     }
 }
 
+/// `--http`: `ADDR:PORT`, or a bare port on loopback.
+pub fn parse_addr(s: &str) -> Result<SocketAddr, String> {
+    let s = s.trim();
+    if let Ok(port) = s.parse::<u16>() {
+        return Ok(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port));
+    }
+    s.parse()
+        .map_err(|_| format!("expected ADDR:PORT such as 127.0.0.1:8080 (or a port), got '{s}'"))
+}
+
 pub fn parse_size(s: &str) -> Result<(u16, u16), String> {
     let err = || format!("expected WIDTHxHEIGHT such as 80x24 (each 1..=1000), got '{s}'");
     let (w, h) = s.trim().split_once(['x', 'X']).ok_or_else(err)?;
@@ -524,6 +557,13 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn http_addresses_default_to_loopback() {
+        assert_eq!(parse_addr("8080").unwrap().to_string(), "127.0.0.1:8080");
+        assert_eq!(parse_addr("0.0.0.0:80").unwrap().to_string(), "0.0.0.0:80");
+        assert!(parse_addr("localhost").is_err());
     }
 
     #[test]

@@ -6,6 +6,7 @@ mod cli;
 mod color;
 mod config;
 mod control;
+mod ctl;
 mod dark;
 mod encode;
 mod error;
@@ -100,7 +101,7 @@ fn run(cli: Cli, command: &clap::Command, matches: &ArgMatches) -> Result<()> {
                 &mut out,
             )
         }
-        Some(Command::Ctl(args)) => control::client::run(&args, &mut std::io::stdout().lock()),
+        Some(Command::Ctl(args)) => ctl::run(&args, &mut std::io::stdout().lock()),
         Some(Command::Serve(args)) => {
             let (cmd, matches) = subcommand("serve");
             let (_, loaded) = setup(&args.config, cmd, matches, Mode::Server)?;

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use vitrine_effects::depth::ColorDepth;
 
-use super::protocol::{Failure, Request, SayStatus, Status};
+use crate::ctl::protocol::{Failure, Request, SayStatus, Status};
 use crate::dark::Dark;
 use crate::overlay::Overlays;
 use crate::show::Show;

@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -29,8 +29,8 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use super::protocol::{Failure, FailureKind, MAX_REQUEST_BYTES, Request, Response};
 use super::{Asker, Mirror, web};
+use crate::ctl::protocol::{Failure, FailureKind, MAX_REQUEST_BYTES, Request, Response};
 use crate::error::UsageError;
 
 /// HTTP connections at once (API calls and viewers together); more wait to be accepted.
@@ -70,16 +70,6 @@ impl HttpOptions {
             max_viewers,
         })
     }
-}
-
-/// `--http`: `ADDR:PORT`, or a bare port on loopback.
-pub fn parse_addr(s: &str) -> Result<SocketAddr, String> {
-    let s = s.trim();
-    if let Ok(port) = s.parse::<u16>() {
-        return Ok(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port));
-    }
-    s.parse()
-        .map_err(|_| format!("expected ADDR:PORT such as 127.0.0.1:8080 (or a port), got '{s}'"))
 }
 
 fn read_token(path: &std::path::Path) -> Result<Arc<str>> {
@@ -381,13 +371,11 @@ mod tests {
 
     #[test]
     fn addresses_default_to_loopback_and_need_a_token_elsewhere() {
-        assert_eq!(parse_addr("8080").unwrap().to_string(), "127.0.0.1:8080");
-        assert!(parse_addr("localhost").is_err());
         let open: SocketAddr = "0.0.0.0:8080".parse().unwrap();
         let err = HttpOptions::new(open, None, 4).unwrap_err();
         assert!(err.downcast_ref::<UsageError>().is_some());
         assert!(err.to_string().contains("--http-token-file"));
-        assert!(HttpOptions::new(parse_addr("[::1]:80").unwrap(), None, 4).is_ok());
+        assert!(HttpOptions::new("[::1]:80".parse().unwrap(), None, 4).is_ok());
         let dir = std::env::temp_dir().join(format!("vitrine-token-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let short = dir.join("short");

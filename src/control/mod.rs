@@ -7,26 +7,24 @@
 //! queue answers "busy" at once. Frames reach browser viewers through [`Mirror`], a bounded
 //! broadcast that slow viewers fall behind on and resynchronise from with a full repaint.
 
-pub mod client;
 mod commands;
 mod http;
 mod mirror;
-pub mod protocol;
 mod socket;
 mod web;
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context as _, Result};
-use clap::Args;
 use tokio::sync::{mpsc, oneshot};
 
+use crate::cli::ControlArgs;
+use crate::ctl::default_socket_path;
+pub use crate::ctl::protocol::{Failure, Request, Response, Status};
 pub use commands::Running;
 pub use mirror::Mirror;
-pub use protocol::{Failure, Request, Response, Status};
 
 /// Requests waiting for the show loop, from every client together (more than one client
 /// reads ahead, see `socket::IN_FLIGHT`).
@@ -110,30 +108,6 @@ impl Asker {
 pub fn queue() -> (Asker, Inbox) {
     let (requests, receiver) = mpsc::channel(QUEUE);
     (Asker { requests }, Inbox { requests: receiver })
-}
-
-/// How a running show is controlled from elsewhere (flags of the local show).
-#[derive(Clone, Debug, Args)]
-#[command(next_help_heading = "Remote control")]
-pub struct ControlArgs {
-    /// The socket `vitrine ctl` talks to (mode 0600); `none` turns it off. Default:
-    /// $XDG_RUNTIME_DIR/vitrine/control.sock, or /tmp/vitrine-UID/control.sock without it.
-    #[arg(long, value_name = "PATH")]
-    pub control_socket: Option<PathBuf>,
-
-    /// Serve the control API and a live view of the screen for browsers on this address. A
-    /// bare port listens on loopback only (8080 is 127.0.0.1:8080).
-    #[arg(long, value_name = "ADDR:PORT", value_parser = http::parse_addr)]
-    pub http: Option<SocketAddr>,
-
-    /// A file holding the token API calls must bring (Authorization: Bearer TOKEN). Required
-    /// for an --http address other machines can reach.
-    #[arg(long, value_name = "PATH", requires = "http")]
-    pub http_token_file: Option<PathBuf>,
-
-    /// Most browser viewers of the live view at once.
-    #[arg(long, default_value_t = 8, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
-    pub http_max_viewers: u16,
 }
 
 /// Where the show listens for commands.
@@ -232,4 +206,3 @@ pub fn start(listen: &Listen) -> Result<Option<Control>> {
 }
 
 pub use http::HttpOptions;
-pub use socket::default_path as default_socket_path;

@@ -17,8 +17,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::{Semaphore, mpsc};
 
-use super::protocol::{Failure, MAX_REQUEST_BYTES, Request, Response};
 use super::{Asker, Pending};
+use crate::ctl::protocol::{Failure, MAX_REQUEST_BYTES, Request, Response};
 use crate::error::UsageError;
 
 /// Clients connected at once; more wait in the kernel's backlog.
@@ -30,21 +30,6 @@ const IN_FLIGHT: usize = 256;
 
 /// A client that sends nothing for this long is disconnected.
 const IDLE: Duration = Duration::from_secs(600);
-
-/// `$XDG_RUNTIME_DIR/vitrine/control.sock`, or `/tmp/vitrine-UID/control.sock` when there is
-/// no runtime directory (a system service without a login session).
-pub fn default_path() -> PathBuf {
-    match std::env::var_os("XDG_RUNTIME_DIR").filter(|d| !d.is_empty()) {
-        Some(dir) => PathBuf::from(dir).join("vitrine").join("control.sock"),
-        None => {
-            // SAFETY: getuid cannot fail.
-            let uid = unsafe { libc::getuid() };
-            std::env::temp_dir()
-                .join(format!("vitrine-{uid}"))
-                .join("control.sock")
-        }
-    }
-}
 
 /// A bound socket file, removed again on drop.
 pub struct Bound {

@@ -2,6 +2,11 @@
 //! answer, for people (default) or scripts (`--json`, the response line as it came). Exits 0
 //! when the show carried the command out, 2 when the command was wrong (unknown item, bad
 //! duration) and 1 when it could not be carried out (no show running, busy).
+//!
+//! The [`protocol`] is shared with the show's side (`crate::control`), which depends on this
+//! module and not the other way round.
+
+pub mod protocol;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::net::UnixStream;
@@ -11,8 +16,8 @@ use std::time::Duration;
 use anyhow::{Context as _, Result, anyhow};
 use clap::Args;
 
-use super::protocol::{FailureKind, Request, Response};
 use crate::error::UsageError;
+use protocol::{FailureKind, Request, Response};
 
 /// How long to wait for the show to answer.
 const TIMEOUT: Duration = Duration::from_secs(10);
@@ -41,13 +46,25 @@ Examples:
   vitrine ctl blank --for 1h        vitrine ctl wake
 Exit status: 0 done, 2 the command was wrong, 1 no show answered or it could not do it.";
 
+/// `$XDG_RUNTIME_DIR/vitrine/control.sock`, or `/tmp/vitrine-UID/control.sock` when there is
+/// no runtime directory (a system service without a login session).
+pub fn default_socket_path() -> PathBuf {
+    match std::env::var_os("XDG_RUNTIME_DIR").filter(|d| !d.is_empty()) {
+        Some(dir) => PathBuf::from(dir).join("vitrine").join("control.sock"),
+        None => {
+            // SAFETY: getuid cannot fail.
+            let uid = unsafe { libc::getuid() };
+            std::env::temp_dir()
+                .join(format!("vitrine-{uid}"))
+                .join("control.sock")
+        }
+    }
+}
+
 /// Sends the command and prints the answer.
 pub fn run(args: &CtlArgs, out: &mut dyn Write) -> Result<()> {
     args.request.validate().map_err(|f| UsageError(f.message))?;
-    let path = args
-        .socket
-        .clone()
-        .unwrap_or_else(super::default_socket_path);
+    let path = args.socket.clone().unwrap_or_else(default_socket_path);
     let response = send(&path, &args.request)?;
     if args.json {
         out.write_all(response.to_line().as_bytes())?;

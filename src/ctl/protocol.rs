@@ -175,8 +175,9 @@ fn check_for(duration: Option<Duration>) -> Result<(), Failure> {
     }
 }
 
+/// `--for`: a duration as the command line writes them (`5m`, `1h30m`), within bounds.
 fn parse_for(s: &str) -> Result<Duration, String> {
-    let d = crate::cli::parse_duration(s)?;
+    let d = humantime::parse_duration(s.trim()).map_err(|e| format!("{e} (try 30s, 5m, 1h)"))?;
     check_for(Some(d)).map_err(|f| f.message)?;
     Ok(d)
 }
@@ -208,7 +209,7 @@ mod human_duration {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
         let text: Option<String> = Option::deserialize(d)?;
-        text.map(|t| crate::cli::parse_duration(&t).map_err(serde::de::Error::custom))
+        text.map(|t| parse_for(&t).map_err(serde::de::Error::custom))
             .transpose()
     }
 }
