@@ -43,9 +43,9 @@ use vitrine_effects::registry;
 
 use crate::cli::{ItemArgs, Settings};
 use crate::error::UsageError;
-use crate::messages;
 use crate::schedule::Schedule;
 use crate::spec::ShowSpec;
+use crate::textfile;
 
 /// Plural spellings that read better in a file, mapped to their flag.
 const ALIASES: &[(&str, &str)] = &[("messages", "message"), ("effects", "effect")];
@@ -686,7 +686,8 @@ impl Source {
                 }
             });
         };
-        let text = messages::read_text(path, "config")?;
+        let text = textfile::read_path(path, "config file", textfile::MAX_TEXT_FILE)
+            .map_err(|e| UsageError(format!("config file {e}")))?;
         if text.trim().is_empty() {
             // Most likely a save caught half-way (or a truncated copy): an empty file would
             // silently turn the lock and every setting off.
@@ -825,7 +826,7 @@ message_file = "defrag.txt"
         // `load` reads the config as /cfg/kiosk.toml.
         let (err, _) = error("[[item]]\neffect = \"water\"\nimage = \"fish.txt\"\n");
         assert!(
-            err.contains("item 1 (water): --image /cfg/fish.txt: "),
+            err.contains("item 1 (water): --image /cfg/fish.txt does not exist"),
             "{err}"
         );
         let fish = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/fish.txt");
@@ -960,7 +961,10 @@ message_file = "defrag.txt"
         assert!(err.contains("unknown effect 'fog'"), "{err}");
         let (err, pos) = error("\nmessage_file = \"/nonexistent/m.txt\"\n");
         assert_eq!(pos, (2, 1));
-        assert!(err.contains("cannot read message file"), "{err}");
+        assert!(
+            err.contains("message file /nonexistent/m.txt does not exist"),
+            "{err}"
+        );
 
         let (err, _) = error("lock = \"yes\"\n");
         assert!(err.contains("true or false"), "{err}");

@@ -23,6 +23,7 @@ mod server;
 mod show;
 mod spec;
 mod terminal;
+mod textfile;
 mod transition;
 
 use std::io::Write;

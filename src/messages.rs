@@ -1,12 +1,12 @@
 //! Where the kiosk messages come from: flags, a message file, or the built-in default.
 
-use std::io::Read;
 use std::path::Path;
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use vitrine_effects::text::sanitize;
 
 use crate::error::UsageError;
+use crate::textfile;
 
 /// Shown when no message is given.
 pub const DEFAULT_MESSAGES: &str = include_str!("../assets/messages.txt");
@@ -21,31 +21,6 @@ pub fn parse(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// The most a message or config file may hold. Far more than any kiosk needs, and a mistaken
-/// `--message-file /dev/zero` (or a log file) fails at once instead of filling memory.
-pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
-
-/// Reads the UTF-8 text file at `path` (a `what` file: "message", "config"), refusing one
-/// larger than [`MAX_FILE_BYTES`].
-pub fn read_text(path: &Path, what: &str) -> Result<String> {
-    let file = std::fs::File::open(path)
-        .with_context(|| format!("cannot read {what} file {}", path.display()))?;
-    let mut bytes = Vec::new();
-    file.take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .with_context(|| format!("cannot read {what} file {}", path.display()))?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(UsageError(format!(
-            "{what} file {} is larger than {} MB",
-            path.display(),
-            MAX_FILE_BYTES / (1024 * 1024)
-        ))
-        .into());
-    }
-    String::from_utf8(bytes)
-        .map_err(|_| UsageError(format!("{what} file {} is not UTF-8 text", path.display())).into())
-}
-
 /// Messages from `--message` flags, then `--message-file`, else the default.
 pub fn load(flags: &[String], file: Option<&Path>) -> Result<Vec<String>> {
     let mut messages: Vec<String> = flags
@@ -54,7 +29,8 @@ pub fn load(flags: &[String], file: Option<&Path>) -> Result<Vec<String>> {
         .filter(|m| !m.is_empty())
         .collect();
     if let Some(path) = file {
-        let text = read_text(path, "message")?;
+        let text = textfile::read_path(path, "message file", textfile::MAX_TEXT_FILE)
+            .map_err(|e| UsageError(format!("message file {e}")))?;
         let from_file = parse(&text);
         if from_file.is_empty() {
             return Err(
@@ -90,7 +66,10 @@ mod tests {
         );
         assert_eq!(load(&["Hi".into()], None).unwrap(), ["Hi"]);
         let err = load(&[], Some(Path::new("/nonexistent/messages.txt"))).unwrap_err();
-        assert!(format!("{err:#}").contains("cannot read message file"));
+        assert_eq!(
+            format!("{err:#}"),
+            "message file /nonexistent/messages.txt does not exist"
+        );
     }
 
     #[test]
@@ -98,7 +77,8 @@ mod tests {
         let err = load(&[], Some(Path::new("/dev/zero"))).unwrap_err();
         assert_eq!(
             format!("{err:#}"),
-            "message file /dev/zero is larger than 1 MB"
+            "message file /dev/zero is a device, not a message file; give the path of a regular \
+             file"
         );
         assert!(err.downcast_ref::<UsageError>().is_some());
     }

@@ -248,7 +248,7 @@ fn serve_checks_its_config_and_log_like_everyone() {
         "/nonexistent/x",
     ]);
     assert!(
-        err.contains("cannot read config file /nonexistent.toml"),
+        err.contains("config file /nonexistent.toml does not exist"),
         "{err}"
     );
     let err = usage_error(&["serve", "--open", "--log-file", "/nonexistent/x"]);
@@ -263,9 +263,15 @@ fn serve_checks_its_config_and_log_like_everyone() {
 #[test]
 fn endless_message_files_and_empty_configs_are_refused_at_start() {
     let err = usage_error(&["--message-file", "/dev/zero"]);
-    assert!(err.contains("/dev/zero is larger than 1 MB"), "{err}");
+    assert!(
+        err.contains("/dev/zero is a device, not a message file"),
+        "{err}"
+    );
     let err = usage_error(&["--config", "/dev/zero"]);
-    assert!(err.contains("/dev/zero is larger than 1 MB"), "{err}");
+    assert!(
+        err.contains("/dev/zero is a device, not a config file"),
+        "{err}"
+    );
 
     let dir = std::env::temp_dir().join(format!("vitrine-empty-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -273,6 +279,13 @@ fn endless_message_files_and_empty_configs_are_refused_at_start() {
     std::fs::write(&path, "").unwrap();
     let err = usage_error(&["record", "--config", path.to_str().unwrap()]);
     assert!(err.contains("kiosk.toml is empty"), "{err}");
+    // Over the 1 MiB cap (a log file named by mistake).
+    std::fs::write(&path, "# kiosk\n".repeat(200_000)).unwrap();
+    let err = usage_error(&["record", "--config", path.to_str().unwrap()]);
+    assert!(
+        err.contains("is too large for a config file (over 1 MiB)"),
+        "{err}"
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }
 

@@ -12,11 +12,12 @@
 //!
 //! # How we map it
 //!
-//! Not random flicker: [`disk`] simulates a FAT disk (files in fragments, free space, bad and
-//! unmovable clusters) and an optimizer that really defragments it, one disk operation at a
-//! time; [`screen`] draws the DOS layout from that state. Each map block shows the most
-//! significant state of its clusters (X > B > W > r > used > unused), and every number in the
-//! Status box comes from the simulation, including the elapsed time (simulated time).
+//! Not random flicker: the `disk` module simulates a FAT disk (files in fragments, free space,
+//! bad and unmovable clusters) and an optimizer that really defragments it, one disk operation
+//! at a time; the `screen` module (`DefragScreen`) draws the DOS layout from that state. Each
+//! map block shows the most significant state of its clusters (X > B > W > r > used > unused),
+//! and every number in the Status box comes from the simulation, including the elapsed time
+//! (simulated time).
 //!
 //! The program flow loops forever: reading drive information (the map fills in as the disk is
 //! read), the recommendation dialog (dismissed on its own), the optimization (about 80 ms to
@@ -47,7 +48,7 @@ use ratatui_core::layout::Rect;
 
 pub use self::disk::Method;
 use self::disk::{Disk, DiskSpec, OpKind, Optimizer};
-use self::screen::{Action, Dialog, Screen, Theme, View};
+use self::screen::{Activity, DefragScreen, Dialog, Theme, View};
 use crate::effect::{Context, Effect};
 use crate::rng::{self, Rng};
 
@@ -247,7 +248,7 @@ pub struct Defrag {
     rng: Rng,
     disk: Disk,
     optimizer: Optimizer,
-    screen: Screen,
+    screen: DefragScreen,
     phase: Phase,
     /// Time spent in the current phase.
     in_phase: Duration,
@@ -275,7 +276,7 @@ impl Defrag {
             rng,
             disk,
             optimizer: Optimizer::default(),
-            screen: Screen::new(theme.with_palette(&ctx.palette)),
+            screen: DefragScreen::new(theme.with_palette(&ctx.palette)),
             phase: Phase::Analyze,
             in_phase: Duration::ZERO,
             elapsed: Duration::ZERO,
@@ -362,12 +363,12 @@ impl Defrag {
             (self.optimizer.cluster(), self.optimizer.progress())
         };
         View {
-            action: match self.phase {
-                Phase::Analyze => Action::Analyzing,
-                Phase::Recommend => Action::Recommending,
-                Phase::Read => Action::Reading,
-                Phase::Write => Action::Writing,
-                Phase::Finished => Action::Finished,
+            activity: match self.phase {
+                Phase::Analyze => Activity::Analyzing,
+                Phase::Recommend => Activity::Recommending,
+                Phase::Read => Activity::Reading,
+                Phase::Write => Activity::Writing,
+                Phase::Finished => Activity::Finished,
             },
             dialog: self.dialog(),
             revealed: if analysing {

@@ -219,7 +219,7 @@ fn parse_offset(s: &str) -> Result<f32, String> {
 
 /// Which of the three looks is shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Look {
+enum GlitchStyle {
     Glitch,
     Strobe,
     Corrupt,
@@ -285,7 +285,7 @@ struct Scene<'a> {
 /// The `glitch` effect.
 #[derive(Debug)]
 pub struct Glitch {
-    look: Look,
+    look: GlitchStyle,
     calm: bool,
     seed: u64,
     offset: f32,
@@ -319,9 +319,9 @@ impl Glitch {
             return Err("--cycle and --skew-period must be longer than zero".into());
         }
         let look = match ctx.style_in(STYLES) {
-            "strobe" => Look::Strobe,
-            "corrupt" => Look::Corrupt,
-            _ => Look::Glitch,
+            "strobe" => GlitchStyle::Strobe,
+            "corrupt" => GlitchStyle::Corrupt,
+            _ => GlitchStyle::Glitch,
         };
         let mut cycle = params.cycle.as_secs_f64();
         if ctx.calm {
@@ -402,7 +402,7 @@ impl Glitch {
             (self.scanlines && t >= delay).then(|| ((t - delay) / period).fract() as f32)
         });
         let main = match self.look {
-            Look::Strobe => strobe_color(t, self.cycle, &self.layers, self.calm),
+            GlitchStyle::Strobe => strobe_color(t, self.cycle, &self.layers, self.calm),
             _ => MAIN,
         };
         let slot_len = if self.calm {
@@ -415,7 +415,7 @@ impl Glitch {
             skew: angle.to_radians().tan(),
             blur,
             scan,
-            slot: (self.look == Look::Corrupt).then(|| (t / slot_len) as u64),
+            slot: (self.look == GlitchStyle::Corrupt).then(|| (t / slot_len) as u64),
         }
     }
 }

@@ -5,6 +5,8 @@
 //! step, and drawn with [`Effect::render`] into any [`Buffer`]. Effects never read a clock or
 //! touch a terminal, so a seed gives the same frames everywhere and everything runs headless.
 //!
+//! [`Buffer`]: ratatui_core::buffer::Buffer
+//!
 //! ```
 //! use std::time::Duration;
 //! use ratatui_core::{buffer::Buffer, layout::Rect};

@@ -4,9 +4,9 @@
 //! Key files are opened without blocking and must be regular files: a FIFO at the path would
 //! otherwise hang start-up until something writes to it, and a device could be read forever.
 
-use std::fs::{self, File, Metadata};
-use std::io::{self, Read as _, Write};
-use std::os::unix::fs::{DirBuilderExt, FileTypeExt, MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::fs::{self, Metadata};
+use std::io::{self, Write};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::{Mutex, PoisonError, RwLock};
@@ -19,6 +19,7 @@ use russh::keys::ssh_key::private::Ed25519Keypair;
 use russh::keys::{HashAlg, PrivateKey, PublicKey};
 
 use crate::error::UsageError;
+use crate::textfile;
 
 /// Key files are small; anything bigger is not one.
 const MAX_KEY_FILE: u64 = 1024 * 1024;
@@ -206,7 +207,8 @@ pub fn load_or_create_host_key(path: &Path) -> Result<(PrivateKey, bool)> {
 }
 
 fn load_host_key(path: &Path) -> Result<PrivateKey> {
-    let (file, meta) = open_key_file(path).map_err(|e| UsageError(format!("host key {e}")))?;
+    let (file, meta) = textfile::open(path, "key file", MAX_KEY_FILE)
+        .map_err(|e| UsageError(format!("host key {e}")))?;
     // Like sshd: a private key others can read is not private.
     if meta.permissions().mode() & 0o077 != 0 {
         return Err(UsageError(format!(
@@ -215,7 +217,8 @@ fn load_host_key(path: &Path) -> Result<PrivateKey> {
         ))
         .into());
     }
-    let text = read_text(file, path).map_err(|e| UsageError(format!("host key {e}")))?;
+    let text = textfile::read(file, path, MAX_KEY_FILE)
+        .map_err(|e| UsageError(format!("host key {e}")))?;
     if text.trim().is_empty() {
         return Err(UsageError(format!(
             "host key {} is empty; delete it to have a new key generated, or put an OpenSSH \
@@ -249,61 +252,11 @@ pub fn fingerprint(key: &PublicKey) -> String {
 /// Reads an OpenSSH `authorized_keys` file (which may list no keys).
 fn read_authorized_keys(path: &Path) -> Result<Vec<PublicKey>> {
     let what = |e: String| UsageError(format!("--authorized-keys {e}"));
-    let (file, _) = open_key_file(path).map_err(what)?;
-    let text = read_text(file, path).map_err(what)?;
+    let (file, _) = textfile::open(path, "key file", MAX_KEY_FILE).map_err(what)?;
+    let text = textfile::read(file, path, MAX_KEY_FILE).map_err(what)?;
     let keys =
         parse_authorized_keys(&text).map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
     Ok(keys)
-}
-
-/// Opens a key file without blocking, refusing anything but a regular file. Errors name the
-/// path and say what is wrong with it.
-fn open_key_file(path: &Path) -> Result<(File, Metadata), String> {
-    let file = fs::OpenOptions::new()
-        .read(true)
-        // A FIFO opens at once instead of waiting for a writer; a tty does not become ours.
-        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
-        .open(path)
-        .map_err(|e| match fs::read_link(path) {
-            Ok(target) if e.kind() == io::ErrorKind::NotFound => format!(
-                "{} is a symlink to {}, which does not exist; fix or remove the link",
-                path.display(),
-                target.display()
-            ),
-            _ if e.kind() == io::ErrorKind::NotFound => {
-                format!("{} does not exist", path.display())
-            }
-            _ => format!("{}: cannot open: {e}", path.display()),
-        })?;
-    let meta = file
-        .metadata()
-        .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-    let kind = meta.file_type();
-    let not_a_file = if kind.is_fifo() {
-        "a FIFO (named pipe)"
-    } else if kind.is_char_device() || kind.is_block_device() {
-        "a device"
-    } else if kind.is_dir() {
-        "a directory"
-    } else if kind.is_socket() {
-        "a socket"
-    } else if meta.len() > MAX_KEY_FILE {
-        "too large for a key file (over 1 MiB)"
-    } else {
-        return Ok((file, meta));
-    };
-    Err(format!(
-        "{} is {not_a_file}, not a key file; give the path of a regular file",
-        path.display()
-    ))
-}
-
-fn read_text(file: File, path: &Path) -> Result<String, String> {
-    let mut text = String::new();
-    file.take(MAX_KEY_FILE)
-        .read_to_string(&mut text)
-        .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-    Ok(text)
 }
 
 /// Parses `authorized_keys` text: one public key per line, blank lines and `#` comments

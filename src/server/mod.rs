@@ -3,7 +3,7 @@
 //!
 //! Every connection that authenticates and asks for a terminal gets its own [`Show`] (own
 //! playlist position, keys, size and seed) drawn through the same render path as the local
-//! showcase ([`crate::screen::draw`]) into a buffer sent over the SSH channel. The server
+//! showcase ([`crate::screen::Screen`]) into a buffer sent over the SSH channel. The server
 //! protects itself and its other viewers: a cap on sessions and on connections, a per-address
 //! connection rate, an authentication timeout, an idle timeout, clamped screen sizes, bounded
 //! key queues and a per-session output budget (see [`session`]).

@@ -24,7 +24,7 @@ use crate::text;
 
 /// Which program the screen imitates.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Look {
+pub enum DefragStyle {
     /// MS-DOS 6 DEFRAG: blue text screen, `•` blocks turning yellow.
     Dos,
     /// Windows 98 Disk Defragmenter: grey window, white map of cyan squares turning blue.
@@ -35,7 +35,7 @@ pub enum Look {
 /// console.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Theme {
-    pub look: Look,
+    pub look: DefragStyle,
     /// Screen background (VGA blue; the Win98 window grey).
     pub screen: Rgb,
     /// Map background.
@@ -83,7 +83,7 @@ pub struct Theme {
 impl Theme {
     /// MS-DOS 6 DEFRAG on a VGA text screen.
     pub const DOS: Theme = Theme {
-        look: Look::Dos,
+        look: DefragStyle::Dos,
         screen: Rgb(0x00, 0x00, 0xAA),
         map: Rgb(0x00, 0x00, 0xAA),
         text: Rgb(0xFF, 0xFF, 0xFF),
@@ -114,7 +114,7 @@ impl Theme {
     /// defragmented, blue once done, green while read, red while written (the colours of
     /// Manz's recreation and the press descriptions).
     pub const WIN98: Theme = Theme {
-        look: Look::Win98,
+        look: DefragStyle::Win98,
         screen: Rgb(0xC0, 0xC0, 0xC0),
         map: Rgb(0xFF, 0xFF, 0xFF),
         text: Rgb(0x00, 0x00, 0x00),
@@ -148,12 +148,12 @@ impl Theme {
         let mut colours = palette.iter().copied();
         if let Some(c) = colours.next() {
             match self.look {
-                Look::Dos => {
+                DefragStyle::Dos => {
                     self.screen = c;
                     self.map = c;
                     self.dot = c;
                 }
-                Look::Win98 => {
+                DefragStyle::Win98 => {
                     self.menu = c;
                     self.progress = c;
                 }
@@ -171,8 +171,8 @@ impl Theme {
     /// The program's name on the status line.
     fn program(&self) -> &'static str {
         match self.look {
-            Look::Dos => "MS-DOS Defrag",
-            Look::Win98 => "Defragmenter",
+            DefragStyle::Dos => "MS-DOS Defrag",
+            DefragStyle::Win98 => "Defragmenter",
         }
     }
 
@@ -196,7 +196,7 @@ impl Theme {
     fn block(&self, state: CellState) -> (&'static str, Style) {
         let on_map = |fg: Rgb| Style::new().fg(fg.into()).bg(self.map.into());
         match self.look {
-            Look::Dos => match state {
+            DefragStyle::Dos => match state {
                 CellState::Unused => ("░", on_map(self.unused)),
                 CellState::Used => ("•", Style::new().fg(self.dot.into()).bg(self.used.into())),
                 CellState::Optimized => (
@@ -209,7 +209,7 @@ impl Theme {
                 CellState::Unmovable => ("X", on_map(self.fixed)),
             },
             // Small squares on white, like the Win98 map's grid of blocks.
-            Look::Win98 => match state {
+            DefragStyle::Win98 => match state {
                 CellState::Unused => (" ", on_map(self.unused)),
                 CellState::Used => ("■", on_map(self.used)),
                 CellState::Optimized => ("■", on_map(self.optimized)),
@@ -224,7 +224,7 @@ impl Theme {
 
 /// What DEFRAG is doing, for the status line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Action {
+pub enum Activity {
     /// Reading the FAT and directories.
     Analyzing,
     /// The recommendation dialog is open.
@@ -237,15 +237,15 @@ pub enum Action {
     Finished,
 }
 
-impl Action {
+impl Activity {
     /// The short form, for the right side of the status line next to a kiosk message.
     fn short(self) -> &'static str {
         match self {
-            Action::Analyzing => "Analyzing...",
-            Action::Recommending => "Recommending",
-            Action::Reading => "Reading...",
-            Action::Writing => "Writing...",
-            Action::Finished => "Finished",
+            Activity::Analyzing => "Analyzing...",
+            Activity::Recommending => "Recommending",
+            Activity::Reading => "Reading...",
+            Activity::Writing => "Writing...",
+            Activity::Finished => "Finished",
         }
     }
 }
@@ -264,7 +264,7 @@ pub enum Dialog {
 /// Everything the screen shows besides the map, for one frame.
 #[derive(Clone, Copy, Debug)]
 pub struct View<'a> {
-    pub action: Action,
+    pub activity: Activity,
     pub dialog: Option<Dialog>,
     /// While analysing: how much of the disk has been read (0..=1); the map fills up to there.
     pub revealed: f64,
@@ -367,7 +367,7 @@ impl Layout {
 
 /// The DEFRAG screen with its per-cell cache.
 #[derive(Clone, Debug)]
-pub struct Screen {
+pub struct DefragScreen {
     theme: Theme,
     area: Option<Rect>,
     layout: Layout,
@@ -386,7 +386,7 @@ pub struct Screen {
     wrapped_for: (String, usize),
 }
 
-impl Screen {
+impl DefragScreen {
     pub fn new(theme: Theme) -> Self {
         Self {
             theme,
@@ -469,7 +469,7 @@ impl Screen {
         // While analysing, blocks appear as far as the disk has been read, with `r` at the
         // reading edge.
         fill(buf, map, Style::new().bg(self.theme.map.into()));
-        let analysing = view.action == Action::Analyzing;
+        let analysing = view.activity == Activity::Analyzing;
         let edge = (view.revealed.clamp(0.0, 1.0) * (self.blocks * self.block) as f64) as usize
             / self.block;
         for (b, &state) in self.cells.iter().enumerate() {
@@ -490,7 +490,7 @@ impl Screen {
         fill(buf, row, t.on_menu(t.menu_ink));
         let mut x = i32::from(row.x) + 2;
         let hint = match t.look {
-            Look::Dos => {
+            DefragStyle::Dos => {
                 for item in ["Optimize", "Configure", "Help"] {
                     // The hot letter stands out, as in every MS-DOS 6 menu bar.
                     x += put(buf, row, x, row.y, item, |i| {
@@ -500,7 +500,7 @@ impl Screen {
                 }
                 "Esc=Stop Defrag"
             }
-            Look::Win98 => {
+            DefragStyle::Win98 => {
                 x += put(buf, row, x, row.y, "Defragmenting Drive ", |_| {
                     t.on_menu(t.menu_ink)
                 }) as i32;
@@ -556,12 +556,12 @@ impl Screen {
                 .unwrap_or(usize::from(inner.width));
             // DOS: solid blocks over a shaded track; Win98: navy blocks in a white well.
             let (track, track_style) = match t.look {
-                Look::Dos => ("▒", style),
-                Look::Win98 => (" ", Style::new().bg(t.map.into())),
+                DefragStyle::Dos => ("▒", style),
+                DefragStyle::Win98 => (" ", Style::new().bg(t.map.into())),
             };
             let fill_style = Style::new().fg(t.progress.into()).bg(match t.look {
-                Look::Dos => t.screen.into(),
-                Look::Win98 => t.map.into(),
+                DefragStyle::Dos => t.screen.into(),
+                DefragStyle::Win98 => t.map.into(),
             });
             for i in 0..inner.width {
                 let (symbol, style) = if usize::from(i) < filled {
@@ -637,7 +637,7 @@ impl Screen {
             let _ = write!(self.scratch, "{}%", view.percent());
             &self.scratch
         } else if message.is_some() {
-            view.action.short()
+            view.activity.short()
         } else {
             self.theme.program()
         };
@@ -661,15 +661,15 @@ impl Screen {
             }
             None => {
                 self.scratch.clear();
-                let _ = match view.action {
-                    Action::Analyzing => {
+                let _ = match view.activity {
+                    Activity::Analyzing => {
                         write!(self.scratch, "Reading drive {}: information...", view.drive)
                     }
-                    Action::Recommending => {
+                    Activity::Recommending => {
                         write!(self.scratch, "Recommending defragmentation method.")
                     }
-                    Action::Finished => write!(self.scratch, "Finished condensing."),
-                    action => write!(self.scratch, "{}", action.short()),
+                    Activity::Finished => write!(self.scratch, "Finished condensing."),
+                    activity => write!(self.scratch, "{}", activity.short()),
                 };
                 put(buf, left_clip, x, row.y, &self.scratch, |_| style);
             }
@@ -846,8 +846,8 @@ fn window(
     // The DOS shadow darkens what is under it, two columns right and one row down; Win98
     // message boxes have none.
     let shadow = match t.look {
-        Look::Dos => Rect::new(rect.x + 2, rect.y + 1, w, h).intersection(clip),
-        Look::Win98 => Rect::default(),
+        DefragStyle::Dos => Rect::new(rect.x + 2, rect.y + 1, w, h).intersection(clip),
+        DefragStyle::Win98 => Rect::default(),
     };
     for pos in shadow.positions() {
         if !rect.contains(pos) {
@@ -856,9 +856,9 @@ fn window(
     }
     fill(buf, rect, t.on_dialog(t.ink));
     match t.look {
-        Look::Dos => frame(buf, rect, title, t.on_dialog(t.ink)),
+        DefragStyle::Dos => frame(buf, rect, title, t.on_dialog(t.ink)),
         // A Win98 message box: navy title bar over a plain grey body.
-        Look::Win98 => {
+        DefragStyle::Win98 => {
             let bar = Rect::new(rect.x, rect.y, rect.width, 1);
             fill(buf, bar, t.on_menu(t.menu_ink));
             put(
