@@ -4,10 +4,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result};
 use crossterm::event::{self, Event, KeyEventKind};
-use vitrine_effects::depth::ColorDepth;
+use vitrine_effects::depth::{ColorDepth, ColorMapper, Dither};
 
 use crate::cli::{self, LogLevel, PlaylistArgs, Settings};
-use crate::color;
+use crate::color_depth;
 use crate::config::{Loaded, Source};
 use crate::control::{Control, Running};
 use crate::dark::{self, Change, Dark, DarkHours, Power};
@@ -33,6 +33,7 @@ const LOCK_HINT_TIME: Duration = Duration::from_secs(10);
 const APPLIED_LIVE: &[&str] = &[
     "fps",
     "color",
+    "dither",
     "max_rate",
     "lock",
     "unlock_chord",
@@ -50,6 +51,7 @@ struct Live {
     locked: bool,
     chord: Chord,
     depth: ColorDepth,
+    dither: Dither,
     /// `--max-rate` in bytes per second.
     max_rate: Option<f64>,
     log_level: LogLevel,
@@ -62,11 +64,17 @@ impl Live {
             frame_interval: Duration::from_secs(1) / settings.output.fps,
             locked: settings.kiosk.lock,
             chord: settings.kiosk.unlock_chord,
-            depth: color::local(settings.output.color),
+            depth: color_depth::local(settings.output.color),
+            dither: settings.output.dither,
             max_rate: settings.terminal.max_rate.map(|kb| kb * 1000.0),
             log_level: settings.kiosk.log_level,
             dark: settings.kiosk.dark.clone(),
         }
+    }
+
+    /// The colour pass for these settings.
+    fn colors(&self) -> ColorMapper {
+        ColorMapper::new(self.depth, self.dither)
     }
 }
 
@@ -85,7 +93,7 @@ pub fn run(
     let started = Instant::now();
     let mut settings = Live::from(&loaded.settings);
     let mut last_good = loaded;
-    let mut guard = terminal::init(settings.depth)?;
+    let mut guard = terminal::init(settings.colors())?;
     log::info!(
         "showing {} item(s){}",
         show.spec().items.len(),
@@ -245,8 +253,8 @@ fn apply_live(
     pacer.set_base(after.frame_interval);
     pacer.set_budget(after.max_rate);
     dark.set_hours(after.dark.as_ref());
-    if after.depth != before.depth {
-        screen.set_depth(after.depth);
+    if (after.depth, after.dither) != (before.depth, before.dither) {
+        screen.set_colors(after.colors());
     }
 }
 
@@ -439,6 +447,7 @@ mod tests {
         for (id, value) in [
             ("fps", "7"),
             ("color", "mono"),
+            ("dither", "none"),
             ("max_rate", "3"),
             ("lock", ""),
             ("unlock_chord", "ctrl+alt+x"),

@@ -6,9 +6,10 @@ use std::time::Duration;
 
 use clap::builder::PossibleValuesParser;
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
-use vitrine_effects::{Params, Rgb, color, palette};
+use vitrine_effects::{Params, Rgb, palette, rgb};
 
-use crate::color::ColorChoice;
+use crate::color_depth::ColorChoice;
+use vitrine_effects::depth::Dither;
 
 use crate::ctl::CtlArgs;
 use crate::dark::DarkHours;
@@ -213,6 +214,11 @@ pub struct OutputArgs {
     /// the terminal has it.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "DEPTH", help_heading = "Colours")]
     pub color: ColorChoice,
+
+    /// Mix the colours a 256- or 16-colour terminal lacks from the ones it has (ordered
+    /// dithering and shade glyphs; text is never dithered). auto: mix below truecolor.
+    #[arg(long, value_enum, default_value_t = Dither::Auto, value_name = "HOW", help_heading = "Colours")]
+    pub dither: Dither,
 }
 
 /// Running unattended with viewers at the keys: the lock and the log (the live showcase and
@@ -431,7 +437,7 @@ pub enum RecordFormat {
 pub struct ColorList(pub Vec<Rgb>);
 
 fn parse_colors(s: &str) -> Result<ColorList, String> {
-    let list = color::parse_list(s).map_err(|e| e.to_string())?;
+    let list = rgb::parse_list(s).map_err(|e| e.to_string())?;
     if list.is_empty() {
         return Err("expected at least one colour, e.g. \"#0055a4,#ffd700\"".into());
     }

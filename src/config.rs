@@ -539,6 +539,24 @@ impl From<Located> for Unresolved {
 /// An error about setting `id` (the message file, the style): at the key that set it, or at
 /// `fallback` (the item, or the top) when it was left to its default. A value given on the
 /// command line is not a place in the config.
+/// The file setting (`message_file`, `image`) whose file `message` is about: building a show
+/// from settings reads those files, and each error names the path it could not use.
+fn file_setting(settings: &[&Setting], message: &str) -> &'static str {
+    FILE_SETTINGS
+        .iter()
+        .find(|id| {
+            settings.iter().any(|s| {
+                s.id == **id
+                    && s.args
+                        .iter()
+                        .filter_map(|a| a.split_once('=').map(|(_, path)| path))
+                        .any(|path| message.contains(path))
+            })
+        })
+        .copied()
+        .unwrap_or("message_file")
+}
+
 fn error_at(
     settings: &[&Setting],
     id: &str,
@@ -563,8 +581,10 @@ fn resolve(text: &str, dir: &Path, overrides: &[Setting]) -> Result<Loaded, Unre
     let global_owned: Vec<Setting> = global.iter().map(|s| (*s).clone()).collect();
     let settings = to_args(&cmd, &global, 0..0)?;
     // Effect names were checked while parsing, so what can fail here is the message file.
-    let mut spec = ShowSpec::from_args(&settings.item, &settings.playlist)
-        .map_err(|e| error_at(&global, "message_file", 0..0, format!("{e:#}")))?;
+    let mut spec = ShowSpec::from_args(&settings.item, &settings.playlist).map_err(|e| {
+        let message = format!("{e:#}");
+        error_at(&global, file_setting(&global, &message), 0..0, message)
+    })?;
     let mut files: Vec<PathBuf> = settings.item.message_file.iter().cloned().collect();
     let cli_playlist = overrides.iter().any(|s| s.id == "effect");
     if !parsed.items.is_empty() && !cli_playlist {
@@ -580,11 +600,12 @@ fn resolve(text: &str, dir: &Path, overrides: &[Setting]) -> Result<Loaded, Unre
                 files.push(file.clone());
             }
             let in_item = |e: anyhow::Error| {
+                let message = format!("item {} ({}): {e:#}", n + 1, raw.effect);
                 error_at(
                     &layered,
-                    "message_file",
+                    file_setting(&layered, &message),
                     raw.span.clone(),
-                    format!("item {} ({}): {e:#}", n + 1, raw.effect),
+                    message,
                 )
             };
             let mut item_spec =
@@ -824,7 +845,10 @@ message_file = "defrag.txt"
     #[test]
     fn water_image_is_found_relative_to_the_config() {
         // `load` reads the config as /cfg/kiosk.toml.
-        let (err, _) = error("[[item]]\neffect = \"water\"\nimage = \"fish.txt\"\n");
+        let (err, position) = error(&format!(
+            "message_file = \"{MESSAGES}\"\n[[item]]\neffect = \"water\"\nimage = \"fish.txt\"\n"
+        ));
+        assert_eq!(position, (4, 1), "at the image key: {err}");
         assert!(
             err.contains("item 1 (water): --image /cfg/fish.txt does not exist"),
             "{err}"

@@ -27,7 +27,8 @@
 
 use ratatui::buffer::{Buffer, Cell, CellDiffOption};
 use ratatui::style::{Color, Modifier};
-use vitrine_effects::text;
+use vitrine_effects::canvas::HalfBlock;
+use vitrine_effects::{ansi, text};
 
 /// Modifiers that show on a blank cell; the others only change how a glyph is drawn.
 const VISIBLE_ON_BLANK: Modifier = Modifier::REVERSED
@@ -404,9 +405,9 @@ fn form(cell: &Cell, pen: Option<Pen>) -> (&str, Pen) {
 /// with no attributes that show and no default colour showing (the default foreground and background
 /// are different colours, so they cannot trade places).
 fn pixels(cell: &Cell) -> Option<(Color, Color)> {
-    let symbol = cell.symbol();
+    let block = HalfBlock::of(cell.symbol())?;
     // A blank shows none of the glyph-only attributes (bold, italic...).
-    let hidden = if symbol == " " {
+    let hidden = if block == HalfBlock::Blank {
         cell.modifier - VISIBLE_ON_BLANK
     } else {
         Modifier::empty()
@@ -414,13 +415,7 @@ fn pixels(cell: &Cell) -> Option<(Color, Color)> {
     if !(cell.modifier - hidden).is_empty() {
         return None;
     }
-    let (top, bottom) = match symbol {
-        " " => (cell.bg, cell.bg),
-        "▀" => (cell.fg, cell.bg),
-        "▄" => (cell.bg, cell.fg),
-        "█" => (cell.fg, cell.fg),
-        _ => return None,
-    };
+    let (top, bottom) = block.halves(cell.fg, cell.bg);
     (top != Color::Reset && bottom != Color::Reset).then_some((top, bottom))
 }
 
@@ -428,11 +423,7 @@ fn pixels(cell: &Cell) -> Option<(Color, Color)> {
 /// Linux console and VGA text mode cannot show behind text (the 16-colour pass never puts them
 /// there, so neither may the encoder).
 fn can_be_background(color: Color) -> bool {
-    match color {
-        Color::Reset => false,
-        Color::Indexed(n) => !(8..=15).contains(&n),
-        named => named_index(named).is_none_or(|n| n < 8),
-    }
+    color != Color::Reset && !ansi::is_bright(color)
 }
 
 /// About how many bytes an SGR changing `from` into `to` takes (0 when they are equal).
@@ -469,7 +460,7 @@ fn color_len(color: Color) -> usize {
                 .map(|&c| digits(u16::from(c)))
                 .sum::<usize>()
         }
-        named => 2 + usize::from(named_index(named).is_some_and(|n| n >= 8)),
+        named => 2 + usize::from(ansi::named_index(named).is_some_and(|n| n >= 8)),
     }
 }
 
@@ -632,29 +623,6 @@ enum Layer {
     Underline,
 }
 
-/// The ANSI index of a named colour (crossterm's mapping: `Gray` is 7, `DarkGray` 8).
-fn named_index(color: Color) -> Option<u8> {
-    Some(match color {
-        Color::Black => 0,
-        Color::Red => 1,
-        Color::Green => 2,
-        Color::Yellow => 3,
-        Color::Blue => 4,
-        Color::Magenta => 5,
-        Color::Cyan => 6,
-        Color::Gray => 7,
-        Color::DarkGray => 8,
-        Color::LightRed => 9,
-        Color::LightGreen => 10,
-        Color::LightYellow => 11,
-        Color::LightBlue => 12,
-        Color::LightMagenta => 13,
-        Color::LightCyan => 14,
-        Color::White => 15,
-        _ => return None,
-    })
-}
-
 fn color_param(color: Color, layer: Layer, out: &mut Vec<u8>) {
     if !out.is_empty() {
         out.push(b';');
@@ -683,7 +651,7 @@ fn color_param(color: Color, layer: Layer, out: &mut Vec<u8>) {
             }
         }
         named => {
-            let n = named_index(named).unwrap_or(0);
+            let n = ansi::named_index(named).unwrap_or(0);
             match layer {
                 Layer::Underline => {
                     out.extend_from_slice(b"58;5;");
@@ -821,7 +789,7 @@ mod tests {
             Color::Reset => vt100::Color::Default,
             Color::Indexed(n) => vt100::Color::Idx(n),
             Color::Rgb(r, g, b) => vt100::Color::Rgb(r, g, b),
-            named => vt100::Color::Idx(named_index(named).expect("named colour")),
+            named => vt100::Color::Idx(ansi::named_index(named).expect("named colour")),
         }
     }
 
@@ -1062,6 +1030,43 @@ mod tests {
             .set_bg(Color::LightRed);
         let bytes = encode(None, &console, &mut Encoder::new());
         assert!(!bytes.contains("101"), "{bytes:?}");
+    }
+
+    /// Mixing is ordered, not error diffusion: the same picture maps to the same cells, so a
+    /// static area costs nothing to send, and a change stays where it happened.
+    #[test]
+    fn a_static_area_encodes_to_zero_bytes_with_dithering_on() {
+        use vitrine_effects::depth::{ColorDepth, ColorMapper, Dither};
+        use vitrine_effects::{Context, Params, registry};
+
+        let info = registry::find("water").expect("water");
+        let mut water = (info.build)(&Context::new(3, "Welcome"), &Params::default()).unwrap();
+        let area = Rect::new(0, 0, 60, 20);
+        let mut frame = Buffer::empty(area);
+        water.render(area, &mut frame);
+        for depth in [ColorDepth::Ansi256, ColorDepth::Ansi16, ColorDepth::Mono] {
+            let mut mapper = ColorMapper::new(depth, Dither::Ordered);
+            let mapped = |mapper: &mut ColorMapper, frame: &Buffer| {
+                let mut buf = frame.clone();
+                mapper.apply(&mut buf, area);
+                buf
+            };
+            let first = mapped(&mut mapper, &frame);
+            let second = mapped(&mut mapper, &frame);
+            let mut encoder = Encoder::new();
+            assert_ne!(encode(None, &first, &mut encoder), "");
+            assert_eq!(encode(Some(&first), &second, &mut encoder), "", "{depth:?}");
+            // One pixel changes: one cell is written, whatever the pattern around it.
+            let mut edited = frame.clone();
+            edited[(30, 10)]
+                .set_symbol("▀")
+                .set_fg(Color::Rgb(250, 20, 20));
+            let third = mapped(&mut mapper, &edited);
+            let changed = (second.content.iter().zip(&third.content))
+                .filter(|(a, b)| !looks_same(a, b))
+                .count();
+            assert_eq!(changed, 1, "{depth:?}");
+        }
     }
 
     #[test]

@@ -3,7 +3,7 @@
 mod app;
 mod ascii_art;
 mod cli;
-mod color;
+mod color_depth;
 mod config;
 mod control;
 mod ctl;
@@ -31,6 +31,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::{ArgMatches, FromArgMatches};
+use vitrine_effects::depth::ColorMapper;
 use vitrine_effects::palette::PALETTES;
 use vitrine_effects::registry::EFFECTS;
 
@@ -97,7 +98,10 @@ fn run(cli: Cli, command: &clap::Command, matches: &ArgMatches) -> Result<()> {
                 rec.size,
                 rec.seconds,
                 loaded.settings.output.fps,
-                color::recording(loaded.settings.output.color),
+                ColorMapper::new(
+                    color_depth::recording(loaded.settings.output.color),
+                    loaded.settings.output.dither,
+                ),
                 rec.format,
                 &mut out,
             )
@@ -121,7 +125,7 @@ enum Mode {
 
 /// The one setup path of every command that shows something: the config file with the flags
 /// typed on top (validated: the show builds), then the log. Colour depth is chosen by the
-/// caller from the same settings with [`color::resolve`] (the terminal differs: ours, a
+/// caller from the same settings with [`color_depth::resolve`] (the terminal differs: ours, a
 /// recording, each SSH client's). `cmd` is the command (or subcommand) that parsed `matches`.
 fn setup(
     config: &ConfigArg,

@@ -8,7 +8,7 @@ use anyhow::Result;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier};
-use vitrine_effects::depth::{ColorDepth, ColorMapper};
+use vitrine_effects::depth::{ColorDepth, ColorMapper, Dither};
 use vitrine_effects::text;
 
 use crate::cli::RecordFormat;
@@ -19,18 +19,18 @@ use crate::show::Show;
 /// What a recording starts with: clear the screen, hide the cursor (like the live showcase).
 pub const CAST_START: &str = "\x1b[2J\x1b[?25l";
 
-/// Records `seconds` of `show` at `fps` on a `width`×`height` screen with colour `depth` into
-/// `out`.
+/// Records `seconds` of `show` at `fps` on a `width`×`height` screen, frames mapped with
+/// `colors`, into `out`.
 pub fn record(
     mut show: Show,
     (width, height): (u16, u16),
     seconds: f64,
     fps: u32,
-    depth: ColorDepth,
+    colors: ColorMapper,
     format: RecordFormat,
     out: &mut dyn Write,
 ) -> Result<()> {
-    let mut screen = Screen::new(Vec::new(), (width, height), depth);
+    let mut screen = Screen::new(Vec::new(), (width, height), colors);
     let mut overlays = Overlays::new(show.spec());
     let frame = Duration::from_secs(1) / fps;
     let frames = (seconds * f64::from(fps)).round().max(1.0) as u64;
@@ -96,7 +96,7 @@ fn cast_end(height: u16) -> String {
 pub fn plain_text(frame: &Buffer) -> Vec<String> {
     let area = frame.area;
     let mut mono = frame.clone();
-    ColorMapper::new(ColorDepth::Mono).apply(&mut mono, area);
+    ColorMapper::new(ColorDepth::Mono, Dither::Auto).apply(&mut mono, area);
     let width = usize::from(area.width);
     let mut lines = Vec::with_capacity(usize::from(area.height));
     for row in 0..usize::from(area.height) {
@@ -150,7 +150,7 @@ fn shown_background(cell: &ratatui::buffer::Cell) -> Color {
 mod tests {
     use ratatui::style::Style;
     use vitrine_effects::canvas::PixelCanvas;
-    use vitrine_effects::color::Rgb;
+    use vitrine_effects::rgb::Rgb;
 
     use super::*;
     use crate::show::tests::spec;
@@ -196,7 +196,16 @@ mod tests {
     fn recorded(names: &[&str], size: (u16, u16), format: RecordFormat) -> Vec<u8> {
         let show = Show::new(spec(names)).unwrap();
         let mut out = Vec::new();
-        record(show, size, 0.5, 10, ColorDepth::TrueColor, format, &mut out).unwrap();
+        record(
+            show,
+            size,
+            0.5,
+            10,
+            ColorMapper::new(ColorDepth::TrueColor, Dither::Auto),
+            format,
+            &mut out,
+        )
+        .unwrap();
         out
     }
 

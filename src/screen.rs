@@ -11,7 +11,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Style};
 use ratatui::widgets::Widget;
-use vitrine_effects::depth::{ColorDepth, ColorMapper};
+use vitrine_effects::depth::ColorMapper;
 
 use crate::encode::Encoder;
 use crate::keymap::Action;
@@ -61,12 +61,12 @@ pub struct Screen<W: Write> {
 
 impl<W: Write> Screen<W> {
     /// A `width`×`height` screen writing to `out` (which shows a blank screen), mapping every
-    /// frame to colour `depth`.
-    pub fn new(out: W, (width, height): (u16, u16), depth: ColorDepth) -> Self {
+    /// frame with `colors`.
+    pub fn new(out: W, (width, height): (u16, u16), colors: ColorMapper) -> Self {
         Self {
             out,
             area: Rect::new(0, 0, width, height),
-            colors: ColorMapper::new(depth),
+            colors,
             encoder: Encoder::new(),
             frame: Buffer::empty(Rect::ZERO),
             shown: Buffer::empty(Rect::ZERO),
@@ -93,10 +93,10 @@ impl<W: Write> Screen<W> {
         }
     }
 
-    /// Maps frames to `depth` from now on (a config reload changed `--color`); the next frame
-    /// draws the whole screen again in the new colours.
-    pub fn set_depth(&mut self, depth: ColorDepth) {
-        self.colors = ColorMapper::new(depth);
+    /// Maps frames with `colors` from now on (a config reload changed `--color` or
+    /// `--dither`); the next frame draws the whole screen again in the new colours.
+    pub fn set_colors(&mut self, colors: ColorMapper) {
+        self.colors = colors;
         self.shown = Buffer::empty(Rect::ZERO);
     }
 
@@ -187,7 +187,14 @@ mod tests {
         let s = spec(&["defrag"]);
         let mut show = Show::new(s.clone()).unwrap();
         let overlays = Overlays::new(&s);
-        let mut screen = Screen::new(Vec::new(), (20, 6), ColorDepth::TrueColor);
+        let mut screen = Screen::new(
+            Vec::new(),
+            (20, 6),
+            ColorMapper::new(
+                vitrine_effects::depth::ColorDepth::TrueColor,
+                vitrine_effects::depth::Dither::Auto,
+            ),
+        );
         assert!(screen.draw(&mut show, &overlays).unwrap());
         let first = std::mem::take(screen.writer_mut());
         assert!(first.starts_with(BEGIN_FRAME) && first.ends_with(END_FRAME));

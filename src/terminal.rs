@@ -14,7 +14,7 @@ use crossterm::terminal::{EnterAlternateScreen, disable_raw_mode, enable_raw_mod
 use crossterm::{cursor, execute};
 use signal_hook::consts::{SIGHUP, SIGINT, SIGPIPE, SIGQUIT, SIGTERM};
 
-use vitrine_effects::depth::ColorDepth;
+use vitrine_effects::depth::ColorMapper;
 
 use crate::error::UsageError;
 use crate::logging;
@@ -71,8 +71,8 @@ pub fn require() -> Result<()> {
 }
 
 /// Checks for a terminal, installs the panic hook and signal thread, then enters raw mode and
-/// the alternate screen; frames are mapped to colour `depth`.
-pub fn init(depth: ColorDepth) -> Result<TerminalGuard> {
+/// the alternate screen; frames are mapped with `colors`.
+pub fn init(colors: ColorMapper) -> Result<TerminalGuard> {
     require()?;
     install_panic_hook();
     install_signal_handler()?;
@@ -87,7 +87,7 @@ pub fn init(depth: ColorDepth) -> Result<TerminalGuard> {
     let written = writer.counter();
     let size = crossterm::terminal::size().context("cannot read the terminal size")?;
     Ok(TerminalGuard {
-        screen: Screen::new(writer, size, depth),
+        screen: Screen::new(writer, size, colors),
         written,
     })
 }

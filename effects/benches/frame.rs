@@ -7,7 +7,7 @@ use std::time::Duration;
 use divan::Bencher;
 use ratatui_core::buffer::Buffer;
 use ratatui_core::layout::Rect;
-use vitrine_effects::depth::{ColorDepth, ColorMapper};
+use vitrine_effects::depth::{ColorDepth, ColorMapper, Dither};
 use vitrine_effects::registry::EFFECTS;
 use vitrine_effects::{Context, Params};
 
@@ -87,7 +87,7 @@ fn bench_color_pass(bencher: Bencher, depth: ColorDepth, (w, h): (u16, u16)) {
         effect.tick(TICK);
     }
     effect.render(area, &mut frame);
-    let mut mapper = ColorMapper::new(depth);
+    let mut mapper = ColorMapper::new(depth, Dither::Auto);
     // Fill the nearest-colour cache as a running show would have after a few frames.
     let mut warm = frame.clone();
     mapper.apply(&mut warm, area);

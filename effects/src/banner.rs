@@ -7,7 +7,7 @@ use ratatui_core::layout::{Rect, Size};
 use ratatui_core::style::{Modifier, Style};
 
 use crate::bigtext::{self, Fit};
-use crate::color::Rgb;
+use crate::rgb::Rgb;
 use crate::text;
 
 /// The message laid out for one area size; the layout is recomputed only when the message or

@@ -2,11 +2,12 @@
 //!
 //! A terminal cell is about twice as tall as it is wide, so `▀` with the upper pixel as foreground
 //! and the lower pixel as background gives roughly square pixels with two colours per cell.
+//! [`HalfBlock`] reads such a cell back (the colour pass and the frame encoder both do).
 
 use ratatui_core::buffer::Buffer;
 use ratatui_core::layout::Rect;
 
-use crate::color::Rgb;
+use crate::rgb::Rgb;
 
 /// RGB pixels, `width` × `height`, where `height` is twice the number of cell rows.
 ///
@@ -116,6 +117,62 @@ impl PixelCanvas {
     }
 }
 
+/// How a cell's glyph shows two stacked pixels: which halves are the foreground colour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum HalfBlock {
+    /// Space: both halves are the background.
+    Blank,
+    /// `▀`: top is foreground, bottom background.
+    Upper,
+    /// `▄`: top is background, bottom foreground.
+    Lower,
+    /// `█`: both halves are foreground.
+    Full,
+}
+
+impl HalfBlock {
+    /// The half-block form of `symbol`, or `None` for any other glyph.
+    pub fn of(symbol: &str) -> Option<HalfBlock> {
+        match symbol {
+            " " => Some(HalfBlock::Blank),
+            "▀" => Some(HalfBlock::Upper),
+            "▄" => Some(HalfBlock::Lower),
+            "█" => Some(HalfBlock::Full),
+            _ => None,
+        }
+    }
+
+    /// The glyph itself.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            HalfBlock::Blank => " ",
+            HalfBlock::Upper => "▀",
+            HalfBlock::Lower => "▄",
+            HalfBlock::Full => "█",
+        }
+    }
+
+    /// The glyph showing the foreground in the top half when `top`, in the bottom when `bottom`.
+    pub fn with(top: bool, bottom: bool) -> HalfBlock {
+        match (top, bottom) {
+            (false, false) => HalfBlock::Blank,
+            (true, false) => HalfBlock::Upper,
+            (false, true) => HalfBlock::Lower,
+            (true, true) => HalfBlock::Full,
+        }
+    }
+
+    /// The (top, bottom) colours of a cell drawn with this glyph in `fg` on `bg`.
+    pub fn halves<T: Copy>(self, fg: T, bg: T) -> (T, T) {
+        match self {
+            HalfBlock::Blank => (bg, bg),
+            HalfBlock::Upper => (fg, bg),
+            HalfBlock::Lower => (bg, fg),
+            HalfBlock::Full => (fg, fg),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,6 +188,21 @@ mod tests {
         assert_eq!(buf[(0, 0)].fg, Rgb::WHITE.into());
         assert_eq!(buf[(0, 0)].bg, Rgb::BLACK.into());
         assert_eq!(buf[(1, 0)].symbol(), " ");
+    }
+
+    #[test]
+    fn half_blocks_read_back_what_they_show() {
+        for block in [
+            HalfBlock::Blank,
+            HalfBlock::Upper,
+            HalfBlock::Lower,
+            HalfBlock::Full,
+        ] {
+            assert_eq!(HalfBlock::of(block.symbol()), Some(block));
+            let (top, bottom) = block.halves(true, false);
+            assert_eq!(HalfBlock::with(top, bottom), block);
+        }
+        assert_eq!(HalfBlock::of("a"), None);
     }
 
     #[test]

@@ -41,8 +41,8 @@ use ratatui_core::buffer::{Buffer, Cell};
 use ratatui_core::layout::Rect;
 
 use crate::banner::Banner;
-use crate::color::Rgb;
 use crate::effect::{Context, Effect};
+use crate::rgb::Rgb;
 use crate::rng::{self, Rng};
 use crate::text;
 

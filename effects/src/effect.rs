@@ -7,7 +7,7 @@ use std::time::Duration;
 use ratatui_core::buffer::Buffer;
 use ratatui_core::layout::Rect;
 
-use crate::color::Rgb;
+use crate::rgb::Rgb;
 use crate::text;
 
 /// One animated effect.

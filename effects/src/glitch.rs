@@ -55,8 +55,8 @@ use unicode_segmentation::UnicodeSegmentation;
 
 use crate::bigtext::{self, Bitmap, Fit};
 use crate::canvas::PixelCanvas;
-use crate::color::Rgb;
 use crate::effect::{Context, Effect};
+use crate::rgb::Rgb;
 use crate::{rng, text};
 
 /// The name on the command line and in configs.

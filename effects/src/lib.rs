@@ -22,14 +22,15 @@
 //! effect.render(area, &mut buf);
 //! ```
 
+pub mod ansi;
 pub mod banner;
 pub mod bigtext;
 pub mod canvas;
-pub mod color;
 pub mod depth;
 pub mod effect;
 pub mod palette;
 pub mod registry;
+pub mod rgb;
 pub mod rng;
 pub mod text;
 
@@ -38,6 +39,6 @@ pub mod defrag;
 pub mod glitch;
 pub mod water;
 
-pub use crate::color::Rgb;
 pub use crate::effect::{Context, Effect};
 pub use crate::registry::{EffectInfo, Params};
+pub use crate::rgb::Rgb;

@@ -4,8 +4,8 @@
 //! context's palette when it is not empty. These named lists are what `--palette NAME` offers;
 //! `--colors "#hex,…"` gives an office's own brand colours instead.
 
-use crate::color::Rgb;
-use crate::depth::ANSI16;
+use crate::ansi::ANSI16;
+use crate::rgb::Rgb;
 
 /// A named palette.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

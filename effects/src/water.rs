@@ -65,8 +65,8 @@ use self::ripple::Waves;
 use self::style::{Colors, WaterStyle};
 use crate::bigtext::{self, Fit};
 use crate::canvas::PixelCanvas;
-use crate::color::Rgb;
 use crate::effect::{Context, Effect};
+use crate::rgb::Rgb;
 use crate::rng::{self, Rng};
 use crate::text;
 

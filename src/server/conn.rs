@@ -29,9 +29,10 @@ use tokio::sync::{Notify, mpsc, watch};
 use super::session::{self, SessionIo};
 use super::socket::{Admission, AdmissionCell};
 use super::{EXTRA_CONNECTIONS, MAX_AUTH_ATTEMPTS, Shared, auth, keys, log, log_at};
-use crate::color;
+use crate::color_depth;
 use crate::keymap::action_for;
 use crate::show::Show;
+use vitrine_effects::depth::ColorMapper;
 
 /// Key actions a session may have waiting; more are dropped (a flood of keys, not typing).
 const INPUT_QUEUE: usize = 64;
@@ -80,7 +81,7 @@ pub struct Connection {
     channel: Option<ChannelWriteHalf<Msg>>,
     /// The client's terminal, once it asked for a pty.
     pty: Option<(String, Rect)>,
-    /// The colour variables the client sent ([`color::CLIENT_VARS`]), for its colour depth.
+    /// The colour variables the client sent ([`color_depth::CLIENT_VARS`]), for its colour depth.
     color_env: BTreeMap<String, String>,
     /// The running showcase's inputs.
     input: Option<mpsc::Sender<crate::keymap::Action>>,
@@ -274,7 +275,7 @@ impl Connection {
         // The same detection as a local terminal, on what the client told us.
         let mut env = std::mem::take(&mut self.color_env);
         env.insert("TERM".into(), term.clone());
-        let depth = color::resolve(self.shared.color, &env);
+        let depth = color_depth::resolve(self.shared.color, &env);
         self.log(&format!(
             "showcase started: {}x{} TERM={term} colours={:?} key={}",
             area.width,
@@ -291,12 +292,17 @@ impl Connection {
             size: size_rx,
             shutdown: self.shared.shutdown.clone(),
         };
-        let (fps, idle) = (self.shared.fps, self.shared.idle_timeout);
+        let (fps, idle, dither) = (
+            self.shared.fps,
+            self.shared.idle_timeout,
+            self.shared.dither,
+        );
         let (id, peer, state) = (self.id, self.peer, self.state.clone());
         self.state.started.store(true, Ordering::SeqCst);
         self.state.showing.store(true, Ordering::SeqCst);
         tokio::spawn(async move {
-            let report = session::run(show, io, fps, depth, idle).await;
+            let colors = ColorMapper::new(depth, dither);
+            let report = session::run(show, io, fps, colors, idle).await;
             log(
                 id,
                 peer,
@@ -531,7 +537,7 @@ impl Handler for Connection {
     ) -> Result<(), Self::Error> {
         // Only the few colour variables are kept (a fixed set, so a client cannot make us hold
         // more than a few short strings); they only choose this session's colour depth.
-        if self.is_ours(channel) && color::CLIENT_VARS.contains(&variable_name) {
+        if self.is_ours(channel) && color_depth::CLIENT_VARS.contains(&variable_name) {
             let value: String = variable_value
                 .chars()
                 .filter(char::is_ascii_graphic)

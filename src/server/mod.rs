@@ -32,9 +32,10 @@ use russh::{Disconnect, MethodKind, MethodSet, SshId};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::{Semaphore, watch};
+use vitrine_effects::depth::Dither;
 
 use crate::cli::{ServeArgs, Settings};
-use crate::color::ColorChoice;
+use crate::color_depth::ColorChoice;
 use crate::error::UsageError;
 use crate::keymap::Chord;
 use crate::spec::ShowSpec;
@@ -64,6 +65,8 @@ pub struct Shared {
     fps: u32,
     /// `--color`: `auto` detects per client from its TERM and colour variables.
     color: ColorChoice,
+    /// `--dither`, for every session.
+    dither: Dither,
     lock: bool,
     /// The chord that quits a locked session (`--unlock-chord`).
     chord: Chord,
@@ -122,6 +125,7 @@ pub fn run(spec: ShowSpec, settings: &Settings, args: &ServeArgs) -> Result<()> 
         access,
         fps: settings.output.fps,
         color: settings.output.color,
+        dither: settings.output.dither,
         chord: settings.kiosk.unlock_chord,
         lock: settings.kiosk.lock,
         idle_timeout: (!args.idle_timeout.is_zero()).then_some(args.idle_timeout),

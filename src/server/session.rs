@@ -25,7 +25,7 @@ use crate::overlay::Overlays;
 use crate::screen::{self, Screen};
 use crate::show::Show;
 use crate::terminal::RESTORE_SEQUENCE;
-use vitrine_effects::depth::ColorDepth;
+use vitrine_effects::depth::ColorMapper;
 
 /// Largest screen a client may ask for. A pty request carries any u32 size; the buffers of a
 /// 600x200 screen are a few MB, which bounds what one client can make the server allocate.
@@ -104,7 +104,7 @@ pub async fn run(
     mut show: Show,
     io: SessionIo,
     fps: u32,
-    depth: ColorDepth,
+    colors: ColorMapper,
     idle_timeout: Option<Duration>,
 ) -> Report {
     let SessionIo {
@@ -120,7 +120,7 @@ pub async fn run(
         skipped: 0,
         bytes: 0,
     };
-    let mut screen = Screen::new(Vec::new(), dimensions(*size.borrow_and_update()), depth);
+    let mut screen = Screen::new(Vec::new(), dimensions(*size.borrow_and_update()), colors);
     let _ = queue!(
         screen.writer_mut(),
         EnterAlternateScreen,

@@ -19,7 +19,7 @@ use ratatui_core::style::Style;
 
 use super::MessageIn;
 use super::disk::{CellState, Disk, Method};
-use crate::color::Rgb;
+use crate::rgb::Rgb;
 use crate::text;
 
 /// Which program the screen imitates.

@@ -1,7 +1,7 @@
 //! The `water` effect's parameters: their flags, defaults and ranges.
 
 use super::art::AsciiArt;
-use crate::color::Rgb;
+use crate::rgb::Rgb;
 
 /// Parameters of the `water` effect.
 #[derive(Clone, Debug, PartialEq)]

@@ -1,6 +1,6 @@
 //! The five looks of the `water` effect and the colours of a scene.
 
-use crate::color::Rgb;
+use crate::rgb::Rgb;
 
 /// The five looks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

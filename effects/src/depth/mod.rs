@@ -1,0 +1,1141 @@
+//! Reducing a rendered frame to the colours a terminal can show.
+//!
+//! Effects draw in 24-bit RGB and never think about the terminal. One final pass,
+//! [`ColorMapper::apply`], rewrites every cell of the finished frame for the chosen
+//! [`ColorDepth`]:
+//!
+//! - **256 colours**: the xterm 6×6×6 cube and grey ramp (indices 16–255). Indices 0–15 are
+//!   left out on purpose: every terminal theme redefines them.
+//! - **16 colours**: the 16 ANSI colours (standard VGA values, which is what the Linux console
+//!   shows). Backgrounds use only the 8 normal colours, because the Linux console and VGA text
+//!   mode cannot show a bright background. Half-block pixel cells (`▀ ▄ █` and space) are
+//!   rearranged so that a bright pixel is drawn as foreground, which keeps pixel art intact on
+//!   the console. Matching weighs hue above lightness: a dark blue stays blue (over black),
+//!   never grey.
+//! - **Mono**: every colour is dropped. Pixel cells become `▀ ▄ █`, shades or blank by
+//!   brightness (the threshold adapts to the frame, see [`ColorMapper`]); text keeps its glyphs,
+//!   becomes reverse-video on a light background and dim when it was dark, so it stays readable.
+//!
+//! **Mixing** ([`Dither`]): a colour between palette colours is shown as an ordered mix of two
+//! palette colours ([`Mix`]), chosen in linear light and judged in OKLab. Two tools, each
+//! where it is right:
+//!
+//! - each half-block pixel takes one colour of its pair by a 4×4 Bayer pattern. At 256 colours
+//!   this is all: the palette is dense, so a pair is two close colours and the pattern is
+//!   faint.
+//! - at 16 colours and in mono, where a pair is two far-apart colours, smooth areas (both
+//!   pixels of a cell want the same pair) use the shade glyphs `░ ▒ ▓` with the pair as
+//!   foreground and background: they mix at the font's own pixel scale, far finer than a
+//!   half-block pixel, which would read as polka dots on a wall screen. (Fonts draw shades
+//!   with differing coverage — DejaVu's `░` is ~9 % ink in linear light, not 25 % — so where
+//!   the pattern is faint anyway, at 256 colours, exact half-block pixels are the better
+//!   tool.)
+//!
+//! The choice depends only on the cell's position and colours, so an unchanged area is
+//! unchanged byte for byte and a moving gradient does not shimmer. Text (any glyph other than
+//! the half blocks and a blank) is never dithered: it takes the single nearest colour.
+//!
+//! # Why this lives in the effects crate
+//!
+//! It is terminal *output* knowledge, but not terminal I/O: a pure function from a ratatui
+//! [`Buffer`] to a [`Buffer`], with no writer, no escape codes and no environment. Keeping it
+//! here lets anyone who draws these widgets into their own ratatui app on a 256- or 16-colour
+//! terminal reduce the frame the same way, lets effects and big text share the ordered pattern
+//! ([`ordered_threshold`]) for their own coverage, and keeps it benchmarked and tested headless
+//! next to the frames it works on. Choosing the depth (the environment) and writing the bytes
+//! (the encoder) are the binary's.
+//!
+//! Mixes are cached in a table over RGB quantised to 5 bits per channel (32768 entries, filled
+//! lazily), so after a few frames the pass is a table lookup per pixel and never allocates.
+
+mod mix;
+
+use ratatui_core::buffer::{Buffer, Cell};
+use ratatui_core::layout::Rect;
+use ratatui_core::style::{Color, Modifier};
+
+use self::mix::{CACHE_SIZE, Palette, STEPS, UNSET, cache_key, slot_rgb};
+pub use self::mix::{Mix, ordered_threshold, rank};
+use crate::ansi::{NAMED, rgb_of};
+use crate::canvas::HalfBlock;
+use crate::rgb::Rgb;
+use crate::text;
+
+/// How many colours the terminal can show.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum ColorDepth {
+    /// 24-bit colour: the frame is left as drawn.
+    #[default]
+    TrueColor,
+    /// The xterm 256-colour palette.
+    Ansi256,
+    /// The 16 ANSI colours (8 for backgrounds), as on the Linux console.
+    Ansi16,
+    /// No colour: shapes and text by glyphs and bold/dim/reverse only.
+    Mono,
+}
+
+impl ColorDepth {
+    /// A short name for messages: `truecolor`, `256`, `16` or `mono`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ColorDepth::TrueColor => "truecolor",
+            ColorDepth::Ansi256 => "256",
+            ColorDepth::Ansi16 => "16",
+            ColorDepth::Mono => "mono",
+        }
+    }
+}
+
+/// Whether colours between palette colours are mixed (`--dither`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Deserialize),
+    serde(rename_all = "lowercase")
+)]
+pub enum Dither {
+    /// Ordered mixing below truecolor (truecolor has nothing to mix).
+    #[default]
+    Auto,
+    /// Ordered mixing: shade glyphs in smooth areas, a Bayer pattern per pixel elsewhere.
+    Ordered,
+    /// The single nearest colour per pixel: flat, fewest bytes, dark colours may turn grey.
+    None,
+}
+
+/// The xterm-256 index (16–255) nearest `c`, uncached.
+pub fn nearest_256(c: Rgb) -> u8 {
+    Palette::xterm256().nearest(c)
+}
+
+/// The ANSI index (0–15) nearest `c`, hue weighed above lightness, uncached.
+pub fn nearest_16(c: Rgb) -> u8 {
+    Palette::ansi16().nearest(c)
+}
+
+/// The cells of `area` (already clipped to `buf`) row by row with their row number: slices
+/// rather than per-position indexing, since the pass runs over every cell of every frame.
+fn rows_mut(buf: &mut Buffer, area: Rect) -> impl Iterator<Item = (u16, &mut [Cell])> {
+    let width = usize::from(area.width);
+    let (x, top) = (area.x, area.top());
+    let first = if area.is_empty() {
+        0
+    } else {
+        buf.index_of(x, top)
+    };
+    let stride = usize::from(buf.area.width);
+    buf.content[first..]
+        .chunks_mut(stride.max(1))
+        .take(usize::from(area.height))
+        .zip(top..)
+        .map(move |(row, y)| {
+            let len = width.min(row.len());
+            (y, &mut row[..len])
+        })
+}
+
+/// The shade glyphs by how many quarters of the cell show the foreground (1–3).
+const SHADES: [&str; 3] = ["░", "▒", "▓"];
+
+/// A cell is smooth (drawn with a shade glyph) when its two pixels want the same pair of
+/// colours with shares at most this far apart (sixteenths).
+const SMOOTH_SPREAD: u8 = 4;
+
+/// How a pixel cell is drawn once its two pixels' mixes are known.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Drawn<C> {
+    /// A shade glyph (`quarters` of 1–3 show `fg`) or, for 0 or 4 quarters, a blank.
+    Shade { quarters: u8, fg: C, bg: C },
+    /// Two pixels, one colour each.
+    Pixels { top: C, bottom: C },
+}
+
+/// Mixes shown on a cell of two pixels at (`x`, `y`): a shade glyph when the cell is smooth
+/// and `shade` allows it, else one colour per pixel by the ordered pattern.
+fn draw(top: Mix, bottom: Mix, x: u16, y: u16, shade: bool) -> Drawn<u8> {
+    let smooth = if shade && !top.is_plain() {
+        bottom
+            .share_between(top.a, top.b)
+            .filter(|other| top.share.abs_diff(*other) <= SMOOTH_SPREAD)
+    } else {
+        None
+    };
+    if let Some(other) = smooth {
+        // Quarters of the cell, the remainder spread over cells by the ordered pattern.
+        let sixteenths = (top.share + other).div_ceil(2);
+        let extra = rank(x, y) < (sixteenths % 4) * 4;
+        let quarters = sixteenths / 4 + u8::from(extra);
+        return Drawn::Shade {
+            quarters,
+            fg: top.b,
+            bg: top.a,
+        };
+    }
+    let (top, bottom) = pixel_pair(top, bottom, x, y);
+    Drawn::Pixels { top, bottom }
+}
+
+/// The pixel row of the top half of cell row `y` (the pattern only needs it modulo 4).
+fn pixel_row(y: u16) -> u16 {
+    y.wrapping_mul(2)
+}
+
+/// The palette colours of the two pixels of the cell at (`x`, `y`) by the ordered pattern.
+fn pixel_pair(top: Mix, bottom: Mix, x: u16, y: u16) -> (u8, u8) {
+    let row = pixel_row(y);
+    (
+        top.at(rank(x, row)),
+        bottom.at(rank(x, row.wrapping_add(1))),
+    )
+}
+
+/// What a pixel cell becomes: a glyph and its colours; `None` keeps the colour's plain mapping
+/// where the glyph does not show it (the foreground of a blank), which costs no extra bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Look {
+    symbol: &'static str,
+    fg: Option<u8>,
+    bg: Option<u8>,
+}
+
+impl Look {
+    fn blank(bg: u8) -> Look {
+        Look {
+            symbol: " ",
+            fg: None,
+            bg: Some(bg),
+        }
+    }
+
+    /// Writes this look into `cell`, palette indices turned into colours by `color`; `plain`
+    /// are the cell's own colours mapped as text.
+    fn put(self, cell: &mut Cell, color: impl Fn(u8) -> Color, plain: (Color, Color)) {
+        if cell.symbol() != self.symbol {
+            cell.set_symbol(self.symbol);
+        }
+        cell.fg = self.fg.map_or(plain.0, &color);
+        cell.bg = self.bg.map_or(plain.1, &color);
+    }
+}
+
+/// The look of two pixels with any palette colour as foreground or background (256 colours).
+fn look_256(top: u8, bottom: u8) -> Look {
+    if top == bottom {
+        Look::blank(top)
+    } else {
+        Look {
+            symbol: "▀",
+            fg: Some(top),
+            bg: Some(bottom),
+        }
+    }
+}
+
+/// Whether an ANSI index is one of the bright colours (no background on the Linux console).
+fn bright(n: u8) -> bool {
+    n >= 8
+}
+
+/// The look of a drawn cell at 16 colours, where only the foreground may be bright: a bright
+/// pixel goes to the foreground, a shade's coverage flips with its colours. `None` when both
+/// colours are bright and different (the caller then picks the bottom pixel among the 8).
+fn look_16(drawn: Drawn<u8>) -> Option<Look> {
+    let pixels = |top: u8, bottom: u8| {
+        Some(match (bright(top), bright(bottom)) {
+            _ if top == bottom && bright(top) => Look {
+                symbol: "█",
+                fg: Some(top),
+                bg: None,
+            },
+            _ if top == bottom => Look::blank(top),
+            (_, false) => Look {
+                symbol: "▀",
+                fg: Some(top),
+                bg: Some(bottom),
+            },
+            (false, true) => Look {
+                symbol: "▄",
+                fg: Some(bottom),
+                bg: Some(top),
+            },
+            (true, true) => return None,
+        })
+    };
+    match drawn {
+        Drawn::Shade {
+            quarters: 0, bg, ..
+        } => pixels(bg, bg),
+        Drawn::Shade {
+            quarters: 4, fg, ..
+        } => pixels(fg, fg),
+        Drawn::Shade { quarters, fg, bg } if !bright(bg) => Some(Look {
+            symbol: SHADES[usize::from(quarters - 1)],
+            fg: Some(fg),
+            bg: Some(bg),
+        }),
+        Drawn::Shade { quarters, fg, bg } if !bright(fg) => Some(Look {
+            symbol: SHADES[usize::from(3 - quarters)],
+            fg: Some(bg),
+            bg: Some(fg),
+        }),
+        Drawn::Shade { .. } => None,
+        Drawn::Pixels { top, bottom } => pixels(top, bottom),
+    }
+}
+
+/// Marks in `text` (resized to the row) the blanks of `row` that are the background of text
+/// rather than pixels: a run of blanks sharing a foreground and background that differ, next
+/// to a text glyph drawn in the same colours (the spaces of a line of text, an overlay's
+/// padding). Those take the flat colour of the glyphs beside them, never a pattern.
+fn mark_text_blanks(row: &[Cell], text: &mut Vec<bool>) {
+    text.clear();
+    text.resize(row.len(), false);
+    let pen = |cell: &Cell| (cell.fg, cell.bg, cell.modifier);
+    let is_blank_of_text = |cell: &Cell| cell.symbol() == " " && cell.fg != cell.bg;
+    let is_glyph = |cell: &Cell| HalfBlock::of(cell.symbol()).is_none();
+    let mut start = 0;
+    while start < row.len() {
+        if !is_blank_of_text(&row[start]) {
+            start += 1;
+            continue;
+        }
+        let style = pen(&row[start]);
+        let end = (start..row.len())
+            .find(|&i| !is_blank_of_text(&row[i]) || pen(&row[i]) != style)
+            .unwrap_or(row.len());
+        let beside = [start.checked_sub(1), Some(end).filter(|&e| e < row.len())];
+        if beside
+            .into_iter()
+            .flatten()
+            .any(|i| is_glyph(&row[i]) && pen(&row[i]) == style)
+        {
+            text[start..end].fill(true);
+        }
+        start = end;
+    }
+}
+
+/// The RGB pixels of a cell that is two stacked pixels of concrete colour (not reversed, not
+/// the terminal's default colours), or `None` for text and anything else.
+fn pixel_colors(cell: &Cell) -> Option<(Rgb, Rgb)> {
+    let block = HalfBlock::of(cell.symbol())?;
+    if cell.modifier.contains(Modifier::REVERSED) {
+        return None;
+    }
+    let (top, bottom) = block.halves(cell.fg, cell.bg);
+    Some((rgb_of(top)?, rgb_of(bottom)?))
+}
+
+/// Luma 0..=255 (Rec. 709 weights, integer).
+fn luma(c: Rgb) -> u8 {
+    ((54 * u32::from(c.0) + 183 * u32::from(c.1) + 19 * u32::from(c.2) + 128) >> 8) as u8
+}
+
+/// Mono: the first frame's threshold when it has a single brightness.
+const MONO_DEFAULT_THRESHOLD: f32 = 127.0;
+/// Mono: how far the threshold moves toward each new frame's ideal (smooths out flicker).
+const MONO_THRESHOLD_RATE: f32 = 0.3;
+/// Mono: pixels at or below this luma never light up, whatever the frame.
+const MONO_MIN_THRESHOLD: f32 = 24.0;
+/// Mono: pixels above this luma always light up.
+const MONO_MAX_THRESHOLD: f32 = 232.0;
+/// Mono with mixing: the luma range around the threshold over which pixels go from dark to lit
+/// (shaded in between); far from the threshold a pixel is plainly dark or lit, so a mid-tone
+/// picture does not turn into an all-over grey.
+const MONO_BAND: f32 = 48.0;
+/// Mono: text whose brightest channel is below this is drawn dim.
+const MONO_DIM_BELOW: u8 = 128;
+/// Mono: text this close (per channel) to its background was invisible and stays so.
+const MONO_INVISIBLE: u8 = 20;
+
+/// Mono's two "palette colours": 0 is dark (the default background), 1 lit.
+const MONO_DARK: u8 = 0;
+const MONO_LIT: u8 = 1;
+
+/// The last colour mapped and its mix: neighbouring cells mostly share colours.
+#[derive(Clone, Copy)]
+struct Memo {
+    color: Rgb,
+    mix: Mix,
+}
+
+/// Maps a rendered frame to a [`ColorDepth`]; keep one per screen and call [`apply`] on each
+/// finished frame.
+///
+/// In mono the brightness threshold between lit and dark pixels is chosen per frame by Otsu's
+/// method (the split that best separates the frame's brightness histogram into two groups) and
+/// then eased toward, so a mid-tone picture such as water keeps the message lit and its
+/// background dark, and the picture does not flicker when the threshold moves.
+///
+/// [`apply`]: ColorMapper::apply
+#[derive(Clone, Debug)]
+pub struct ColorMapper {
+    depth: ColorDepth,
+    /// Whether to mix (the [`Dither`] choice resolved for the depth).
+    mixing: bool,
+    /// Per 5-bit RGB: the packed [`Mix`] in the depth's palette (16 colours: for foregrounds
+    /// and pixels); [`UNSET`] until first needed.
+    cache: Vec<u32>,
+    /// 16 colours: the same in the 8 background colours.
+    cache8: Vec<u32>,
+    /// Per cell of the row being mapped: whether it is a blank behind text (see
+    /// [`mark_text_blanks`]); kept to avoid allocating per frame.
+    text_blanks: Vec<bool>,
+    /// Mono: the current lit/dark luma threshold (`None` before the first frame).
+    threshold: Option<f32>,
+}
+
+impl ColorMapper {
+    /// A mapper for `depth` that mixes colours as `dither` says. The caches are allocated here,
+    /// once.
+    pub fn new(depth: ColorDepth, dither: Dither) -> Self {
+        let table = |used: bool| {
+            if used {
+                vec![UNSET; CACHE_SIZE]
+            } else {
+                Vec::new()
+            }
+        };
+        Self {
+            depth,
+            mixing: Self::mixes(depth, dither),
+            cache: table(matches!(depth, ColorDepth::Ansi256 | ColorDepth::Ansi16)),
+            cache8: table(depth == ColorDepth::Ansi16),
+            text_blanks: Vec::new(),
+            threshold: None,
+        }
+    }
+
+    fn mixes(depth: ColorDepth, dither: Dither) -> bool {
+        match dither {
+            Dither::Auto => depth != ColorDepth::TrueColor,
+            Dither::Ordered => true,
+            Dither::None => false,
+        }
+    }
+
+    /// The depth this mapper reduces to.
+    pub fn depth(&self) -> ColorDepth {
+        self.depth
+    }
+
+    /// Rewrites every cell of `area` (clipped to `buf`) for the mapper's depth.
+    pub fn apply(&mut self, buf: &mut Buffer, area: Rect) {
+        let area = area.intersection(buf.area);
+        match self.depth {
+            ColorDepth::TrueColor => {}
+            ColorDepth::Ansi256 => self.apply_256(buf, area),
+            ColorDepth::Ansi16 => self.apply_16(buf, area),
+            ColorDepth::Mono => {
+                self.update_threshold(buf, area);
+                let threshold = self.threshold.unwrap_or(MONO_DEFAULT_THRESHOLD);
+                let mixing = self.mixing;
+                let text_blanks = &mut self.text_blanks;
+                for (y, row) in rows_mut(buf, area) {
+                    mark_text_blanks(row, text_blanks);
+                    for ((cell, x), &text) in row.iter_mut().zip(area.x..).zip(text_blanks.iter()) {
+                        mono_cell(cell, threshold, mixing && !text, (x, y));
+                    }
+                }
+            }
+        }
+    }
+
+    /// The mix for `c` in `cache` (filled from `palette` on first use).
+    fn lookup(cache: &mut [u32], palette: &Palette, mixing: bool, c: Rgb) -> Mix {
+        let key = cache_key(c);
+        if cache[key] == UNSET {
+            cache[key] = palette.mix(slot_rgb(key), mixing).pack();
+        }
+        Mix::unpack(cache[key])
+    }
+
+    /// The mix for `c`, remembering the last one in `memo`.
+    fn mix_memo(
+        cache: &mut [u32],
+        palette: &Palette,
+        mixing: bool,
+        memo: &mut Memo,
+        c: Rgb,
+    ) -> Mix {
+        if memo.color != c {
+            *memo = Memo {
+                color: c,
+                mix: Self::lookup(cache, palette, mixing, c),
+            };
+        }
+        memo.mix
+    }
+
+    fn apply_256(&mut self, buf: &mut Buffer, area: Rect) {
+        let palette = Palette::xterm256();
+        let mixing = self.mixing;
+        let cache = &mut self.cache;
+        let black = Memo {
+            color: Rgb::BLACK,
+            mix: Self::lookup(cache, palette, mixing, Rgb::BLACK),
+        };
+        let (mut fg_memo, mut bg_memo) = (black, black);
+        let text_blanks = &mut self.text_blanks;
+        for (y, row) in rows_mut(buf, area) {
+            mark_text_blanks(row, text_blanks);
+            for ((cell, x), &text) in row.iter_mut().zip(area.x..).zip(text_blanks.iter()) {
+                // Every colour's plain mapping: text is never dithered.
+                let mut plain = |color: Color, memo: &mut Memo| match color {
+                    Color::Rgb(r, g, b) => {
+                        let mix = Self::mix_memo(cache, palette, mixing, memo, Rgb(r, g, b));
+                        Color::Indexed(mix.nearest)
+                    }
+                    other => other,
+                };
+                let plain = (plain(cell.fg, &mut fg_memo), plain(cell.bg, &mut bg_memo));
+                let pixels = if mixing && !text {
+                    pixel_colors(cell)
+                } else {
+                    None
+                };
+                let Some((top, bottom)) = pixels else {
+                    (cell.fg, cell.bg) = plain;
+                    continue;
+                };
+                let top = Self::mix_memo(cache, palette, mixing, &mut fg_memo, top);
+                let bottom = Self::mix_memo(cache, palette, mixing, &mut bg_memo, bottom);
+                let (top, bottom) = pixel_pair(top, bottom, x, y);
+                look_256(top, bottom).put(cell, Color::Indexed, plain);
+            }
+        }
+    }
+
+    fn apply_16(&mut self, buf: &mut Buffer, area: Rect) {
+        let (palette, palette8) = (Palette::ansi16(), Palette::ansi8());
+        let mixing = self.mixing;
+        let (cache, cache8) = (&mut self.cache, &mut self.cache8);
+        let black = Memo {
+            color: Rgb::BLACK,
+            mix: Mix::plain(0),
+        };
+        let (mut fg_memo, mut bg_memo, mut fg8_memo, mut bg8_memo) = (black, black, black, black);
+        let named = |n: u8| NAMED[usize::from(n)];
+        let text_blanks = &mut self.text_blanks;
+        for (y, row) in rows_mut(buf, area) {
+            mark_text_blanks(row, text_blanks);
+            for ((cell, x), &text) in row.iter_mut().zip(area.x..).zip(text_blanks.iter()) {
+                // Text colours: the nearest single colour; what shows as the background (the
+                // foreground of a reversed cell) from the 8 normal colours only.
+                let reversed = cell.modifier.contains(Modifier::REVERSED);
+                let mut plain = |color: Color, as_bg: bool, memo: &mut Memo, memo8: &mut Memo| {
+                    let Some(rgb) = rgb_of(color) else {
+                        return Color::Reset;
+                    };
+                    named(if as_bg {
+                        Self::mix_memo(cache8, palette8, mixing, memo8, rgb).nearest
+                    } else {
+                        Self::mix_memo(cache, palette, mixing, memo, rgb).nearest
+                    })
+                };
+                let plain = (
+                    plain(cell.fg, reversed, &mut fg_memo, &mut fg8_memo),
+                    plain(cell.bg, !reversed, &mut bg_memo, &mut bg8_memo),
+                );
+                let pixels = if text { None } else { pixel_colors(cell) };
+                let Some((top_rgb, bottom_rgb)) = pixels else {
+                    (cell.fg, cell.bg) = plain;
+                    continue;
+                };
+                let top = Self::mix_memo(cache, palette, mixing, &mut fg_memo, top_rgb);
+                let bottom = Self::mix_memo(cache, palette, mixing, &mut bg_memo, bottom_rgb);
+                let look = look_16(draw(top, bottom, x, y, mixing)).unwrap_or_else(|| {
+                    // Both bright and different: the bottom pixel from the 8 normal colours.
+                    let (t, _) = pixel_pair(top, bottom, x, y);
+                    let b8 = Self::mix_memo(cache8, palette8, mixing, &mut bg8_memo, bottom_rgb);
+                    let b = b8.at(rank(x, pixel_row(y).wrapping_add(1)));
+                    look_16(Drawn::Pixels { top: t, bottom: b }).unwrap_or(Look::blank(b))
+                });
+                look.put(cell, named, plain);
+            }
+        }
+    }
+
+    /// Mono: moves the threshold toward the Otsu split of this frame's brightness.
+    fn update_threshold(&mut self, buf: &Buffer, area: Rect) {
+        let mut histogram = [0u32; 256];
+        let rows = (area.top()..area.bottom()).map(|y| {
+            let start = buf.index_of(area.x, y);
+            &buf.content[start..start + usize::from(area.width)]
+        });
+        for cell in rows.flatten() {
+            let (fg, bg) = shown_colors(cell);
+            match HalfBlock::of(cell.symbol()) {
+                Some(block) => {
+                    let (top, bottom) = block.halves(fg, bg);
+                    for half in [top, bottom] {
+                        if let Some(c) = rgb_of(half) {
+                            histogram[usize::from(luma(c))] += 1;
+                        }
+                    }
+                }
+                None => {
+                    if let Some(c) = rgb_of(bg) {
+                        histogram[usize::from(luma(c))] += 1;
+                    }
+                }
+            }
+        }
+        let Some(ideal) = otsu(&histogram) else {
+            return;
+        };
+        let next = match self.threshold {
+            None => ideal,
+            Some(current) => current + (ideal - current) * MONO_THRESHOLD_RATE,
+        };
+        self.threshold = Some(next.clamp(MONO_MIN_THRESHOLD, MONO_MAX_THRESHOLD));
+    }
+}
+
+/// The cell's colours as they appear on screen (reverse video swapped out).
+fn shown_colors(cell: &Cell) -> (Color, Color) {
+    if cell.modifier.contains(Modifier::REVERSED) {
+        (cell.bg, cell.fg)
+    } else {
+        (cell.fg, cell.bg)
+    }
+}
+
+/// Otsu's threshold: the luma that best splits the histogram into a dark and a lit group
+/// (lit = above it), or `None` when the frame has a single brightness. When a range of splits
+/// is equally good (two far-apart peaks) the middle of the range is taken.
+fn otsu(histogram: &[u32; 256]) -> Option<f32> {
+    let total: f64 = histogram.iter().map(|&n| f64::from(n)).sum();
+    let sum: f64 = histogram
+        .iter()
+        .enumerate()
+        .map(|(i, &n)| i as f64 * f64::from(n))
+        .sum();
+    let (mut weight0, mut sum0) = (0.0, 0.0);
+    let (mut best, mut first, mut last) = (0.0, 0, 0);
+    for (t, &n) in histogram.iter().enumerate() {
+        weight0 += f64::from(n);
+        sum0 += t as f64 * f64::from(n);
+        let weight1 = total - weight0;
+        if weight0 == 0.0 || weight1 == 0.0 {
+            continue;
+        }
+        let diff = sum0 / weight0 - (sum - sum0) / weight1;
+        let between = weight0 * weight1 * diff * diff;
+        if between > best * (1.0 + 1e-9) {
+            (best, first, last) = (between, t, t);
+        } else if between >= best * (1.0 - 1e-9) {
+            last = t;
+        }
+    }
+    (best > 0.0).then(|| (first + last) as f32 / 2.0)
+}
+
+/// Mono: one cell without colours.
+/// Mono: one cell without colours. Pixel cells are lit by brightness against `threshold`,
+/// mixed over a band around it when `mixing`; (`x`, `y`) places the cell in the pattern.
+fn mono_cell(cell: &mut Cell, threshold: f32, mixing: bool, (x, y): (u16, u16)) {
+    let (fg, bg) = shown_colors(cell);
+    cell.modifier.remove(Modifier::REVERSED);
+    cell.fg = Color::Reset;
+    cell.bg = Color::Reset;
+    let lit = |c: Color| rgb_of(c).is_some_and(|c| f32::from(luma(c)) > threshold);
+
+    if let Some(block) = HalfBlock::of(cell.symbol()) {
+        // How much of a pixel is lit; the default foreground counts as lit, the default
+        // background as dark.
+        let share = |c: Color, default: u8| {
+            let Some(c) = rgb_of(c) else {
+                return default;
+            };
+            let above = f32::from(luma(c)) - threshold;
+            if mixing {
+                ((above / MONO_BAND + 0.5) * f32::from(STEPS))
+                    .round()
+                    .clamp(0.0, f32::from(STEPS)) as u8
+            } else if above > 0.0 {
+                STEPS
+            } else {
+                0
+            }
+        };
+        let (top, bottom) = block.halves(share(fg, STEPS), share(bg, 0));
+        let mix = |share| Mix {
+            a: MONO_DARK,
+            b: MONO_LIT,
+            share,
+            nearest: if share * 2 > STEPS {
+                MONO_LIT
+            } else {
+                MONO_DARK
+            },
+        };
+        let glyph = match draw(mix(top), mix(bottom), x, y, mixing) {
+            Drawn::Shade { quarters: 0, .. } => " ",
+            Drawn::Shade { quarters: 4, .. } => "█",
+            Drawn::Shade { quarters, .. } => SHADES[usize::from(quarters - 1)],
+            Drawn::Pixels { top, bottom } => {
+                HalfBlock::with(top == MONO_LIT, bottom == MONO_LIT).symbol()
+            }
+        };
+        if cell.symbol() != glyph {
+            cell.set_symbol(glyph);
+        }
+        return;
+    }
+
+    // Text. The terminal's defaults are assumed light-on-dark.
+    let (fg_rgb, bg_rgb) = (rgb_of(fg), rgb_of(bg));
+    if let (Some(f), Some(b)) = (fg_rgb, bg_rgb) {
+        let close = |x: u8, y: u8| x.abs_diff(y) < MONO_INVISIBLE;
+        if close(f.0, b.0) && close(f.1, b.1) && close(f.2, b.2) {
+            // Drawn in its background colour (hidden, e.g. under a scanline): keep it hidden,
+            // unless blanking would split a wide glyph.
+            if text::width(cell.symbol()) <= 1 {
+                cell.set_symbol(" ");
+            } else {
+                cell.modifier.insert(Modifier::DIM);
+                cell.modifier.remove(Modifier::BOLD);
+            }
+            return;
+        }
+    }
+    let fg_luma = fg_rgb.map_or(255, luma);
+    if lit(bg) && fg_luma <= bg_rgb.map_or(0, luma) {
+        // Dark text on a light background.
+        cell.modifier.insert(Modifier::REVERSED);
+    } else if fg_rgb.is_some_and(|f| f.0.max(f.1).max(f.2) < MONO_DIM_BELOW) {
+        cell.modifier.insert(Modifier::DIM);
+        cell.modifier.remove(Modifier::BOLD);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ansi::{ANSI16, xterm_rgb};
+
+    #[test]
+    fn nearest_colours() {
+        assert_eq!(nearest_256(Rgb(255, 0, 0)), 196);
+        assert_eq!(nearest_256(Rgb::WHITE), 231);
+        assert_eq!(nearest_256(Rgb::BLACK), 16);
+        assert_eq!(nearest_256(Rgb(128, 128, 128)), 244);
+        assert_eq!(nearest_256(Rgb(0x1e, 0x90, 0xff)), 33); // dodger blue
+        // Every cube and ramp colour maps to itself.
+        for n in 16..=255 {
+            let back = nearest_256(xterm_rgb(n));
+            assert_eq!(xterm_rgb(back), xterm_rgb(n), "index {n}");
+        }
+        assert_eq!(nearest_16(Rgb(255, 0, 0)), 9); // bright red
+        assert_eq!(nearest_16(Rgb(0xcc, 0, 0)), 1); // the glitch red layer: red
+        assert_eq!(nearest_16(Rgb(0, 0, 0xaa)), 4); // VGA blue stays blue
+        assert_eq!(nearest_16(Rgb::WHITE), 15);
+        assert_eq!(nearest_16(Rgb(0x18, 0x18, 0x18)), 0);
+        assert_eq!(Palette::ansi8().nearest(Rgb(255, 0, 0)), 1);
+        assert_eq!(Palette::ansi8().nearest(Rgb::WHITE), 7);
+        for n in 0..16 {
+            assert_eq!(nearest_16(ANSI16[usize::from(n)]), n);
+        }
+    }
+
+    #[test]
+    fn saturated_colours_keep_a_hue_at_16() {
+        // canvas-confetti's default palette: none of these may turn grey.
+        let greys = [0, 7, 8, 15];
+        for hex in [
+            "#26ccff", "#a25afd", "#ff5e7e", "#88ff5a", "#fcff42", "#ffa62d", "#ff36ff",
+        ] {
+            let c: Rgb = hex.parse().unwrap();
+            let n = nearest_16(c);
+            assert!(!greys.contains(&n), "{hex} became grey {n}");
+        }
+    }
+
+    #[test]
+    fn text_takes_the_nearest_colour_and_keeps_named_ones() {
+        let mut mapper = ColorMapper::new(ColorDepth::Ansi256, Dither::Auto);
+        for _ in 0..2 {
+            let mut buf = buffer(&[
+                ("A", Color::Rgb(255, 0, 0), Color::Rgb(7, 34, 60)),
+                ("B", Color::Red, Color::Reset),
+            ]);
+            let area = buf.area;
+            mapper.apply(&mut buf, area);
+            // Navy text background: one flat colour, a dark grey (the nearest there is).
+            assert_eq!(buf[(0, 0)].fg, Color::Indexed(196));
+            assert!(
+                matches!(buf[(0, 0)].bg, Color::Indexed(233..=236)),
+                "{:?}",
+                buf[(0, 0)]
+            );
+            assert_eq!((buf[(1, 0)].fg, buf[(1, 0)].bg), (Color::Red, Color::Reset));
+        }
+    }
+
+    fn buffer(cells: &[(&str, Color, Color)]) -> Buffer {
+        let mut buf = Buffer::empty(Rect::new(0, 0, cells.len() as u16, 1));
+        for (x, &(symbol, fg, bg)) in cells.iter().enumerate() {
+            buf[(x as u16, 0)].set_symbol(symbol).set_fg(fg).set_bg(bg);
+        }
+        buf
+    }
+
+    #[test]
+    fn sixteen_colours_keep_bright_pixels_in_the_foreground() {
+        let white = Color::Rgb(255, 255, 255);
+        let black = Color::Rgb(0, 0, 0);
+        let mut buf = buffer(&[
+            (" ", black, white), // a lit space: must become a full block
+            ("▀", black, white), // bright bottom: flipped to a lower half block
+            ("▀", white, black),
+            ("A", white, white), // text on a bright background: background drops to grey
+            (" ", white, black), // a plain space keeps its foreground (no extra bytes)
+        ]);
+        let area = buf.area;
+        ColorMapper::new(ColorDepth::Ansi16, Dither::Auto).apply(&mut buf, area);
+        let cells: Vec<_> = buf
+            .content
+            .iter()
+            .map(|c| (c.symbol(), c.fg, c.bg))
+            .collect();
+        assert_eq!(
+            cells,
+            [
+                ("█", Color::White, Color::Gray),
+                ("▄", Color::White, Color::Black),
+                ("▀", Color::White, Color::Black),
+                ("A", Color::White, Color::Gray),
+                (" ", Color::White, Color::Black),
+            ]
+        );
+
+        // Reverse video shows the foreground as the background: that one is limited to 8.
+        let mut buf = buffer(&[("R", white, black)]);
+        buf[(0, 0)].modifier = Modifier::REVERSED;
+        let area = buf.area;
+        ColorMapper::new(ColorDepth::Ansi16, Dither::Auto).apply(&mut buf, area);
+        assert_eq!(
+            (buf[(0, 0)].fg, buf[(0, 0)].bg),
+            (Color::Gray, Color::Black)
+        );
+    }
+
+    #[test]
+    fn blanks_behind_text_are_flat() {
+        let (white, slate) = (Color::Rgb(255, 255, 255), Color::Rgb(40, 44, 80));
+        let mut buf = buffer(&[
+            (" ", white, slate),
+            (" ", white, slate),
+            ("❚", white, slate),
+            (" ", white, slate),
+            ("p", white, slate),
+            (" ", white, slate),
+            (" ", slate, slate), // a pixel pair, not text
+            (" ", white, slate), // no glyph beside it in its colours: pixels
+        ]);
+        let mut text = Vec::new();
+        mark_text_blanks(&buf.content, &mut text);
+        assert_eq!(text, [true, true, false, true, false, true, false, false]);
+        let area = buf.area;
+        ColorMapper::new(ColorDepth::Ansi16, Dither::Ordered).apply(&mut buf, area);
+        let flat = &buf.content[..6];
+        assert!(flat.iter().all(|c| c.bg == flat[0].bg), "{flat:?}");
+        assert!(
+            flat.iter()
+                .all(|c| HalfBlock::of(c.symbol()) != Some(HalfBlock::Upper))
+        );
+    }
+
+    #[test]
+    fn mono_keeps_shapes_and_text() {
+        let white = Color::Rgb(255, 255, 255);
+        let black = Color::Rgb(0, 0, 0);
+        let grey = Color::Rgb(200, 200, 200);
+        let dark = Color::Rgb(90, 90, 90);
+        let mut buf = buffer(&[
+            (" ", white, white),
+            ("▀", black, white),
+            ("▄", black, white),
+            (" ", black, black),
+            ("A", black, grey),  // dark on light: reverse video
+            ("B", dark, black),  // dark text: dim
+            ("C", black, black), // invisible stays invisible
+            ("D", white, black),
+        ]);
+        let area = buf.area;
+        ColorMapper::new(ColorDepth::Mono, Dither::Auto).apply(&mut buf, area);
+        let symbols: String = buf.content.iter().map(|c| c.symbol()).collect();
+        assert_eq!(symbols, "█▄▀ AB D");
+        assert!(
+            buf.content
+                .iter()
+                .all(|c| c.fg == Color::Reset && c.bg == Color::Reset)
+        );
+        assert_eq!(buf[(4, 0)].modifier, Modifier::REVERSED);
+        assert_eq!(buf[(5, 0)].modifier, Modifier::DIM);
+        assert_eq!(buf[(7, 0)].modifier, Modifier::empty());
+    }
+
+    #[test]
+    fn mono_lights_the_message_over_a_mid_tone_picture() {
+        // A blue "water" gradient with a white message: the message must be the lit part.
+        let mut buf = Buffer::empty(Rect::new(0, 0, 40, 10));
+        for (i, pos) in buf.area.positions().enumerate() {
+            let shade = 100 + (i % 40) as u8;
+            buf[pos]
+                .set_symbol("▀")
+                .set_fg(Color::Rgb(30, shade, 255))
+                .set_bg(Color::Rgb(20, shade + 10, 230));
+        }
+        for x in 15..25 {
+            buf[(x, 5)]
+                .set_symbol("█")
+                .set_fg(Color::Rgb(255, 255, 255));
+        }
+        let area = buf.area;
+        ColorMapper::new(ColorDepth::Mono, Dither::Auto).apply(&mut buf, area);
+        for pos in area.positions() {
+            let expected = if pos.y == 5 && (15..25).contains(&pos.x) {
+                "█"
+            } else {
+                " "
+            };
+            assert_eq!(buf[pos].symbol(), expected, "{pos:?}");
+        }
+    }
+
+    #[test]
+    fn otsu_splits_two_peaks_in_the_middle() {
+        let mut h = [0u32; 256];
+        h[0] = 900;
+        h[200] = 100;
+        assert_eq!(otsu(&h), Some(99.5));
+        let mut flat = [0u32; 256];
+        flat[50] = 10;
+        assert_eq!(otsu(&flat), None);
+    }
+
+    #[test]
+    fn apply_is_clipped_and_harmless_on_empty_areas() {
+        let mut buf = Buffer::empty(Rect::new(2, 2, 3, 3));
+        for depth in [
+            ColorDepth::TrueColor,
+            ColorDepth::Ansi256,
+            ColorDepth::Ansi16,
+            ColorDepth::Mono,
+        ] {
+            let mut mapper = ColorMapper::new(depth, Dither::Auto);
+            mapper.apply(&mut buf, Rect::new(0, 0, 100, 100));
+            mapper.apply(&mut buf, Rect::ZERO);
+        }
+    }
+
+    /// A compact, colour-aware dump: per row the glyphs, then one letter per cell for the
+    /// foreground, the background and (when any) the modifiers; a legend names the letters.
+    fn dump(buf: &Buffer) -> String {
+        let mut legend: Vec<Color> = Vec::new();
+        let mut letter = |c: Color| {
+            if c == Color::Reset {
+                return '.';
+            }
+            let i = legend.iter().position(|&l| l == c).unwrap_or_else(|| {
+                legend.push(c);
+                legend.len() - 1
+            });
+            char::from_digit(i as u32 % 36, 36).unwrap()
+        };
+        let mut out = String::new();
+        for y in buf.area.top()..buf.area.bottom() {
+            let row: Vec<_> = (buf.area.left()..buf.area.right())
+                .map(|x| &buf[(x, y)])
+                .collect();
+            // Glyphs as a terminal shows them: a wide glyph covers the next cell.
+            let mut covered = 0;
+            for cell in &row {
+                if covered > 0 {
+                    covered -= 1;
+                    continue;
+                }
+                out.push_str(cell.symbol());
+                covered = text::width(cell.symbol()).saturating_sub(1);
+            }
+            out.push_str("\n  fg ");
+            out.extend(row.iter().map(|c| letter(c.fg)));
+            out.push_str("\n  bg ");
+            out.extend(row.iter().map(|c| letter(c.bg)));
+            if row.iter().any(|c| !c.modifier.is_empty()) {
+                out.push_str("\n  md ");
+                out.extend(row.iter().map(|c| {
+                    let m = c.modifier;
+                    if m.contains(Modifier::REVERSED) {
+                        'R'
+                    } else if m.contains(Modifier::DIM) {
+                        'D'
+                    } else if m.contains(Modifier::BOLD) {
+                        'B'
+                    } else {
+                        '.'
+                    }
+                }));
+            }
+            out.push('\n');
+        }
+        for (i, c) in legend.iter().enumerate() {
+            let name = match rgb_of(*c) {
+                Some(rgb) if matches!(c, Color::Rgb(..)) => rgb.to_string(),
+                _ => format!("{c:?}"),
+            };
+            out.push_str(&format!(
+                "{} = {name}\n",
+                char::from_digit(i as u32 % 36, 36).unwrap()
+            ));
+        }
+        out
+    }
+
+    /// A fixed test picture: a hue × brightness ramp in half-block pixels, confetti-coloured
+    /// pixels, and text that is bright, dark, dark-on-light and hidden.
+    fn scene() -> Buffer {
+        use crate::canvas::PixelCanvas;
+        let area = Rect::new(0, 0, 24, 6);
+        let mut canvas = PixelCanvas::new(area.width, 4, Rgb(0, 0, 40));
+        let hues = [
+            Rgb(255, 0, 0),
+            Rgb(255, 140, 0),
+            Rgb(255, 237, 0),
+            Rgb(0, 200, 40),
+            Rgb(0, 77, 255),
+            Rgb(117, 7, 135),
+        ];
+        for x in 0..24 {
+            for y in 0..6 {
+                let hue = hues[x as usize / 4];
+                canvas.set(x, y, hue.scale(1.0 - y as f32 * 0.15));
+            }
+        }
+        let confetti = crate::palette::palette("confetti").unwrap();
+        for (i, &c) in confetti.iter().enumerate() {
+            canvas.set(2 + 3 * i as i32, 7, c);
+        }
+        let mut buf = Buffer::empty(area);
+        canvas.render(area, &mut buf);
+        let on = |fg: Rgb, bg: Rgb| {
+            ratatui_core::style::Style::new()
+                .fg(fg.into())
+                .bg(bg.into())
+        };
+        let navy = Rgb(0, 0, 40);
+        buf.set_string(0, 4, "Welcome ", on(Rgb::WHITE, navy));
+        buf.set_string(8, 4, "dark ", on(Rgb(80, 80, 90), navy));
+        buf.set_string(13, 4, "hidden", on(navy, navy));
+        buf.set_string(
+            0,
+            5,
+            " status ",
+            on(Rgb(0xad, 0x2a, 0x13), Rgb(0xaa, 0xaa, 0xaa)),
+        );
+        buf.set_string(8, 5, "환영", on(Rgb(0xff, 0xf4, 0x6d), navy));
+        buf
+    }
+
+    const DEPTHS: [ColorDepth; 4] = [
+        ColorDepth::TrueColor,
+        ColorDepth::Ansi256,
+        ColorDepth::Ansi16,
+        ColorDepth::Mono,
+    ];
+
+    #[test]
+    fn scene_at_every_depth() {
+        for depth in DEPTHS {
+            let mut buf = scene();
+            let area = buf.area;
+            ColorMapper::new(depth, Dither::Auto).apply(&mut buf, area);
+            insta::assert_snapshot!(format!("scene_{}", depth.name()), dump(&buf));
+        }
+    }
+
+    /// Review snapshots: every effect (default style, seed 3, 5.5 s in) at 256 and 16 colours
+    /// with mixing on. The pictures of the same frames at 100×30 are in `tests/colour/`.
+    #[test]
+    fn every_effect_at_256_and_16_colours() {
+        use std::time::Duration;
+
+        use crate::registry::EFFECTS;
+        use crate::{Context, Params};
+        for info in EFFECTS {
+            let mut fx = (info.build)(&Context::new(3, "Welcome"), &Params::default()).unwrap();
+            for _ in 0..330 {
+                fx.tick(Duration::from_secs(1) / 60);
+            }
+            let area = Rect::new(0, 0, 48, 16);
+            let mut frame = Buffer::empty(area);
+            fx.render(area, &mut frame);
+            for depth in [ColorDepth::Ansi256, ColorDepth::Ansi16] {
+                let mut buf = frame.clone();
+                ColorMapper::new(depth, Dither::Auto).apply(&mut buf, area);
+                insta::assert_snapshot!(format!("{}_{}", info.name, depth.name()), dump(&buf));
+            }
+        }
+    }
+
+    /// Whether `cell` has only colours `depth` can show. At 16 colours the background as shown
+    /// (the foreground of a reversed cell) must be one of the 8 normal colours.
+    fn allowed(depth: ColorDepth, cell: &ratatui_core::buffer::Cell) -> bool {
+        let (fg, bg) = shown_colors(cell);
+        let named = |c: Color, n: usize| c == Color::Reset || NAMED[..n].contains(&c);
+        match depth {
+            ColorDepth::TrueColor => true,
+            ColorDepth::Ansi256 => ![fg, bg].iter().any(|c| matches!(c, Color::Rgb(..))),
+            ColorDepth::Ansi16 => named(fg, 16) && named(bg, 8),
+            ColorDepth::Mono => fg == Color::Reset && bg == Color::Reset,
+        }
+    }
+
+    /// Every effect and style, a few seeded frames: no RGB survives a reduced depth, the 16-colour
+    /// backgrounds are the 8 the Linux console shows, and mono still shows something.
+    #[test]
+    fn every_effect_reduces_completely() {
+        use std::time::Duration;
+
+        use crate::registry::EFFECTS;
+        use crate::{Context, Params};
+        for info in EFFECTS {
+            for style in info.style_choices() {
+                let mut ctx = Context::new(7, "Hi 환영");
+                ctx.style = style.map(str::to_string);
+                let mut fx = (info.build)(&ctx, &Params::default()).unwrap();
+                let mut mappers = DEPTHS.map(|depth| ColorMapper::new(depth, Dither::Auto));
+                for _ in 0..3 {
+                    for _ in 0..20 {
+                        fx.tick(Duration::from_millis(16));
+                    }
+                    let area = Rect::new(0, 0, 48, 16);
+                    let mut original = Buffer::empty(area);
+                    fx.render(area, &mut original);
+                    for mapper in &mut mappers {
+                        let mut buf = original.clone();
+                        mapper.apply(&mut buf, area);
+                        let depth = mapper.depth();
+                        for cell in &buf.content {
+                            assert!(
+                                allowed(depth, cell),
+                                "{} {style:?} at {depth:?}: {cell:?}",
+                                info.name
+                            );
+                        }
+                        if depth == ColorDepth::Mono {
+                            let shown = buf.content.iter().any(|c| {
+                                c.symbol() != " " || c.modifier.contains(Modifier::REVERSED)
+                            });
+                            assert!(shown, "{} {style:?}: mono frame is blank", info.name);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
