@@ -469,7 +469,7 @@ mod tests {
         }
         assert_eq!(
             APPLIED_LIVE.len(),
-            7,
+            8,
             "add the new live setting to the list above"
         );
         let changed = ["fps".to_string(), "log_file".into(), "stars".into()];
