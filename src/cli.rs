@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use clap::builder::PossibleValuesParser;
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
-use vitrine_effects::{Params, Rgb, palette, rgb};
+use vitrine_effects::{Params, Rgb, duration, palette, rgb};
 
 use crate::color_depth::ColorChoice;
 use vitrine_effects::depth::Dither;
@@ -37,7 +37,7 @@ pub struct Cli {
     pub control: ControlArgs,
 
     /// Crash drill: panic after this long, to check the terminal is restored (hidden).
-    #[arg(long, hide = true, value_parser = parse_duration, value_name = "DURATION")]
+    #[arg(long, hide = true, value_parser = duration::parse, value_name = "DURATION")]
     pub panic_after: Option<Duration>,
 }
 
@@ -119,7 +119,7 @@ pub struct ItemArgs {
     pub effect: Vec<String>,
 
     /// How long each effect runs before the next one (e.g. 30s, 2m, 1h30m).
-    #[arg(short, long, default_value = "30s", value_parser = parse_duration)]
+    #[arg(short, long, default_value = "30s", value_parser = duration::parse)]
     pub duration: Duration,
 
     /// The kiosk message; repeat the flag to rotate through several.
@@ -131,7 +131,7 @@ pub struct ItemArgs {
     pub message_file: Option<PathBuf>,
 
     /// How long each message shows before the next one when there are several.
-    #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
+    #[arg(long, default_value = "10s", value_parser = duration::parse, value_name = "DURATION")]
     pub message_interval: Duration,
 
     /// Play every animation faster (>1) or slower (<1); durations stay in real time.
@@ -189,7 +189,7 @@ pub struct PlaylistArgs {
     pub transition: Transition,
 
     /// How long a transition takes.
-    #[arg(long, default_value = "800ms", value_parser = parse_duration, value_name = "DURATION", help_heading = "Kiosk")]
+    #[arg(long, default_value = "800ms", value_parser = duration::parse, value_name = "DURATION", help_heading = "Kiosk")]
     pub transition_time: Duration,
 
     /// Show the local time and date in the top-right corner.
@@ -308,9 +308,9 @@ pub struct RecordArgs {
     #[arg(long, default_value = "80x24", value_parser = parse_size)]
     pub size: (u16, u16),
 
-    /// Seconds of simulated time to record.
-    #[arg(long, default_value_t = 5.0, value_parser = parse_seconds)]
-    pub seconds: f64,
+    /// Simulated time to record: seconds (5, 0.5) or a duration (1m30s), at most a day.
+    #[arg(long, default_value = "5", value_parser = parse_record_length, value_name = "SECONDS")]
+    pub seconds: Duration,
 
     /// Output file; `-` writes to standard output.
     #[arg(short, long, default_value = "-", value_name = "PATH")]
@@ -366,7 +366,7 @@ pub struct ServeArgs {
 
     /// Close a connection that has not authenticated and started its showcase within this time.
     /// The socket itself is closed, whatever the client is in the middle of.
-    #[arg(long, default_value = "30s", value_parser = parse_duration, value_name = "DURATION")]
+    #[arg(long, default_value = "30s", value_parser = duration::parse, value_name = "DURATION")]
     pub auth_timeout: Duration,
 
     /// Most connections still authenticating at once (like OpenSSH's MaxStartups). From half
@@ -494,19 +494,11 @@ impl std::str::FromStr for AddressRange {
     }
 }
 
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let d = humantime::parse_duration(s.trim()).map_err(|e| format!("{e} (try 30s, 2m, 1h)"))?;
-    if d.is_zero() {
-        return Err("must be longer than zero".into());
-    }
-    Ok(d)
-}
-
 /// A duration where 0 or `off` means "never" (returned as zero).
 fn parse_timeout(s: &str) -> Result<Duration, String> {
     match s.trim() {
         "0" | "off" | "never" => Ok(Duration::ZERO),
-        s => parse_duration(s),
+        s => duration::parse(s),
     }
 }
 
@@ -524,13 +516,13 @@ fn parse_rate(s: &str) -> Result<f64, String> {
     }
 }
 
-fn parse_seconds(s: &str) -> Result<f64, String> {
-    match s.parse::<f64>() {
-        Ok(v) if v.is_finite() && v > 0.0 && v <= 86_400.0 => Ok(v),
-        _ => Err(
-            "expected a number of seconds greater than 0 and at most 86400 (e.g. 5 or 0.5)".into(),
-        ),
+/// `record --seconds`: a bare number is seconds; at most a day of frames.
+fn parse_record_length(s: &str) -> Result<Duration, String> {
+    let length = duration::parse_seconds(s)?;
+    if length > Duration::from_secs(86_400) {
+        return Err(format!("'{}' is longer than a day", s.trim()));
     }
+    Ok(length)
 }
 
 /// `--http`: `ADDR:PORT`, or a bare port on loopback.
@@ -574,9 +566,42 @@ mod tests {
 
     #[test]
     fn parses_durations_and_sizes() {
-        assert_eq!(parse_duration("1m30s"), Ok(Duration::from_secs(90)));
-        assert!(parse_duration("0s").is_err());
-        assert!(parse_duration("soon").is_err());
+        // Every duration flag speaks vitrine_effects::duration's grammar.
+        let show = |args: &[&str]| {
+            Cli::try_parse_from(std::iter::once("vitrine").chain(args.iter().copied()))
+        };
+        let cli = show(&[
+            "-d",
+            "1m30s",
+            "--cycle",
+            "1m30s",
+            "--message-interval",
+            "2.5s",
+        ])
+        .unwrap();
+        assert_eq!(cli.settings.item.duration, Duration::from_secs(90));
+        assert_eq!(
+            cli.settings.item.params.glitch.cycle,
+            Duration::from_secs(90)
+        );
+        assert_eq!(
+            cli.settings.item.message_interval,
+            Duration::from_millis(2500)
+        );
+        for seconds in ["1s", "1", "0.5", "1m"] {
+            let cli = show(&["record", "--seconds", seconds]).unwrap();
+            let Some(Command::Record(rec)) = cli.command else {
+                unreachable!()
+            };
+            assert!(rec.seconds >= Duration::from_millis(500), "{seconds}");
+        }
+        for bad in [
+            &["-d", "30"][..],
+            &["-d", "0s"],
+            &["record", "--seconds", "2d"],
+        ] {
+            assert!(show(bad).is_err(), "{bad:?}");
+        }
         assert_eq!(parse_size("80x24"), Ok((80, 24)));
         assert!(parse_size("0x24").is_err());
         assert!(parse_size("80").is_err());

@@ -96,7 +96,7 @@ fn run(cli: Cli, command: &clap::Command, matches: &ArgMatches) -> Result<()> {
             record::record(
                 show,
                 rec.size,
-                rec.seconds,
+                rec.seconds.as_secs_f64(),
                 loaded.settings.output.fps,
                 ColorMapper::new(
                     color_depth::recording(loaded.settings.output.color),

@@ -305,15 +305,19 @@ fn draw_hint(area: Rect, buf: &mut Buffer, hint: &str) {
         Some(end) if !fits(hint) => &hint[end + 2..],
         _ => hint,
     };
-    let label = format!(" {shown} ");
-    let width = text::width(&label).min(usize::from(area.width)) as u16;
+    // One blank of padding on each side.
+    let width = (text::width(shown) + 2).min(usize::from(area.width)) as u16;
     let x = area.x + (area.width - width) / 2;
     let row = Rect::new(x, area.bottom() - 1, width, 1);
     for pos in row.positions() {
         buf[pos].reset();
         buf[pos].set_style(HINT);
     }
-    text::draw_line(buf, row, i32::from(x), row.y, &label, |_, _| HINT);
+    let inside = Rect {
+        width: width.saturating_sub(1),
+        ..row
+    };
+    text::draw_line(buf, inside, i32::from(x) + 1, row.y, shown, |_, _| HINT);
 }
 
 fn draw_paused_badge(area: Rect, buf: &mut Buffer) {
@@ -496,10 +500,14 @@ mod tests {
         let narrow = draw(&overlays, &show, Rect::new(0, 0, 24, 8), None);
         assert_eq!(row_text(&narrow, 6), "  Quit with Ctrl-Alt-Q  ");
         let tiny = draw(&overlays, &show, Rect::new(0, 0, 10, 8), None);
-        assert_eq!(row_text(&tiny, 6), " Quit with");
+        assert_eq!(row_text(&tiny, 6), " Quit wit ");
         overlays.show_hint("키보드 잠김 (locked)", Duration::from_secs(5));
         let tiny = draw(&overlays, &show, Rect::new(0, 0, 10, 8), None);
-        assert_eq!(row_text(&tiny, 6), " 키보드 잠");
+        assert_eq!(
+            row_text(&tiny, 6),
+            " 키보드   ",
+            "a wide glyph is left out whole"
+        );
         // A tiny screen: nothing, and no panic.
         draw(&overlays, &show, Rect::new(0, 0, 2, 1), None);
         overlays.advance(Duration::from_secs(4), &show);

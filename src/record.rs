@@ -89,14 +89,14 @@ fn cast_end(height: u16) -> String {
 /// text, and its pictures as the shapes a monochrome terminal shows.
 ///
 /// Half-block pixels (`▀ ▄ █`, and blanks whose background is a pixel colour) become `▀ ▄ █`
-/// or blank by brightness, exactly as `--color mono` draws them (so a picture reads as its
-/// shape instead of rows of `▀`). A blank that is the background of text (it shares its
+/// or blank by brightness, as `--color mono --dither none` draws them (so a picture reads as
+/// its shape instead of rows of `▀`, without shade glyphs for in-between tones). A blank that is the background of text (it shares its
 /// background colour with a glyph in an unbroken run of the row, like a menu bar or a label)
 /// stays blank, even when that background is light.
 pub fn plain_text(frame: &Buffer) -> Vec<String> {
     let area = frame.area;
     let mut mono = frame.clone();
-    ColorMapper::new(ColorDepth::Mono, Dither::Auto).apply(&mut mono, area);
+    ColorMapper::new(ColorDepth::Mono, Dither::None).apply(&mut mono, area);
     let width = usize::from(area.width);
     let mut lines = Vec::with_capacity(usize::from(area.height));
     for row in 0..usize::from(area.height) {

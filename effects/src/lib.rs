@@ -2,7 +2,8 @@
 //!
 //! Every effect implements [`Effect`]: it is built from a [`Context`] (seed, message, style,
 //! palette) plus its own typed parameters, advanced with [`Effect::tick`] by a fixed simulation
-//! step, and drawn with [`Effect::render`] into any [`Buffer`]. Effects never read a clock or
+//! step, and drawn with [`Effect::render`] into any
+//! [`Buffer`](ratatui_core::buffer::Buffer). Effects never read a clock or
 //! touch a terminal, so a seed gives the same frames everywhere and everything runs headless.
 //!
 //! [`Buffer`]: ratatui_core::buffer::Buffer
@@ -27,6 +28,7 @@ pub mod banner;
 pub mod bigtext;
 pub mod canvas;
 pub mod depth;
+pub mod duration;
 pub mod effect;
 pub mod palette;
 pub mod registry;

@@ -97,6 +97,34 @@ mod tests {
 
     use super::*;
 
+    /// The one check that every parameter's command-line default is its `Default` (each
+    /// effect's flags take their defaults from `Default`, so this guards the exceptions).
+    #[cfg(feature = "clap")]
+    #[test]
+    fn command_line_defaults_are_params_default() {
+        use clap::{CommandFactory, Parser};
+        #[derive(Parser)]
+        struct Cli {
+            #[command(flatten)]
+            params: Params,
+        }
+        assert_eq!(
+            Cli::try_parse_from(["vitrine"]).unwrap().params,
+            Params::default()
+        );
+        // `vitrine list` finds an effect's flags by its heading.
+        let command = Cli::command();
+        for info in EFFECTS {
+            assert!(
+                command
+                    .get_arguments()
+                    .any(|a| a.get_help_heading() == Some(info.heading)),
+                "no flag under {}",
+                info.heading
+            );
+        }
+    }
+
     #[test]
     fn names_are_unique_and_findable() {
         for info in EFFECTS {

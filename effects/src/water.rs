@@ -4,7 +4,7 @@
 //!
 //! "Looking Through Water Blur Animation Effect – 5 Styles" (codemyui) shows a text or image
 //! through a moving water surface. Its five styles could not be read, so the styles here are our
-//! own, built on the two classic water techniques (see `seed-effects.md`, section 3):
+//! own, built on the two classic water techniques:
 //!
 //! * the SVG recipe: animated `feTurbulence` noise (its `baseFrequency` swinging back and forth
 //!   over 6 s) fed into `feDisplacementMap` (`x' = x + scale·(C − 0.5)`) plus a CSS blur, and
@@ -13,6 +13,12 @@
 //!   picture underneath.
 //!
 //! # How we map it
+//!
+//! The parts, one file each under `water/`: `params` (flags and ranges), `style` (the five looks
+//! and a scene's colours), `field` (the displacement noise and caustic light), `ripple` (the
+//! wave tank), `mask` and `blur` (coverage masks: bounds, sampling, box blur) and `art`
+//! ([`AsciiArt`], a picture shown instead of the message). This file lays them out per size and
+//! composes a frame.
 //!
 //! The subject (the message in big text, or an ASCII-art `--image`) is rasterised once per size
 //! into an *ink* mask of half-block pixels (2 per cell). Every frame the mask is resampled through
@@ -829,14 +835,13 @@ mod tests {
 
     #[cfg(feature = "clap")]
     #[test]
-    fn defaults_match_the_command_line() {
+    fn flags_parse() {
         use clap::Parser;
         #[derive(Parser)]
         struct Cli {
             #[command(flatten)]
             water: WaterParams,
         }
-        assert_eq!(Cli::parse_from(["x"]).water, WaterParams::default());
         let cli = Cli::parse_from(["x", "--water", "#003366", "--drop-rate", "0"]);
         assert_eq!(cli.water.water, Rgb(0, 0x33, 0x66));
         assert_eq!(cli.water.drop_rate, 0.0);

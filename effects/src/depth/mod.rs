@@ -90,11 +90,6 @@ impl ColorDepth {
 /// Whether colours between palette colours are mixed (`--dither`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
-#[cfg_attr(
-    feature = "serde",
-    derive(serde::Deserialize),
-    serde(rename_all = "lowercase")
-)]
 pub enum Dither {
     /// Ordered mixing below truecolor (truecolor has nothing to mix).
     #[default]

@@ -11,14 +11,14 @@ pub struct WaterParams {
     /// How strongly the water bends the picture: 1 = default, 0 = still water (0-4).
     #[cfg_attr(
         feature = "clap",
-        arg(long, default_value_t = 1.0, value_name = "AMOUNT")
+        arg(long, default_value_t = WaterParams::default().strength, value_name = "AMOUNT")
     )]
     pub strength: f32,
 
     /// Size of the waves, ripples and light cells: 1 = default, 2 = twice as large (0.5-4).
     #[cfg_attr(
         feature = "clap",
-        arg(long, default_value_t = 1.0, value_name = "FACTOR")
+        arg(long, default_value_t = WaterParams::default().scale, value_name = "FACTOR")
     )]
     pub scale: f32,
 
@@ -30,21 +30,21 @@ pub struct WaterParams {
     /// Ripples: the part of a wave's height kept each step (0.8-0.999; higher rings longer).
     #[cfg_attr(
         feature = "clap",
-        arg(long, default_value_t = 0.97, value_name = "FACTOR")
+        arg(long, default_value_t = WaterParams::default().damping, value_name = "FACTOR")
     )]
     pub damping: f32,
 
     /// Ripples: random drops per second (0 = only when a key is pressed).
     #[cfg_attr(
         feature = "clap",
-        arg(long, default_value_t = 2.0, value_name = "PER_SECOND")
+        arg(long, default_value_t = WaterParams::default().drop_rate, value_name = "PER_SECOND")
     )]
     pub drop_rate: f32,
 
     /// Colour of the water (#rrggbb); the background and light are derived from it.
     #[cfg_attr(
         feature = "clap",
-        arg(long, default_value = "#1e90ff", value_name = "COLOR")
+        arg(long, default_value_t = WaterParams::default().water, value_name = "COLOR")
     )]
     pub water: Rgb,
 }
