@@ -380,6 +380,17 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=100_000), value_name = "N")]
     pub max_startups_per_address: u32,
 
+    /// Viewers at the same size and colour depth share one show and one encoded frame stream;
+    /// a key that changes the show (next, pause, poke...) gives that viewer their own from then
+    /// on. On by default with --open, where crowds come: 1,000 viewers cost about what a few
+    /// dozen own shows would.
+    #[arg(long, overrides_with = "no_broadcast")]
+    pub broadcast: bool,
+
+    /// Every viewer gets a show of their own, also with --open.
+    #[arg(long, overrides_with = "broadcast")]
+    pub no_broadcast: bool,
+
     /// Expect a PROXY protocol header (v1 or v2, as HAProxy and nginx `stream` send) first on
     /// every connection, so limits and the log see the real client. Needs --trusted-proxy.
     #[arg(

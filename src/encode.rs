@@ -82,10 +82,10 @@ impl Encoder {
         self.cursor = None;
     }
 
-    /// Forgets the cursor and the pen: the next frame starts with an absolute move and a full
-    /// style, so it reads the same on a terminal that was brought up to date another way (a
-    /// browser viewer's repaint, see [`crate::control::Mirror`]).
-    pub fn forget(&mut self) {
+    /// Forgets the cursor and the pen: the next frame starts with an absolute cursor move and
+    /// a full style, so it draws correctly whatever was written before it (a stream that
+    /// viewers may join at any frame).
+    pub fn forget_state(&mut self) {
         self.cursor = None;
         self.pen = None;
     }

@@ -33,8 +33,8 @@ pub fn apply(action: Action, show: &mut Show, overlays: &mut Overlays) -> bool {
 }
 
 /// Begin and end synchronized output (DEC mode 2026).
-const BEGIN_FRAME: &[u8] = b"\x1b[?2026h";
-const END_FRAME: &[u8] = b"\x1b[?2026l";
+pub const BEGIN_FRAME: &[u8] = b"\x1b[?2026h";
+pub const END_FRAME: &[u8] = b"\x1b[?2026l";
 
 /// Erase the whole display.
 const CLEAR: &[u8] = b"\x1b[2J";
@@ -139,7 +139,7 @@ impl<W: Write> Screen<W> {
     pub fn repaint(&mut self, out: &mut Vec<u8>) -> (u16, u16) {
         out.extend_from_slice(b"\x1b[0m\x1b[?25l\x1b[H\x1b[2J");
         Encoder::new().encode(None, &self.shown, out);
-        self.encoder.forget();
+        self.encoder.forget_state();
         self.size()
     }
 

@@ -1209,3 +1209,182 @@ async fn proxy_headers_name_the_client_only_from_trusted_proxies() {
     assert_eq!(login_through_proxy(&server, 1, b"").await, None);
     server.wait_log("dropped: no PROXY header").await;
 }
+
+/// A viewer whose channel is read in the background into `data`.
+struct Watcher {
+    _handle: Handle<Client>,
+    keys: russh::ChannelWriteHalf<client::Msg>,
+    data: Arc<Mutex<Vec<u8>>>,
+    size: (u16, u16),
+}
+
+impl Watcher {
+    async fn start(server: &Server, cols: u16, rows: u16) -> Watcher {
+        let (handle, channel) = server
+            .showcase_sized(
+                cols.into(),
+                rows.into(),
+                server.port,
+                client::Config::default(),
+            )
+            .await;
+        let (mut read, keys) = channel.split();
+        let data = Arc::new(Mutex::new(Vec::new()));
+        let sink = data.clone();
+        tokio::spawn(async move {
+            while let Some(msg) = read.wait().await {
+                if let ChannelMsg::Data { data } = msg {
+                    sink.lock().unwrap().extend_from_slice(&data);
+                }
+            }
+        });
+        Watcher {
+            _handle: handle,
+            keys,
+            data,
+            size: (cols, rows),
+        }
+    }
+
+    fn received(&self) -> Vec<u8> {
+        self.data.lock().unwrap().clone()
+    }
+}
+
+/// What a terminal of `size` showed after each frame in `bytes` (as vt100 reads them), with
+/// where in `bytes` that frame ended.
+fn screens(bytes: &[u8], (cols, rows): (u16, u16)) -> Vec<(usize, Vec<u8>)> {
+    const END_FRAME: &[u8] = b"\x1b[?2026l";
+    let mut parser = vt100::Parser::new(rows, cols, 0);
+    let mut shown = Vec::new();
+    let mut done = 0;
+    while let Some(at) = find(&bytes[done..], END_FRAME) {
+        let end = done + at + END_FRAME.len();
+        parser.process(&bytes[done..end]);
+        shown.push((end, visible(parser.screen(), (cols, rows))));
+        done = end;
+    }
+    shown
+}
+
+/// What a screen shows, the way a person sees it: a half-block "pixel" cell as its top and
+/// bottom colours (the encoder may write one as ▀ or as ▄ with the colours swapped, or a
+/// blank), other cells as their character and colours, without the foreground of a blank
+/// (which does not show, so the encoder does not bother to change it), and without the hidden
+/// cursor (which a keyframe leaves elsewhere than a difference does).
+fn visible(screen: &vt100::Screen, (cols, rows): (u16, u16)) -> Vec<u8> {
+    let mut out = Vec::new();
+    for row in 0..rows {
+        for col in 0..cols {
+            let Some(cell) = screen.cell(row, col) else {
+                continue;
+            };
+            let (mut fg, mut bg) = (cell.fgcolor(), cell.bgcolor());
+            if cell.inverse() {
+                std::mem::swap(&mut fg, &mut bg);
+            }
+            let text = cell.contents();
+            let line = match text {
+                "" | " " => format!("px {bg:?}/{bg:?}"),
+                "▀" => format!("px {fg:?}/{bg:?}"),
+                "▄" => format!("px {bg:?}/{fg:?}"),
+                "█" => format!("px {fg:?}/{fg:?}"),
+                text => format!("{text} {fg:?} on {bg:?}"),
+            };
+            out.extend_from_slice(line.as_bytes());
+            out.push(b'\n');
+        }
+    }
+    out
+}
+
+/// How many of `seen`'s screens are among `reference`'s.
+fn share_of_screens_in(seen: &[Vec<u8>], reference: &[Vec<u8>]) -> f64 {
+    let reference: std::collections::HashSet<_> = reference.iter().collect();
+    let found = seen.iter().filter(|s| reference.contains(s)).count();
+    found as f64 / seen.len().max(1) as f64
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn broadcast_viewers_share_one_stream_until_they_touch_it() {
+    // 10 fps: a busy machine keeps up with every frame, so viewers can be compared frame by
+    // frame.
+    let server = Server::start(
+        "broadcast",
+        &["--broadcast", "--effect", "confetti", "--fps", "10"],
+    );
+    // Two groups: 60x20 and 40x12. Some viewers join a running stream later.
+    let first = Watcher::start(&server, 60, 20).await;
+    let small = Watcher::start(&server, 40, 12).await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let second = Watcher::start(&server, 60, 20).await;
+    let third = Watcher::start(&server, 60, 20).await;
+    let small_late = Watcher::start(&server, 40, 12).await;
+    tokio::time::sleep(Duration::from_millis(2000)).await;
+    server.wait_log("(broadcast)").await;
+
+    // The first viewer presses n: from now on the show is its own.
+    let pressed: Vec<usize> = [&first, &second, &third]
+        .iter()
+        .map(|w| w.received().len())
+        .collect();
+    first.keys.data(&b"n"[..]).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(2000)).await;
+
+    // The screens a viewer saw after the frames that ended within `range` of its bytes.
+    let screens_of = |w: &Watcher, range: std::ops::Range<usize>| -> Vec<Vec<u8>> {
+        screens(&w.received(), w.size)
+            .into_iter()
+            .filter(|(end, _)| range.contains(end))
+            .map(|(_, screen)| screen)
+            .collect()
+    };
+    let all = |w: &Watcher| screens_of(w, 0..usize::MAX);
+    // Viewers who joined late, through a keyframe, see exactly what the ones before them
+    // see, frame for frame, at each size. (Nearly every frame: a stream that only draws right
+    // from where it started matches almost none.)
+    let before_key = screens_of(&first, 0..pressed[0]);
+    let (second_all, third_all) = (all(&second), all(&third));
+    assert!(second_all.len() >= 20, "{} frames", second_all.len());
+    for (late, early, what) in [
+        (
+            &screens_of(&second, 0..pressed[1]),
+            &before_key,
+            "60x20, second",
+        ),
+        (
+            &screens_of(&third, 0..pressed[2]),
+            &before_key,
+            "60x20, third",
+        ),
+        (&all(&small_late), &all(&small), "40x12"),
+        // After the first viewer's key, the others still share one stream.
+        (
+            &screens_of(&second, pressed[1]..usize::MAX),
+            &third_all,
+            "60x20 after the key",
+        ),
+    ] {
+        let share = share_of_screens_in(late, early);
+        assert!(share >= 0.8, "{what}: only {share:.2} of the screens match");
+    }
+    // The one who pressed n got a show of its own (a fresh screen, then its own frames)...
+    let first_bytes = first.received();
+    assert!(
+        find(&first_bytes[pressed[0]..], ENTER_ALT).is_some(),
+        "no own show after n"
+    );
+    let first_after = screens_of(&first, pressed[0]..usize::MAX);
+    let last_own = first_after.last().expect("frames after the fork");
+    assert!(
+        !second_all.contains(last_own),
+        "the fork still shows the shared stream"
+    );
+    // ...and the others did not move: no new screen, the shared stream goes on.
+    let second_bytes = second.received();
+    assert!(find(&second_bytes[pressed[1]..], ENTER_ALT).is_none());
+    assert!(screens_of(&second, pressed[1]..usize::MAX).len() >= 10);
+    // The small screens show something (a keyframe drawn at their own size).
+    let small_screen = all(&small).pop().unwrap();
+    assert!(small_screen.len() > 100, "blank 40x12 screen");
+}

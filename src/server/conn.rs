@@ -26,6 +26,7 @@ use russh::server::{
 use russh::{Channel, ChannelId, ChannelWriteHalf, Disconnect, Pty, Sig};
 use tokio::sync::{Notify, mpsc, watch};
 
+use super::broadcast::{self, Hub};
 use super::session::{self, SessionIo};
 use super::socket::{Admission, AdmissionCell};
 use super::{EXTRA_CONNECTIONS, MAX_AUTH_ATTEMPTS, Shared, auth, keys, log, log_at};
@@ -45,6 +46,14 @@ const FREE_ENV_REQUESTS: u32 = 32;
 /// What a command or subsystem gets instead, on stderr.
 const NO_COMMANDS: &str = "this server runs no commands; connect with ssh -t (and no command) \
                            to watch the showcase";
+
+/// What a viewer watches.
+enum Showing {
+    /// A show of their own.
+    Own(Box<Show>),
+    /// The broadcast, until they touch it.
+    Broadcast(Arc<Hub>),
+}
 
 /// Per-connection state, shared with the task that watches the connection.
 #[derive(Default)]
@@ -247,22 +256,27 @@ impl Connection {
             session.eof(channel)?;
             return session.close(channel);
         };
-        let mut spec = self.shared.spec.clone();
-        if self.shared.vary_seed {
-            spec.seed = spec
-                .seed
-                .wrapping_add(self.id.wrapping_mul(0x9e37_79b9_7f4a_7c15));
-        }
-        let show = match Show::new(spec) {
-            Ok(show) => show,
-            Err(e) => {
-                self.log(&format!("cannot start the show: {e:#}"));
-                return self.refuse_readably(
-                    session,
-                    channel,
-                    "shell",
-                    "the show cannot start; the server's log says why",
-                );
+        let show = match &self.shared.broadcast {
+            Some(hub) => Showing::Broadcast(hub.clone()),
+            None => {
+                let mut spec = self.shared.spec.clone();
+                if self.shared.vary_seed {
+                    spec.seed = spec
+                        .seed
+                        .wrapping_add(self.id.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+                }
+                match Show::new(spec) {
+                    Ok(show) => Showing::Own(Box::new(show)),
+                    Err(e) => {
+                        self.log(&format!("cannot start the show: {e:#}"));
+                        return self.refuse_readably(
+                            session,
+                            channel,
+                            "shell",
+                            "the show cannot start; the server's log says why",
+                        );
+                    }
+                }
             }
         };
         let Some(out) = self.channel.take() else {
@@ -277,11 +291,16 @@ impl Connection {
         env.insert("TERM".into(), term.clone());
         let depth = color_depth::resolve(self.shared.color, &env);
         self.log(&format!(
-            "showcase started: {}x{} TERM={term} colours={:?} key={}",
+            "showcase started: {}x{} TERM={term} colours={:?} key={}{}",
             area.width,
             area.height,
             depth,
             self.key.as_deref().unwrap_or("none (--open)"),
+            if matches!(show, Showing::Broadcast(_)) {
+                " (broadcast)"
+            } else {
+                ""
+            },
         ));
         session.channel_success(channel)?;
 
@@ -301,8 +320,13 @@ impl Connection {
         self.state.started.store(true, Ordering::SeqCst);
         self.state.showing.store(true, Ordering::SeqCst);
         tokio::spawn(async move {
-            let colors = ColorMapper::new(depth, dither);
-            let report = session::run(show, io, fps, colors, idle).await;
+            let report = match show {
+                Showing::Own(show) => {
+                    let colors = ColorMapper::new(depth, dither);
+                    session::run(*show, io, fps, colors, idle, None).await
+                }
+                Showing::Broadcast(hub) => broadcast::watch(hub, io, depth, dither, idle).await,
+            };
             log(
                 id,
                 peer,

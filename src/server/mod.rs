@@ -11,6 +11,7 @@
 //! [`Show`]: crate::show::Show
 
 mod auth;
+mod broadcast;
 mod conn;
 mod keys;
 mod limits;
@@ -61,6 +62,8 @@ pub struct Shared {
     spec: ShowSpec,
     /// Without `--seed`, each session gets its own seed (derived from the spec's).
     vary_seed: bool,
+    /// `--broadcast`: the shared shows, by size and colour depth.
+    broadcast: Option<Arc<broadcast::Hub>>,
     access: Access,
     fps: u32,
     /// `--color`: `auto` detects per client from its TERM and colour variables.
@@ -122,6 +125,8 @@ pub fn run(spec: ShowSpec, settings: &Settings, args: &ServeArgs) -> Result<()> 
     let (shutdown_tx, shutdown) = watch::channel(false);
     let shared = Arc::new(Shared {
         vary_seed: settings.playlist.seed.is_none(),
+        broadcast: (args.broadcast || (args.open && !args.no_broadcast))
+            .then(|| broadcast::Hub::new(spec.clone(), settings.output.fps)),
         access,
         fps: settings.output.fps,
         color: settings.output.color,

@@ -34,7 +34,7 @@ const MAX_ROWS: u32 = 200;
 
 /// How long the goodbye (restore sequence) may take to reach a client before the connection
 /// is dropped without it.
-const FAREWELL_TIMEOUT: Duration = Duration::from_secs(2);
+pub const FAREWELL_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// The screen area for a size a client sent; 0 means "unknown" in SSH, so it gets 80x24.
 pub fn screen_area(cols: u32, rows: u32) -> Rect {
@@ -76,7 +76,7 @@ pub enum End {
 
 impl End {
     /// A line for the viewer, printed on their normal screen after the restore.
-    fn farewell(self, idle: Option<Duration>) -> String {
+    pub fn farewell(self, idle: Option<Duration>) -> String {
         match self {
             End::Idle => format!(
                 "vitrine: closed after {} without a key press.\r\n",
@@ -99,13 +99,15 @@ pub struct Report {
 
 /// Runs one showcase until the viewer quits, the show ends, the session idles out, the client
 /// goes away or the server shuts down; then restores the client's terminal and closes the
-/// channel.
+/// channel. `first` is a key action to carry out before the first frame (the one that made a
+/// broadcast viewer's show their own).
 pub async fn run(
     mut show: Show,
     io: SessionIo,
     fps: u32,
     colors: ColorMapper,
     idle_timeout: Option<Duration>,
+    first: Option<Action>,
 ) -> Report {
     let SessionIo {
         out,
@@ -134,6 +136,9 @@ pub async fn run(
     let writer = tokio::spawn(write_frames(out, pending));
 
     let mut overlays = Overlays::new(show.spec());
+    if let Some(action) = first {
+        screen::apply(action, &mut show, &mut overlays);
+    }
     let mut dirty = true;
     let mut input_open = true;
     let mut ticker = tokio::time::interval(Duration::from_secs(1) / fps);

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# `vitrine serve --broadcast` under load: 1, 10, 100 and 1,000 viewers of one show at 100x30,
+# 256 colours, each a light russh client (examples/serve_viewers.rs) counting frames; the server
+# process's CPU and memory come from /proc. Figures go in BENCHMARKS.md.
+#
+#     scripts/bench-serve.sh [SECONDS] [VIEWER COUNTS...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-20}
+shift || true
+counts=("${@:-1 10 100 1000}")
+# The show: the default playlist unless BENCH_SHOW says otherwise (e.g. "--effect water").
+show=${BENCH_SHOW:-}
+cargo build --release --quiet --bin vitrine --example serve_viewers
+dir=$(mktemp -d)
+trap 'kill "$server" 2>/dev/null || true; rm -rf "$dir"' EXIT
+ulimit -n 8192 2>/dev/null || true
+for n in ${counts[@]}; do
+  ./target/release/vitrine serve --open --listen 127.0.0.1:0 --host-key "$dir/host_key" \
+    --max-sessions 1024 --max-startups 1000 --max-startups-per-address 1000 --rate-limit 0 \
+    --seed 1 --log-level warn $show 2>"$dir/log" &
+  server=$!
+  port=""
+  for _ in $(seq 100); do
+    port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\);.*/\1/p' "$dir/log")
+    [ -n "$port" ] && break
+    sleep 0.1
+  done
+  ./target/release/examples/serve_viewers "$port" "$n" "$seconds" 100x30 "$server"
+  kill "$server"; wait "$server" 2>/dev/null || true
+done
