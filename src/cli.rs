@@ -21,7 +21,7 @@ use crate::transition::Transition;
 ///
 /// With no options vitrine cycles through every effect, 30 seconds each, until you quit.
 #[derive(Debug, Parser)]
-#[command(name = "vitrine", version, max_term_width = 100)]
+#[command(name = "vitrine", version = VERSION, max_term_width = 100)]
 #[command(after_help = KEYS_HELP)]
 pub struct Cli {
     #[command(subcommand)]
@@ -40,6 +40,17 @@ pub struct Cli {
     #[arg(long, hide = true, value_parser = duration::parse, value_name = "DURATION")]
     pub panic_after: Option<Duration>,
 }
+
+/// `vitrine --version`: the version, the commit it was built from and its cargo features
+/// (see build.rs).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("VITRINE_BUILD_COMMIT"),
+    "; features: ",
+    env!("VITRINE_BUILD_FEATURES"),
+    ")"
+);
 
 pub const KEYS_HELP: &str = "\
 Keys (when a keyboard is attached):
@@ -86,6 +97,25 @@ pub enum Command {
     Serve(Box<ServeArgs>),
     /// Control a running show: status, next, goto, say, blank... (see `vitrine ctl --help`).
     Ctl(CtlArgs),
+    /// Print shell completions for bash, zsh or fish (packages install them for you).
+    Completions {
+        #[arg(value_enum)]
+        shell: CompletionShell,
+    },
+    /// Print the man page vitrine(1) (roff; try `vitrine man | man -l -`).
+    Man {
+        /// Instead, write every page (vitrine.1, vitrine-record.1, ...) into this directory.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+}
+
+/// The shells `vitrine completions` writes for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
 }
 
 /// Every setting of a show: what the live showcase takes on its command line and what a config

@@ -8,6 +8,7 @@ mod config;
 mod control;
 mod ctl;
 mod dark;
+mod docs;
 mod encode;
 mod error;
 mod keymap;
@@ -107,6 +108,11 @@ fn run(cli: Cli, command: &clap::Command, matches: &ArgMatches) -> Result<()> {
             )
         }
         Some(Command::Ctl(args)) => ctl::run(&args, &mut std::io::stdout().lock()),
+        Some(Command::Completions { shell }) => {
+            docs::completions(shell, &mut std::io::stdout().lock())
+        }
+        Some(Command::Man { dir: None }) => docs::man(&mut std::io::stdout().lock()),
+        Some(Command::Man { dir: Some(dir) }) => docs::man_pages(&dir),
         Some(Command::Serve(args)) => {
             let (cmd, matches) = subcommand("serve");
             let (_, loaded) = setup(&args.config, cmd, matches, Mode::Server)?;

@@ -600,7 +600,7 @@ impl Confetti {
         if self.pieces.len() >= self.params.max_particles as usize {
             return;
         }
-        let shape = self.shapes[self.rng.gen_range(0..self.shapes.len())];
+        let shape = self.shapes[rng::usize_in(&mut self.rng, 0..self.shapes.len())];
         let piece = Piece::launch(launch, color, shape, &mut self.rng);
         self.pieces.push(piece);
     }
@@ -622,7 +622,7 @@ impl Confetti {
             decay: self.params.decay,
             scalar: rng.gen_range(0.4..1.0),
         };
-        let color = self.colors[self.rng.gen_range(0..self.colors.len())];
+        let color = self.colors[rng::usize_in(&mut self.rng, 0..self.colors.len())];
         self.spawn(&launch, color);
     }
 

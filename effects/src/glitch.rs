@@ -612,8 +612,8 @@ fn blur_rows(canvas: &mut PixelCanvas, scratch: &mut Vec<Rgb>, rows: (i32, i32),
 
 /// A corrupt glyph and its colour: white or one of the copies' colours.
 fn corrupt_glyph(rng: &mut rng::Rng, main: Rgb, layers: &[Layer]) -> (&'static str, Rgb) {
-    let glyph = CORRUPT_GLYPHS[rng.gen_range(0..CORRUPT_GLYPHS.len())];
-    let color = match rng.gen_range(0..=layers.len()) {
+    let glyph = CORRUPT_GLYPHS[rng::usize_in(rng, 0..CORRUPT_GLYPHS.len())];
+    let color = match rng::usize_in(rng, 0..=layers.len()) {
         0 => main,
         k => layers[k - 1].color,
     };

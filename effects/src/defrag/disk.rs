@@ -12,7 +12,7 @@ use std::ops::Range;
 use rand::Rng as _;
 use rand::seq::SliceRandom as _;
 
-use crate::rng::Rng;
+use crate::rng::{self, Rng};
 
 /// What one cluster holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -178,8 +178,8 @@ impl Disk {
             if count == 0 {
                 break;
             }
-            let len = rng.gen_range(run.clone()).min(count).min(n);
-            let start = rng.gen_range(0..=n - len);
+            let len = rng::usize_in(rng, run.clone()).min(count).min(n);
+            let start = rng::usize_in(rng, 0..=n - len);
             for slot in &mut self.slots[start..start + len] {
                 if *slot == Slot::Free && count > 0 {
                     *slot = kind;
@@ -376,7 +376,7 @@ fn fragment(sizes: &[usize], fragmentation: f64, rng: &mut Rng) -> Vec<Piece> {
     for (file, &size) in sizes.iter().enumerate() {
         let file = file as u32;
         let count = if size >= 2 && rng.gen_bool(fragmentation.clamp(0.0, 1.0)) {
-            2 + rng.gen_range(0..=(size - 2).min(6))
+            2 + rng::usize_in(rng, 0..=(size - 2).min(6))
         } else {
             1
         };
