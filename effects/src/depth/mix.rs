@@ -165,6 +165,9 @@ pub(super) struct Palette {
     /// most for a sparse sprinkle, least for an even mix (after Joel Yliluoma's ordered-dither
     /// pair selection): a far pair reads as dots, not as a colour.
     pattern: f32,
+    /// How far (squared, in OKLab's a/b plane) the nearest colour's hue and chroma must be
+    /// from the wanted ones before a mix is considered at all.
+    hue_miss_to_mix: f32,
     /// The smallest share of either colour a mix may have (sixteenths): at 16 colours a
     /// sparse sprinkle of a bright colour reads as polka dots, not as a tint.
     min_share: u8,
@@ -177,6 +180,7 @@ impl Palette {
             lightness,
             chroma,
             pattern,
+            hue_miss_to_mix,
             min_share,
         }: Tuning,
     ) -> Palette {
@@ -188,6 +192,7 @@ impl Palette {
             lightness,
             chroma,
             pattern,
+            hue_miss_to_mix,
             min_share,
         }
     }
@@ -253,6 +258,14 @@ impl Palette {
         if !mixing {
             return Mix::plain(nearest);
         }
+        // Mix only where the nearest colour loses hue or chroma (a dark blue turned grey):
+        // where it keeps them and is only a little lighter or darker, a pattern would cost
+        // bytes on every frame of a fade for a difference the eye does not miss.
+        let kept = self.lab[near[0].0];
+        let hue_miss = (kept[1] - lab[1]).powi(2) + (kept[2] - lab[2]).powi(2);
+        if hue_miss < self.hue_miss_to_mix {
+            return best.0;
+        }
         // Each near colour with every palette colour, at the share that best matches in
         // linear light, judged in OKLab plus a penalty for how visible the pattern is (how far
         // apart the two colours are): two close colours mixed evenly beat a sprinkle of a far
@@ -304,11 +317,16 @@ impl Palette {
     }
 }
 
+/// 256 colours: mix when the nearest colour is this far off in hue and chroma (0.03²); below
+/// that, fades of saturated colours (glitch) stay flat and cheap to send.
+const HUE_MISS_256: f32 = 0.000_9;
+
 /// How a palette matches colours (see the fields of [`Palette`]).
 struct Tuning {
     lightness: f32,
     chroma: f32,
     pattern: f32,
+    hue_miss_to_mix: f32,
     min_share: u8,
 }
 
@@ -317,6 +335,7 @@ const TUNING_256: Tuning = Tuning {
     lightness: 1.0,
     chroma: 1.0,
     pattern: 0.03,
+    hue_miss_to_mix: HUE_MISS_256,
     min_share: 1,
 };
 
@@ -327,6 +346,7 @@ const TUNING_16: Tuning = Tuning {
     lightness: 0.5,
     chroma: 1.5,
     pattern: 0.08,
+    hue_miss_to_mix: 0.0,
     min_share: 2,
 };
 
