@@ -5,6 +5,9 @@ mod ascii_art;
 mod cli;
 mod color_depth;
 mod config;
+mod control;
+mod ctl;
+mod dark;
 mod docs;
 mod encode;
 mod error;
@@ -78,7 +81,11 @@ fn run(cli: Cli, command: &clap::Command, matches: &ArgMatches) -> Result<()> {
         None => {
             let (source, loaded) = setup(&cli.config, command, matches, Mode::Live)?;
             let show = Show::new(loaded.spec.clone()).map_err(usage)?;
-            app::run(show, loaded, source, cli.panic_after)
+            // No terminal is the first thing to report, before any listener is set up.
+            terminal::require()?;
+            let listen = control::Listen::from_args(&cli.control)?;
+            let control = control::start(&listen)?;
+            app::run(show, loaded, source, control, cli.panic_after)
         }
         Some(Command::List) => list(&mut std::io::stdout().lock()),
         Some(Command::Record(rec)) => {
@@ -108,6 +115,7 @@ fn run(cli: Cli, command: &clap::Command, matches: &ArgMatches) -> Result<()> {
                 &mut out,
             )
         }
+        Some(Command::Ctl(args)) => ctl::run(&args, &mut std::io::stdout().lock()),
         Some(Command::Completions { shell }) => {
             docs::completions(shell, &mut std::io::stdout().lock())
         }

@@ -11,11 +11,13 @@
 
 use std::time::Duration;
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 use jiff::civil::DateTime;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use vitrine_effects::Effect;
+
+mod say;
 
 use crate::playlist::Playlist;
 use crate::spec::{Item, ShowSpec};
@@ -110,6 +112,8 @@ pub struct Show {
     /// A video wall's whole canvas, which the show renders into before cropping this screen's
     /// tile out of it (reused, resized on demand).
     canvas: Buffer,
+    /// An urgent message interrupting the playlist (see [`say`]).
+    say: Option<say::Say>,
 }
 
 impl Show {
@@ -145,6 +149,7 @@ impl Show {
             locked: None,
             screen: None,
             canvas: Buffer::empty(Rect::ZERO),
+            say: None,
         })
         .map(|mut show| {
             if show.spec.sync {
@@ -300,6 +305,15 @@ impl Show {
             return false;
         }
         let real = real.min(MAX_CATCH_UP);
+        if let Some(say) = &mut self.say {
+            // The playlist stands still under the message, to resume where it was.
+            let ticked = say.advance(real, self.spec.tick);
+            if say.left.is_zero() {
+                self.say = None;
+                return true;
+            }
+            return ticked;
+        }
         let item = &self.spec.items[self.playlist.current()];
         self.accumulator += real.mul_f32(item.speed);
         let mut ticked = false;
@@ -366,6 +380,10 @@ impl Show {
         if let Some(locked) = &mut self.locked {
             locked.sized = true;
         }
+        if let Some(say) = &mut self.say {
+            say.effect.render(area, buf);
+            return;
+        }
         self.effect.render(area, buf);
         if let Some(out) = &mut self.outgoing {
             let area = area.intersection(buf.area);
@@ -421,6 +439,60 @@ impl Show {
 
     pub fn toggle_pause(&mut self) {
         self.paused = !self.paused && self.locked.is_none();
+    }
+
+    pub fn set_paused(&mut self, paused: bool) {
+        self.paused = paused;
+    }
+
+    /// Jumps to an item named by its effect (the first such item) or its position (1 is the
+    /// first). An item outside its schedule now cannot be shown.
+    pub fn goto(&mut self, item: &str) -> Result<()> {
+        let item = item.trim();
+        let items = &self.spec.items;
+        let index = match item.parse::<usize>() {
+            Ok(n) if (1..=items.len()).contains(&n) => n - 1,
+            Ok(n) => bail!("no item {n}: the playlist has {} item(s)", items.len()),
+            Err(_) => items
+                .iter()
+                .position(|i| i.info.name.eq_ignore_ascii_case(item))
+                .ok_or_else(|| {
+                    let names: Vec<&str> = items.iter().map(|i| i.info.name).collect();
+                    anyhow::anyhow!(
+                        "no item shows '{item}' (the playlist: {})",
+                        names.join(", ")
+                    )
+                })?,
+        };
+        if !eligible(items, (self.clock)())[index] {
+            bail!("item {} is outside its schedule now", index + 1);
+        }
+        self.playlist.seek(index);
+        self.switch();
+        Ok(())
+    }
+
+    /// The current item's position (0-based) in the playlist.
+    pub fn position(&self) -> usize {
+        self.playlist.current()
+    }
+
+    /// How long until the playlist moves on; `None` when it does not (a single item that
+    /// keeps running).
+    pub fn time_left(&self) -> Option<Duration> {
+        if self.spec.items.len() == 1 && !self.spec.once {
+            return None;
+        }
+        let item = &self.spec.items[self.playlist.current()];
+        Some(item.duration.saturating_sub(self.item_elapsed))
+    }
+
+    /// The style the current item runs in, if it has one.
+    pub fn style(&self) -> Option<&str> {
+        self.spec.items[self.playlist.current()]
+            .context
+            .style
+            .as_deref()
     }
 
     pub fn paused(&self) -> bool {
@@ -525,8 +597,8 @@ impl Show {
         }
     }
 
-    #[cfg(test)]
-    fn message(&self) -> &str {
+    /// The current item's message on screen.
+    pub fn message(&self) -> &str {
         self.spec.items[self.playlist.current()].message(self.message_index)
     }
 
