@@ -3,12 +3,14 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result};
-use crossterm::event::{self, Event};
+use crossterm::event::{self, Event, KeyEventKind};
 use vitrine_effects::depth::{ColorDepth, ColorMapper, Dither};
 
 use crate::cli::{self, LogLevel, PlaylistArgs, Settings};
 use crate::color_depth;
 use crate::config::{Loaded, Source};
+use crate::control::{Control, Running};
+use crate::dark::{self, Change, Dark, DarkHours, Power};
 use crate::keymap::{Action, Chord, action_for};
 use crate::overlay::Overlays;
 use crate::pacing::FramePacer;
@@ -37,13 +39,14 @@ const APPLIED_LIVE: &[&str] = &[
     "lock",
     "unlock_chord",
     "log_level",
+    "dark",
 ];
 
 /// Show-wide settings a reload cannot change; a change is logged as waiting for a restart.
 const NEEDS_RESTART: &[&str] = &["log_file"];
 
 /// Live settings from the command line and config; a reload may change them.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 struct Live {
     frame_interval: Duration,
     locked: bool,
@@ -53,6 +56,7 @@ struct Live {
     /// `--max-rate` in bytes per second.
     max_rate: Option<f64>,
     log_level: LogLevel,
+    dark: Option<DarkHours>,
 }
 
 impl Live {
@@ -65,6 +69,7 @@ impl Live {
             dither: settings.output.dither,
             max_rate: settings.terminal.max_rate.map(|kb| kb * 1000.0),
             log_level: settings.kiosk.log_level,
+            dark: settings.kiosk.dark.clone(),
         }
     }
 
@@ -83,11 +88,14 @@ pub fn live_spec(loaded: &Loaded) -> ShowSpec {
 
 /// Runs the show `loaded` describes on the local terminal until a quit key, the end of a
 /// `--once` playlist, or a signal (handled in [`terminal`]). Watches `source` for changes and
-/// applies them live. `panic_after` is the hidden crash drill (`--panic-after`).
+/// applies them live, answers `control` requests and mirrors frames to its viewers, and keeps
+/// the screen dark when it should be. `panic_after` is the hidden crash drill
+/// (`--panic-after`).
 pub fn run(
     mut show: Show,
     loaded: Loaded,
     mut source: Source,
+    mut control: Option<Control>,
     panic_after: Option<Duration>,
 ) -> Result<()> {
     let started = Instant::now();
@@ -111,6 +119,8 @@ pub fn run(
             LOCK_HINT_TIME,
         );
     }
+    let mut dark = Dark::new(settings.dark.as_ref());
+    let config = source.config_path().map(std::path::Path::to_path_buf);
     let mut dirty = true;
     let mut last = Instant::now();
     let mut next_frame = last;
@@ -119,6 +129,10 @@ pub fn run(
         let timeout = next_frame.saturating_duration_since(Instant::now());
         if event::poll(timeout).context("cannot read terminal events")? {
             match event::read().context("cannot read terminal events")? {
+                // Any key wakes a dark screen, and does nothing else.
+                Event::Key(key) if dark.is_dark() && key.kind == KeyEventKind::Press => {
+                    dark.wake(jiff::ZonedDateTime::now().datetime());
+                }
                 Event::Key(key) => match action_for(key, settings.locked, settings.chord) {
                     Action::Quit => break,
                     action => {
@@ -140,7 +154,7 @@ pub fn run(
         if now >= next_poll {
             next_poll = now + RELOAD_POLL;
             if source.changed() {
-                let before = settings;
+                let before = settings.clone();
                 dirty |= reload(
                     &mut show,
                     &mut overlays,
@@ -148,12 +162,61 @@ pub fn run(
                     &mut last_good,
                     &mut settings,
                 );
-                pacer.set_base(settings.frame_interval);
-                pacer.set_budget(settings.max_rate);
-                if (settings.depth, settings.dither) != (before.depth, before.dither) {
-                    guard.screen.set_colors(settings.colors());
+                apply_live(&before, &settings, &mut pacer, &mut dark, &mut guard.screen);
+            }
+        }
+        if let Some(control) = &mut control {
+            let before = settings.clone();
+            let mut running = Running {
+                show: &mut show,
+                overlays: &mut overlays,
+                dark: &mut dark,
+                started,
+                depth: settings.depth,
+                size: guard.screen.size(),
+                config: config.as_deref(),
+                viewers: control.mirror.viewers(),
+            };
+            let mut answered = false;
+            control.inbox.answer(|request| {
+                answered |= request != crate::control::Request::Status;
+                running.carry_out(request, |show, overlays| {
+                    reload(show, overlays, &mut source, &mut last_good, &mut settings);
+                })
+            });
+            if answered {
+                dirty = true;
+                apply_live(&before, &settings, &mut pacer, &mut dark, &mut guard.screen);
+            }
+        }
+        match dark.update(now, jiff::ZonedDateTime::now().datetime()) {
+            Change::GoDark => {
+                log::info!("screen dark: {}", dark.reason(now).unwrap_or_default());
+                guard
+                    .screen
+                    .draw_dark()
+                    .context("cannot write to the terminal")?;
+                if let Power::Unsupported(why) = dark::power_down(&std::io::stdout()) {
+                    log::info!("the display stays powered ({why}); the screen is black instead");
                 }
             }
+            Change::Light => {
+                log::info!("screen lit again");
+                dark::power_up(&std::io::stdout());
+                // The next frame draws over the black one the screen remembers.
+                dirty = true;
+                last = now;
+            }
+            Change::None => {}
+        }
+        if dark.is_dark() {
+            // Nothing moves and nothing is written; viewers joining now get the black screen.
+            if let Some(control) = &control {
+                control.mirror.publish(&mut guard.screen, false);
+            }
+            last = now;
+            next_frame = now + pacer.interval();
+            continue;
         }
         if panic_after.is_some_and(|after| now - started >= after) {
             panic!("crash drill requested with --panic-after");
@@ -163,7 +226,8 @@ pub fn run(
         if show.finished() {
             break;
         }
-        if ticked || dirty {
+        let drew = ticked || dirty;
+        if drew {
             let before = guard.written.get();
             guard
                 .screen
@@ -173,6 +237,9 @@ pub fn run(
             pacer.wrote(after - before, now);
             dirty = false;
         }
+        if let Some(control) = &control {
+            control.mirror.publish(&mut guard.screen, drew);
+        }
         next_frame += pacer.interval();
         if next_frame < now {
             // Fell behind (slow terminal, suspended process): skip frames instead of bursting.
@@ -181,6 +248,22 @@ pub fn run(
     }
     drop(guard);
     Ok(())
+}
+
+/// Applies the show-wide settings a reload changed (from `before` to `after`) to the loop.
+fn apply_live(
+    before: &Live,
+    after: &Live,
+    pacer: &mut FramePacer,
+    dark: &mut Dark,
+    screen: &mut terminal::LocalScreen,
+) {
+    pacer.set_base(after.frame_interval);
+    pacer.set_budget(after.max_rate);
+    dark.set_hours(after.dark.as_ref());
+    if (after.depth, after.dither) != (before.depth, before.dither) {
+        screen.set_colors(after.colors());
+    }
 }
 
 /// Applies a changed config or message file. A broken edit keeps the last good show running,
@@ -377,6 +460,7 @@ mod tests {
             ("lock", ""),
             ("unlock_chord", "ctrl+alt+x"),
             ("log_level", "debug"),
+            ("dark", "Sat-Sun"),
         ] {
             assert!(APPLIED_LIVE.contains(&id), "{id}");
             let flag = format!("--{}", id.replace('_', "-"));
@@ -393,7 +477,7 @@ mod tests {
         }
         assert_eq!(
             APPLIED_LIVE.len(),
-            7,
+            8,
             "add the new live setting to the list above"
         );
         let changed = ["fps".to_string(), "log_file".into(), "stars".into()];

@@ -1,6 +1,6 @@
 //! The command line: one clap-derive definition that reads like `vitrine --help`.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -12,6 +12,8 @@ use vitrine_effects::{Params, Rgb, duration, palette, rgb};
 use crate::color_depth::ColorChoice;
 use vitrine_effects::depth::Dither;
 
+use crate::ctl::CtlArgs;
+use crate::dark::DarkHours;
 use crate::keymap::Chord;
 use crate::transition::Transition;
 
@@ -31,6 +33,9 @@ pub struct Cli {
 
     #[command(flatten)]
     pub config: ConfigArg,
+
+    #[command(flatten)]
+    pub control: ControlArgs,
 
     /// Crash drill: panic after this long, to check the terminal is restored (hidden).
     #[arg(long, hide = true, value_parser = duration::parse, value_name = "DURATION")]
@@ -91,6 +96,8 @@ pub enum Command {
     Record(Box<RecordArgs>),
     /// Serve the showcase over SSH: every viewer who connects gets their own show (no shell).
     Serve(Box<ServeArgs>),
+    /// Control a running show: status, next, goto, say, blank... (see `vitrine ctl --help`).
+    Ctl(CtlArgs),
     /// Print shell completions for bash, zsh or fish (packages install them for you).
     Completions {
         #[arg(value_enum)]
@@ -234,6 +241,29 @@ pub struct PlaylistArgs {
     /// Scroll the messages along the bottom line.
     #[arg(long, help_heading = "Kiosk")]
     pub ticker: bool,
+
+    /// Lock the show to the wall clock (UTC): every screen with the same config shows the same
+    /// frame at the same moment, and a restarted one rejoins where the others are.
+    #[arg(long, help_heading = "Several screens")]
+    pub sync: bool,
+
+    /// This screen is one tile of a wall of COLSxROWS screens (with --tile); each simulates the
+    /// whole wall and draws its own part.
+    #[arg(long, value_name = "COLSxROWS", value_parser = parse_wall, help_heading = "Several screens")]
+    pub wall: Option<(u16, u16)>,
+
+    /// Which tile of the --wall this screen is: column and row, counted from 1,1 (top left).
+    #[arg(long, value_name = "COL,ROW", value_parser = parse_tile, help_heading = "Several screens")]
+    pub tile: Option<(u16, u16)>,
+
+    /// Columns and rows hidden behind the frames between neighbouring screens of a --wall.
+    #[arg(long, value_name = "COLS,ROWS", value_parser = parse_bezel, help_heading = "Several screens")]
+    pub bezel: Option<(u16, u16)>,
+
+    /// The size of every tile of the --wall, when the screens' terminals differ (default: this
+    /// terminal's size); a terminal of another size shows its tile letterboxed.
+    #[arg(long, value_name = "WxH", value_parser = parse_size, help_heading = "Several screens")]
+    pub tile_size: Option<(u16, u16)>,
 }
 
 /// How frames are drawn, wherever they go (terminal, recording, SSH viewer).
@@ -265,6 +295,11 @@ pub struct KioskArgs {
     #[arg(long)]
     pub lock: bool,
 
+    /// Hours the screen is dark (black, display powered down where possible), e.g.
+    /// "Mon-Fri 20:00-07:00, Sat-Sun". A key press or `vitrine ctl wake` lights it until they end.
+    #[arg(long, value_name = "HOURS", value_parser = DarkHours::parse)]
+    pub dark: Option<DarkHours>,
+
     /// The key chord that quits, even with --lock, e.g. ctrl+alt+q or ctrl+shift+f12.
     #[arg(long, default_value = "ctrl+alt+q", value_parser = Chord::parse, value_name = "CHORD")]
     pub unlock_chord: Chord,
@@ -287,6 +322,30 @@ pub struct TerminalArgs {
     /// Keep output under this many kilobytes per second (slow links) by lowering the fps.
     #[arg(long, value_name = "KB/S", value_parser = parse_rate)]
     pub max_rate: Option<f64>,
+}
+
+/// How a running show is controlled from elsewhere (flags of the local show).
+#[derive(Clone, Debug, Args)]
+#[command(next_help_heading = "Remote control")]
+pub struct ControlArgs {
+    /// The socket `vitrine ctl` talks to (mode 0600); `none` turns it off. Default:
+    /// $XDG_RUNTIME_DIR/vitrine/control.sock, or /tmp/vitrine-UID/control.sock without it.
+    #[arg(long, value_name = "PATH")]
+    pub control_socket: Option<PathBuf>,
+
+    /// Serve the control API and a live view of the screen for browsers on this address. A
+    /// bare port listens on loopback only (8080 is 127.0.0.1:8080).
+    #[arg(long, value_name = "ADDR:PORT", value_parser = parse_addr)]
+    pub http: Option<SocketAddr>,
+
+    /// A file holding the token API calls must bring (Authorization: Bearer TOKEN). Required
+    /// for an --http address other machines can reach.
+    #[arg(long, value_name = "PATH", requires = "http")]
+    pub http_token_file: Option<PathBuf>,
+
+    /// Most browser viewers of the live view at once.
+    #[arg(long, default_value_t = 8, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub http_max_viewers: u16,
 }
 
 /// `--config`, taken by every command that shows something.
@@ -325,6 +384,11 @@ pub struct RecordArgs {
     /// asciicast v2 (plays in asciinema) or the final frame as plain text.
     #[arg(long, value_enum, default_value_t = RecordFormat::Cast)]
     pub format: RecordFormat,
+
+    /// Record what a --sync screen shows from this moment (RFC 3339, e.g.
+    /// 2026-12-01T14:03:00Z); implies --sync.
+    #[arg(long, value_name = "TIME", value_parser = parse_instant)]
+    pub at: Option<jiff::Timestamp>,
 
     #[command(flatten)]
     pub item: ItemArgs,
@@ -542,6 +606,59 @@ fn parse_record_length(s: &str) -> Result<Duration, String> {
     Ok(length)
 }
 
+/// Two numbers separated by `sep`, each within `range`.
+fn parse_pair(
+    s: &str,
+    sep: &[char],
+    range: std::ops::RangeInclusive<u16>,
+    example: &str,
+) -> Result<(u16, u16), String> {
+    let err = || {
+        format!(
+            "expected {example} (each {}..={}), got '{s}'",
+            range.start(),
+            range.end()
+        )
+    };
+    let (a, b) = s.trim().split_once(sep).ok_or_else(err)?;
+    let a: u16 = a.trim().parse().map_err(|_| err())?;
+    let b: u16 = b.trim().parse().map_err(|_| err())?;
+    if !range.contains(&a) || !range.contains(&b) {
+        return Err(err());
+    }
+    Ok((a, b))
+}
+
+fn parse_wall(s: &str) -> Result<(u16, u16), String> {
+    parse_pair(s, &['x', 'X'], 1..=8, "COLSxROWS such as 3x1")
+}
+
+/// A tile as given (from 1), returned from 0.
+fn parse_tile(s: &str) -> Result<(u16, u16), String> {
+    parse_pair(s, &[','], 1..=8, "COL,ROW such as 2,1").map(|(c, r)| (c - 1, r - 1))
+}
+
+fn parse_bezel(s: &str) -> Result<(u16, u16), String> {
+    parse_pair(s, &[','], 0..=100, "COLS,ROWS such as 4,2")
+}
+
+/// An RFC 3339 instant such as 2026-12-01T14:03:00Z.
+fn parse_instant(s: &str) -> Result<jiff::Timestamp, String> {
+    s.trim().parse().map_err(|e| {
+        format!("expected an RFC 3339 time such as 2026-12-01T14:03:00Z, got '{s}': {e}")
+    })
+}
+
+/// `--http`: `ADDR:PORT`, or a bare port on loopback.
+pub fn parse_addr(s: &str) -> Result<SocketAddr, String> {
+    let s = s.trim();
+    if let Ok(port) = s.parse::<u16>() {
+        return Ok(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port));
+    }
+    s.parse()
+        .map_err(|_| format!("expected ADDR:PORT such as 127.0.0.1:8080 (or a port), got '{s}'"))
+}
+
 pub fn parse_size(s: &str) -> Result<(u16, u16), String> {
     let err = || format!("expected WIDTHxHEIGHT such as 80x24 (each 1..=1000), got '{s}'");
     let (w, h) = s.trim().split_once(['x', 'X']).ok_or_else(err)?;
@@ -562,6 +679,13 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn http_addresses_default_to_loopback() {
+        assert_eq!(parse_addr("8080").unwrap().to_string(), "127.0.0.1:8080");
+        assert_eq!(parse_addr("0.0.0.0:80").unwrap().to_string(), "0.0.0.0:80");
+        assert!(parse_addr("localhost").is_err());
     }
 
     #[test]

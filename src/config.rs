@@ -672,6 +672,11 @@ impl Source {
         }
     }
 
+    /// The config file, if the show has one.
+    pub fn config_path(&self) -> Option<&Path> {
+        self.config.as_deref()
+    }
+
     /// Reads the config (if any) and message files and builds the show they describe. After a
     /// failure the files are watched as they are now, so a broken edit is reported once, not on
     /// every poll, and the next edit is tried again.

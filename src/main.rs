@@ -5,6 +5,9 @@ mod ascii_art;
 mod cli;
 mod color_depth;
 mod config;
+mod control;
+mod ctl;
+mod dark;
 mod docs;
 mod encode;
 mod error;
@@ -20,9 +23,11 @@ mod screen;
 mod server;
 mod show;
 mod spec;
+mod sync;
 mod terminal;
 mod textfile;
 mod transition;
+mod wall;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -76,7 +81,11 @@ fn run(cli: Cli, command: &clap::Command, matches: &ArgMatches) -> Result<()> {
         None => {
             let (source, loaded) = setup(&cli.config, command, matches, Mode::Live)?;
             let show = Show::new(app::live_spec(&loaded)).map_err(usage)?;
-            app::run(show, loaded, source, cli.panic_after)
+            // No terminal is the first thing to report, before any listener is set up.
+            terminal::require()?;
+            let listen = control::Listen::from_args(&cli.control)?;
+            let control = control::start(&listen)?;
+            app::run(show, loaded, source, control, cli.panic_after)
         }
         Some(Command::List) => list(&mut std::io::stdout().lock()),
         Some(Command::Record(rec)) => {
@@ -91,7 +100,13 @@ fn run(cli: Cli, command: &clap::Command, matches: &ArgMatches) -> Result<()> {
                 RecordFormat::Cast => color_depth::recording(loaded.settings.output.color),
             };
             spec.set_depth(depth);
-            let show = Show::new(spec).map_err(usage)?;
+            // A synchronised recording shows what a screen shows from --at (default: now).
+            let show = match rec.at {
+                Some(at) => Show::at(spec, at),
+                None if spec.sync => Show::at(spec, jiff::Timestamp::now()),
+                None => Show::new(spec),
+            }
+            .map_err(usage)?;
             let mut out = record_output(&rec.out)?;
             record::record(
                 show,
@@ -103,6 +118,7 @@ fn run(cli: Cli, command: &clap::Command, matches: &ArgMatches) -> Result<()> {
                 &mut out,
             )
         }
+        Some(Command::Ctl(args)) => ctl::run(&args, &mut std::io::stdout().lock()),
         Some(Command::Completions { shell }) => {
             docs::completions(shell, &mut std::io::stdout().lock())
         }

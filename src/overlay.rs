@@ -103,7 +103,6 @@ impl Overlays {
     }
 
     /// The error behind the config error marker, if it is up.
-    #[cfg(test)]
     pub fn config_error(&self) -> Option<&str> {
         self.config_error.as_deref()
     }

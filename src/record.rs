@@ -35,6 +35,12 @@ pub fn record(
     let frame = Duration::from_secs(1) / fps;
     let frames = (seconds * f64::from(fps)).round().max(1.0) as u64;
     let mut time = 0.0;
+    if !show.in_step() {
+        // A synchronised show learns the screen's size, then catches up before the first frame.
+        let area = Rect::new(0, 0, width, height);
+        compose(&mut Buffer::empty(area), area, &mut show, &overlays);
+        show.catch_up();
+    }
 
     if format == RecordFormat::Cast {
         let header = serde_json::json!({

@@ -74,6 +74,72 @@ impl Schedule {
     }
 }
 
+impl Schedule {
+    /// Reads hours written on one line, as the `dark` setting takes them:
+    /// `"Mon-Fri 20:00-07:00, Sat-Sun"`. Each comma-separated entry is days (as in a
+    /// schedule's `days`; all days when left out) and a time range (the whole day when left
+    /// out). Unlike an item's window, a range past midnight means those hours *on those days*:
+    /// `Mon-Fri 20:00-07:00` is dark on weekday evenings and on weekday mornings, Monday's
+    /// small hours included, which is what a wall-screen owner means by it.
+    pub fn parse_hours(text: &str) -> Result<Self, String> {
+        let mut windows = Vec::new();
+        for entry in text.split(',').map(str::trim) {
+            if entry.is_empty() {
+                return Err(format!(
+                    "'{text}' has an empty entry (write e.g. \"Mon-Fri 20:00-07:00, Sat-Sun\")"
+                ));
+            }
+            let mut days = EVERY_DAY;
+            let mut hours = None;
+            for word in entry.split_whitespace() {
+                let range = if word.contains(':') {
+                    let (a, b) = word.split_once('-').ok_or_else(|| {
+                        format!("'{word}' is not a time range (e.g. 20:00-07:00)")
+                    })?;
+                    Some((parse_time(a)?, parse_time(b)?))
+                } else {
+                    None
+                };
+                match range {
+                    Some(range) if hours.is_none() => hours = Some(range),
+                    Some(_) => return Err(format!("'{entry}' has two time ranges")),
+                    None if hours.is_none() && days == EVERY_DAY => days = parse_days(word)?,
+                    None => {
+                        return Err(format!(
+                            "'{entry}': expected days then a time range, e.g. Mon-Fri 20:00-07:00"
+                        ));
+                    }
+                }
+            }
+            match hours {
+                None => windows.push(Window {
+                    days,
+                    from: 0,
+                    to: 0,
+                }),
+                Some((from, to)) if from == to => {
+                    return Err(format!("'{entry}' is an empty time range"));
+                }
+                Some((from, to)) if from < to => windows.push(Window { days, from, to }),
+                Some((from, to)) => {
+                    // "24:00" reads as the end of the day here.
+                    windows.push(Window { days, from, to: 0 });
+                    if to > 0 {
+                        windows.push(Window { days, from: 0, to });
+                    }
+                }
+            }
+        }
+        Ok(Self { windows })
+    }
+
+    /// Whether the schedule has any windows (an empty one is "always" for items, "never" for
+    /// dark hours).
+    pub fn is_empty(&self) -> bool {
+        self.windows.is_empty()
+    }
+}
+
 impl Window {
     fn contains(&self, day: u8, minute: u16) -> bool {
         let on = |d: u8| self.days & (1 << d) != 0;
@@ -241,6 +307,35 @@ mod tests {
         let wrap = schedule(r#"schedule = { days = "fri-mon" }"#).unwrap();
         assert!(wrap.contains(date(2025, 3, 17).at(12, 0, 0, 0)), "Monday");
         assert!(!wrap.contains(date(2025, 3, 18).at(12, 0, 0, 0)), "Tuesday");
+    }
+
+    #[test]
+    fn hours_on_one_line_as_dark_hours_take_them() {
+        let dark = Schedule::parse_hours("Mon-Fri 20:00-07:00, Sat-Sun").unwrap();
+        assert!(dark.contains(friday(20, 0)));
+        assert!(dark.contains(friday(6, 59)));
+        assert!(!dark.contains(friday(7, 0)));
+        assert!(!dark.contains(friday(19, 59)));
+        assert!(dark.contains(date(2025, 3, 15).at(12, 0, 0, 0)), "Saturday");
+        assert!(
+            dark.contains(date(2025, 3, 17).at(3, 0, 0, 0)),
+            "Monday's small hours"
+        );
+        assert!(!dark.contains(date(2025, 3, 17).at(9, 0, 0, 0)));
+        let nightly = Schedule::parse_hours("22:00-24:00").unwrap();
+        assert!(nightly.contains(friday(23, 0)) && !nightly.contains(friday(1, 0)));
+        for (bad, expect) in [
+            ("Mon-Fri 20:00-07:00,", "empty entry"),
+            ("Fry", "unknown day 'fry'"),
+            ("Mon 10:00-10:00", "empty time range"),
+            ("Mon 10:00-11:00 12:00-13:00", "two time ranges"),
+            ("10:00-11:00 Mon", "expected days then a time range"),
+            ("Mon-Fri 25:00-07:00", "bad time '25:00'"),
+            ("Mon 20:00", "not a time range"),
+        ] {
+            let err = Schedule::parse_hours(bad).unwrap_err();
+            assert!(err.contains(expect), "{bad}: {err}");
+        }
     }
 
     #[test]

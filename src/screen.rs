@@ -9,6 +9,7 @@ use std::io::{self, Write};
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
+use ratatui::style::{Color, Style};
 use ratatui::widgets::Widget;
 use vitrine_effects::depth::ColorMapper;
 
@@ -105,6 +106,45 @@ impl<W: Write> Screen<W> {
         let area = self.area;
         compose(&mut self.frame, area, show, overlays);
         self.colors.apply(&mut self.frame, area);
+        self.write_frame(area)
+    }
+
+    /// Turns the whole screen black (for dark hours): after this, drawing nothing keeps it so.
+    pub fn draw_dark(&mut self) -> io::Result<bool> {
+        let area = self.area;
+        if self.frame.area != area {
+            self.frame.resize(area);
+        }
+        self.frame.reset();
+        let black = Style::new().bg(Color::Black).fg(Color::Black);
+        self.frame.set_style(area, black);
+        self.colors.apply(&mut self.frame, area);
+        self.write_frame(area)
+    }
+
+    /// The bytes of the last frame [`Screen::draw`] wrote (empty if it wrote nothing), without
+    /// the synchronized-output brackets.
+    pub fn last_frame(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// The size of what the terminal shows, in cells.
+    pub fn size(&self) -> (u16, u16) {
+        (self.shown.area.width, self.shown.area.height)
+    }
+
+    /// Appends a full repaint of what the terminal shows (clear, then every cell) for another
+    /// terminal joining late, and returns its size. The terminal's own encoder forgets its
+    /// cursor and pen, so the frames after it apply to both terminals alike.
+    pub fn repaint(&mut self, out: &mut Vec<u8>) -> (u16, u16) {
+        out.extend_from_slice(b"\x1b[0m\x1b[?25l\x1b[H\x1b[2J");
+        Encoder::new().encode(None, &self.shown, out);
+        self.encoder.forget_state();
+        self.size()
+    }
+
+    /// Writes what changed from what the terminal shows to `self.frame`, then remembers it.
+    fn write_frame(&mut self, area: Rect) -> io::Result<bool> {
         let shown = (self.shown.area == area).then_some(&self.shown);
         if shown.is_none() {
             self.encoder.forget_cursor();

@@ -11,15 +11,19 @@
 
 use std::time::Duration;
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 use jiff::civil::DateTime;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use vitrine_effects::Effect;
 
+mod say;
+
 use crate::playlist::Playlist;
 use crate::spec::{Item, ShowSpec};
+use crate::sync;
 use crate::transition::{self, Transition};
+use crate::wall::Wall;
 
 /// Most simulated time one `advance` call may catch up on; beyond it time is dropped, so a
 /// stalled machine (or a suspended laptop) does not spin through minutes of ticks at once.
@@ -43,6 +47,36 @@ pub fn eligible(items: &[Item], now: DateTime) -> Vec<bool> {
 /// The local wall-clock time, for schedules.
 fn local_now() -> DateTime {
     jiff::ZonedDateTime::now().datetime()
+}
+
+/// UTC time since the Unix epoch.
+fn utc_now() -> Duration {
+    jiff::Timestamp::now()
+        .duration_since(jiff::Timestamp::UNIX_EPOCH)
+        .unsigned_abs()
+}
+
+/// Where a clock-locked show's time comes from.
+enum TimeSource {
+    /// The system clock, read at every advance (a live screen or SSH viewer).
+    Wall,
+    /// A time that advances only by what [`Show::advance`] is given (`record --at`).
+    Simulated(Duration),
+}
+
+/// A clock-locked show's progress through the current item (see [`crate::sync`]).
+struct Locked {
+    source: TimeSource,
+    /// Which item since the epoch the effect on screen is.
+    number: u64,
+    /// Ticks the effect on screen has run since its item started.
+    ticks: u64,
+    /// Whether the effect has caught up with the clock.
+    in_step: bool,
+    /// Whether the effect has been laid out for the screen. Some effects (confetti) simulate in
+    /// screen coordinates, so an effect only ticks once it has been, and every screen of one
+    /// size then runs the same simulation however late it joined.
+    sized: bool,
 }
 
 /// The item on its way out during a transition.
@@ -70,6 +104,16 @@ pub struct Show {
     since_schedule_check: Duration,
     /// Changes whenever another item starts or a reload changes the current one.
     item_serial: u64,
+    /// Set when the show is clock-locked (`--sync`).
+    locked: Option<Locked>,
+    /// Where the show was last drawn (a wall's whole canvas); a clock-locked item is laid out
+    /// there before its first tick.
+    screen: Option<Rect>,
+    /// A video wall's whole canvas, which the show renders into before cropping this screen's
+    /// tile out of it (reused, resized on demand).
+    canvas: Buffer,
+    /// An urgent message interrupting the playlist (see [`say`]).
+    say: Option<say::Say>,
 }
 
 impl Show {
@@ -102,7 +146,151 @@ impl Show {
             clock,
             since_schedule_check: Duration::ZERO,
             item_serial: 0,
+            locked: None,
+            screen: None,
+            canvas: Buffer::empty(Rect::ZERO),
+            say: None,
         })
+        .map(|mut show| {
+            if show.spec.sync {
+                show.lock(TimeSource::Wall);
+            }
+            show
+        })
+    }
+
+    /// A clock-locked show as a screen shows it from `at` on, with time advancing only by
+    /// what [`Show::advance`] is given. Draw it once (so it knows the screen's size), then
+    /// [`Show::catch_up`].
+    pub fn at(mut spec: ShowSpec, at: jiff::Timestamp) -> Result<Self> {
+        spec.sync = true;
+        let mut show = Self::new(spec)?;
+        let since_epoch = at.duration_since(jiff::Timestamp::UNIX_EPOCH);
+        if since_epoch.is_negative() {
+            anyhow::bail!("--at {at} is before 1970; pick a later time");
+        }
+        show.lock(TimeSource::Simulated(since_epoch.unsigned_abs()));
+        Ok(show)
+    }
+
+    /// Runs a clock-locked show's whole backlog at once (a recording has no screen to keep
+    /// alive). Does nothing before the show has been drawn once or when it is not locked.
+    pub fn catch_up(&mut self) {
+        while self.locked.as_ref().is_some_and(|l| l.sized && !l.in_step) {
+            self.advance(Duration::ZERO);
+        }
+    }
+
+    /// Locks the show to `source`'s time: starts the item on screen then, from its start.
+    fn lock(&mut self, source: TimeSource) {
+        self.locked = Some(Locked {
+            source,
+            number: 0,
+            ticks: 0,
+            in_step: false,
+            sized: false,
+        });
+        self.join(false);
+    }
+
+    /// Whether a clock-locked show has caught up with the clock (always true otherwise).
+    pub fn in_step(&self) -> bool {
+        self.locked.as_ref().is_none_or(|l| l.in_step)
+    }
+
+    /// The clock-locked time now.
+    fn locked_time(&self, real: Duration) -> Duration {
+        match self.locked.as_ref().map(|l| &l.source) {
+            Some(TimeSource::Simulated(time)) => *time + real,
+            _ => utc_now(),
+        }
+    }
+
+    /// Starts the item the clock says is on screen, from its start (its ticks are caught up
+    /// by [`Show::advance_locked`]); with a transition from the old one when `transition`.
+    fn join(&mut self, transition: bool) {
+        let point = sync::locate(&self.spec.items, self.locked_time(Duration::ZERO));
+        self.playlist.seek(point.index);
+        self.started = point.number;
+        self.message_index = 0;
+        self.switch();
+        if !transition {
+            self.outgoing = None;
+        }
+        let sized = match self.screen {
+            Some(area) => {
+                if self.scratch.area != area {
+                    self.scratch.resize(area);
+                }
+                self.effect.render(area, &mut self.scratch);
+                true
+            }
+            None => false,
+        };
+        if let Some(locked) = &mut self.locked {
+            locked.number = point.number;
+            locked.ticks = 0;
+            locked.in_step = false;
+            locked.sized = sized;
+        }
+    }
+
+    /// [`Show::advance`] for a clock-locked show: moves to the item the clock says, then runs
+    /// the current effect's ticks up to the clock's, at most [`sync::MAX_CATCH_UP_TICKS`].
+    fn advance_locked(&mut self, real: Duration) -> bool {
+        let now = self.locked_time(real);
+        let Some(locked) = &mut self.locked else {
+            return false;
+        };
+        if let TimeSource::Simulated(time) = &mut locked.source {
+            *time = now;
+        }
+        let point = sync::locate(&self.spec.items, now);
+        let mut ticked = false;
+        if point.number != locked.number {
+            // The next item with a transition; anything else (a clock step, a long stall) starts
+            // the right item outright.
+            let next = point.number == locked.number.wrapping_add(1) && locked.in_step;
+            self.join(next);
+            ticked = true;
+        }
+        let item = &self.spec.items[point.index];
+        let target = sync::ticks_at(point.elapsed, item.speed, self.spec.tick);
+        let Some(locked) = &mut self.locked else {
+            return ticked;
+        };
+        if !locked.sized {
+            // Drawn first (which lays it out), then caught up.
+            return true;
+        }
+        if target < locked.ticks {
+            // The clock went back within the item: replay it from its start.
+            self.join(false);
+            return true;
+        }
+        let todo = (target - locked.ticks).min(sync::MAX_CATCH_UP_TICKS);
+        for _ in 0..todo {
+            let message = sync::message_at(item, locked.ticks, self.spec.tick);
+            if message != self.message_index {
+                self.message_index = message;
+                self.effect.set_message(item.message(message));
+                self.item_serial += 1;
+            }
+            self.effect.tick(self.spec.tick);
+            if let Some(out) = &mut self.outgoing {
+                out.effect.tick(self.spec.tick);
+            }
+            locked.ticks += 1;
+        }
+        locked.in_step = locked.ticks == target;
+        if let Some(out) = &mut self.outgoing {
+            out.elapsed += real;
+            if out.elapsed >= self.spec.transition_time {
+                self.outgoing = None;
+            }
+            ticked = true;
+        }
+        ticked || todo > 0
     }
 
     /// Lets `real` time pass: runs as many fixed ticks as fit, rotates messages and moves on to
@@ -110,10 +298,22 @@ impl Show {
     /// Returns whether anything advanced (nothing does while paused, so a paused screen need
     /// not be redrawn).
     pub fn advance(&mut self, real: Duration) -> bool {
+        if self.locked.is_some() {
+            return self.advance_locked(real);
+        }
         if self.paused || self.finished() {
             return false;
         }
         let real = real.min(MAX_CATCH_UP);
+        if let Some(say) = &mut self.say {
+            // The playlist stands still under the message, to resume where it was.
+            let ticked = say.advance(real, self.spec.tick);
+            if say.left.is_zero() {
+                self.say = None;
+                return true;
+            }
+            return ticked;
+        }
         let item = &self.spec.items[self.playlist.current()];
         self.accumulator += real.mul_f32(item.speed);
         let mut ticked = false;
@@ -159,8 +359,31 @@ impl Show {
     }
 
     /// Draws the current effect into `area` of `buf`; during a transition, the outgoing effect
-    /// composited over it.
+    /// composited over it. A wall's tile is cut out of the whole wall's picture.
     pub fn render(&mut self, area: Rect, buf: &mut Buffer) {
+        let Some(wall) = self.spec.wall else {
+            return self.render_whole(area, buf);
+        };
+        let (canvas_area, tile) = wall.layout((area.width, area.height));
+        let mut canvas = std::mem::take(&mut self.canvas);
+        if canvas.area != canvas_area {
+            canvas.resize(canvas_area);
+        }
+        self.render_whole(canvas_area, &mut canvas);
+        Wall::crop(&canvas, tile, area, buf);
+        self.canvas = canvas;
+    }
+
+    /// Draws the show, the whole of it, into `area` of `buf`.
+    fn render_whole(&mut self, area: Rect, buf: &mut Buffer) {
+        self.screen = Some(area);
+        if let Some(locked) = &mut self.locked {
+            locked.sized = true;
+        }
+        if let Some(say) = &mut self.say {
+            say.effect.render(area, buf);
+            return;
+        }
         self.effect.render(area, buf);
         if let Some(out) = &mut self.outgoing {
             let area = area.intersection(buf.area);
@@ -182,6 +405,10 @@ impl Show {
 
     /// Moves on to the next item that may play now (the end of a `--once` pass finishes).
     pub fn next(&mut self) {
+        if self.locked.is_some() {
+            // The clock decides what a synchronised screen shows.
+            return;
+        }
         let open = eligible(&self.spec.items, (self.clock)());
         for _ in 0..open.len() {
             self.playlist.next();
@@ -197,6 +424,9 @@ impl Show {
 
     /// Goes back to the previous item that may play now.
     pub fn previous(&mut self) {
+        if self.locked.is_some() {
+            return;
+        }
         let open = eligible(&self.spec.items, (self.clock)());
         for _ in 0..open.len() {
             self.playlist.previous();
@@ -208,7 +438,61 @@ impl Show {
     }
 
     pub fn toggle_pause(&mut self) {
-        self.paused = !self.paused;
+        self.paused = !self.paused && self.locked.is_none();
+    }
+
+    pub fn set_paused(&mut self, paused: bool) {
+        self.paused = paused;
+    }
+
+    /// Jumps to an item named by its effect (the first such item) or its position (1 is the
+    /// first). An item outside its schedule now cannot be shown.
+    pub fn goto(&mut self, item: &str) -> Result<()> {
+        let item = item.trim();
+        let items = &self.spec.items;
+        let index = match item.parse::<usize>() {
+            Ok(n) if (1..=items.len()).contains(&n) => n - 1,
+            Ok(n) => bail!("no item {n}: the playlist has {} item(s)", items.len()),
+            Err(_) => items
+                .iter()
+                .position(|i| i.info.name.eq_ignore_ascii_case(item))
+                .ok_or_else(|| {
+                    let names: Vec<&str> = items.iter().map(|i| i.info.name).collect();
+                    anyhow::anyhow!(
+                        "no item shows '{item}' (the playlist: {})",
+                        names.join(", ")
+                    )
+                })?,
+        };
+        if !eligible(items, (self.clock)())[index] {
+            bail!("item {} is outside its schedule now", index + 1);
+        }
+        self.playlist.seek(index);
+        self.switch();
+        Ok(())
+    }
+
+    /// The current item's position (0-based) in the playlist.
+    pub fn position(&self) -> usize {
+        self.playlist.current()
+    }
+
+    /// How long until the playlist moves on; `None` when it does not (a single item that
+    /// keeps running).
+    pub fn time_left(&self) -> Option<Duration> {
+        if self.spec.items.len() == 1 && !self.spec.once {
+            return None;
+        }
+        let item = &self.spec.items[self.playlist.current()];
+        Some(item.duration.saturating_sub(self.item_elapsed))
+    }
+
+    /// The style the current item runs in, if it has one.
+    pub fn style(&self) -> Option<&str> {
+        self.spec.items[self.playlist.current()]
+            .context
+            .style
+            .as_deref()
     }
 
     pub fn paused(&self) -> bool {
@@ -250,6 +534,11 @@ impl Show {
     /// transitions to the first item of the new playlist that may play now.
     pub fn reload(&mut self, spec: ShowSpec) -> Result<()> {
         spec.validate()?;
+        if spec.sync {
+            self.reload_locked(spec);
+            return Ok(());
+        }
+        self.locked = None;
         let current = &self.spec.items[self.playlist.current()];
         let old_message = current.message(self.message_index).to_string();
         let kept = spec.items.iter().position(|i| i.same_effect(current));
@@ -276,8 +565,40 @@ impl Show {
         Ok(())
     }
 
-    #[cfg(test)]
-    fn message(&self) -> &str {
+    /// [`Show::reload`] of a clock-locked show. When only messages changed, the effect keeps
+    /// running; any change to the timing (items, durations, intervals, speed, tick) moves the
+    /// show to where the new config says it is.
+    fn reload_locked(&mut self, spec: ShowSpec) {
+        let same_timing = spec.tick == self.spec.tick
+            && spec.items.len() == self.spec.items.len()
+            && spec.items.iter().zip(&self.spec.items).all(|(new, old)| {
+                new.same_effect(old)
+                    && new.duration == old.duration
+                    && new.message_interval == old.message_interval
+            });
+        let current = self.playlist.current();
+        let old_message = self.spec.items[current]
+            .message(self.message_index)
+            .to_string();
+        self.playlist = Playlist::new(spec.items.len(), false, false, spec.seed);
+        let seed_changed = spec.seed != self.spec.seed;
+        self.spec = spec;
+        if self.locked.is_none() {
+            self.lock(TimeSource::Wall);
+        } else if same_timing && !seed_changed {
+            self.playlist.seek(current);
+            let message = self.spec.items[current].message(self.message_index);
+            if message != old_message {
+                self.effect.set_message(message);
+            }
+            self.item_serial += 1;
+        } else {
+            self.join(true);
+        }
+    }
+
+    /// The current item's message on screen.
+    pub fn message(&self) -> &str {
         self.spec.items[self.playlist.current()].message(self.message_index)
     }
 
@@ -341,6 +662,8 @@ pub mod tests {
             transition_time: Duration::from_millis(500),
             clock: false,
             ticker: false,
+            sync: false,
+            wall: None,
         }
     }
 

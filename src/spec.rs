@@ -16,6 +16,7 @@ use crate::cli::{ItemArgs, PlaylistArgs};
 use crate::messages;
 use crate::schedule::Schedule;
 use crate::transition::Transition;
+use crate::wall::Wall;
 
 /// One playlist entry: an effect and everything it is built and shown with.
 #[derive(Clone, Debug)]
@@ -82,6 +83,10 @@ pub struct ShowSpec {
     /// Overlays drawn by [`crate::overlay`].
     pub clock: bool,
     pub ticker: bool,
+    /// Clock-locked to UTC (see [`crate::sync`]).
+    pub sync: bool,
+    /// This screen's tile of a video wall.
+    pub wall: Option<Wall>,
 }
 
 impl ShowSpec {
@@ -117,6 +122,33 @@ impl ShowSpec {
         }
         for item in &self.items {
             item.build(self.seed, 0)?;
+        }
+        if self.sync {
+            // Screens could not agree on a random order, an end, or local time.
+            if self.shuffle {
+                bail!(
+                    "--sync cannot be combined with --shuffle (screens would shuffle differently)"
+                );
+            }
+            if self.once {
+                bail!("--sync cannot be combined with --once (a synchronised show never ends)");
+            }
+            if self.items.iter().any(|i| i.schedule != Schedule::default()) {
+                bail!(
+                    "--sync cannot be combined with item schedules yet; remove 'schedule' or --sync"
+                );
+            }
+        }
+        if let Some(wall) = &self.wall
+            && (wall.tile.0 >= wall.columns || wall.tile.1 >= wall.rows)
+        {
+            bail!(
+                "--tile {},{} is outside the {}x{} --wall",
+                wall.tile.0 + 1,
+                wall.tile.1 + 1,
+                wall.columns,
+                wall.rows
+            );
         }
         Ok(())
     }
@@ -188,6 +220,20 @@ impl ShowSpec {
             transition_time: playlist.transition_time,
             clock: playlist.clock,
             ticker: playlist.ticker,
+            sync: playlist.sync,
+            wall: match (playlist.wall, playlist.tile) {
+                (Some((columns, rows)), Some(tile)) => Some(Wall {
+                    columns,
+                    rows,
+                    tile,
+                    bezel: playlist.bezel.unwrap_or((0, 0)),
+                    tile_size: playlist.tile_size,
+                }),
+                (None, None) if playlist.bezel.is_none() && playlist.tile_size.is_none() => None,
+                // A config may name the wall and leave --tile to each screen's command line.
+                (Some(_), None) => bail!("--wall needs --tile COL,ROW: which tile this screen is"),
+                _ => bail!("--tile, --bezel and --tile-size need --wall COLSxROWS"),
+            },
         })
     }
 

@@ -59,15 +59,21 @@ impl Drop for TerminalGuard {
     }
 }
 
-/// Checks for a terminal, installs the panic hook and signal thread, then enters raw mode and
-/// the alternate screen; frames are mapped with `colors`.
-pub fn init(colors: ColorMapper) -> Result<TerminalGuard> {
+/// Fails with a usage error unless standard output is a terminal.
+pub fn require() -> Result<()> {
     if !io::stdout().is_terminal() {
         return Err(UsageError(
             "standard output is not a terminal; to render without one use `vitrine record`".into(),
         )
         .into());
     }
+    Ok(())
+}
+
+/// Checks for a terminal, installs the panic hook and signal thread, then enters raw mode and
+/// the alternate screen; frames are mapped with `colors`.
+pub fn init(colors: ColorMapper) -> Result<TerminalGuard> {
+    require()?;
     install_panic_hook();
     install_signal_handler()?;
     ACTIVE.store(true, Ordering::SeqCst);

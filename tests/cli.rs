@@ -342,3 +342,75 @@ fn kiosk_unit_keeps_retrying_a_bad_config() {
     assert!(setting("RestartSteps").parse::<u32>().unwrap() > 0);
     assert_eq!(setting("RestartMaxDelaySec"), "60");
 }
+
+/// `record --at`: two screens started 7 s apart (cast frames carry their time) end on the same
+/// frame, and each tile of a 2x1 wall is its half of the whole wall's picture.
+#[test]
+fn record_at_agrees_between_runs_and_tiles() {
+    let text = |extra: &[&str]| {
+        let mut args = vec![
+            "record",
+            "--format",
+            "text",
+            "--seed",
+            "3",
+            "-e",
+            "glitch,water",
+            "-d",
+            "5s",
+            "-m",
+            "Lobby",
+        ];
+        args.extend_from_slice(extra);
+        let out = vitrine(&args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let first = text(&[
+        "--at",
+        "2026-12-01T14:03:00Z",
+        "--seconds",
+        "10",
+        "--size",
+        "40x12",
+    ]);
+    let second = text(&[
+        "--at",
+        "2026-12-01T14:03:07Z",
+        "--seconds",
+        "3",
+        "--size",
+        "40x12",
+    ]);
+    assert_eq!(first, second);
+    let whole = text(&["--at", "2026-12-01T14:03:00Z", "--size", "40x12"]);
+    for (tile, columns) in [("1,1", 0..20), ("2,1", 20..40)] {
+        let part = text(&[
+            "--at",
+            "2026-12-01T14:03:00Z",
+            "--size",
+            "20x12",
+            "--wall",
+            "2x1",
+            "--tile",
+            tile,
+        ]);
+        let expected: Vec<String> = whole
+            .lines()
+            .map(|l| {
+                let chars: Vec<char> = l.chars().collect();
+                let row: String = columns.clone().filter_map(|i| chars.get(i)).collect();
+                row.trim_end().to_string()
+            })
+            .collect();
+        let got: Vec<&str> = part.lines().collect();
+        assert_eq!(got, expected, "tile {tile}");
+    }
+    let bad = vitrine(&["record", "--at", "yesterday"]);
+    assert_eq!(bad.status.code(), Some(2));
+    stderr_line(&bad);
+}

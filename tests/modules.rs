@@ -8,23 +8,26 @@ use std::path::Path;
 /// Module name -> the `crate::` names its non-test code refers to.
 fn imports() -> BTreeMap<String, BTreeSet<String>> {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    // (file, the top-level module it belongs to): everything under src/NAME/ is the `NAME`
+    // module as seen from the others (src/server/, src/control/, src/show/).
     let mut files = Vec::new();
-    for dir in [src.clone(), src.join("server")] {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.extension().is_some_and(|e| e == "rs") {
-                files.push(path);
+    for entry in std::fs::read_dir(&src).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            let module = path.file_name().unwrap().to_string_lossy().into_owned();
+            for inner in std::fs::read_dir(&path).unwrap() {
+                let inner = inner.unwrap().path();
+                if inner.extension().is_some_and(|e| e == "rs") {
+                    files.push((inner, module.clone()));
+                }
             }
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            let module = path.file_stem().unwrap().to_string_lossy().into_owned();
+            files.push((path, module));
         }
     }
     let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for path in files {
-        // Everything under src/server/ is the `server` module as seen from the others.
-        let module = if path.parent().unwrap().ends_with("server") {
-            "server".to_string()
-        } else {
-            path.file_stem().unwrap().to_string_lossy().into_owned()
-        };
+    for (path, module) in files {
         let text = std::fs::read_to_string(&path).unwrap();
         let code = text
             .split("#[cfg(test)]\nmod tests")

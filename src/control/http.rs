@@ -1,0 +1,390 @@
+//! The HTTP API (`--http`): the control commands as REST, and the live view (see [`super::web`]).
+//!
+//! `GET /api/status`, `POST /api/<command>` with the command's fields as a JSON body
+//! (`POST /api/say {"text":"…","for":"5m"}`); answers are the socket's JSON responses with
+//! 200, 400 (the request is wrong), 503 (busy) or 500. With a token (`--http-token-file`) every
+//! API call needs `Authorization: Bearer TOKEN`; the page's WebSocket, which a browser cannot
+//! give headers, carries it as `?token=`. The token is compared in constant time. Off unless
+//! asked for, on loopback unless an address is given, and never on another address without a
+//! token. Bodies are capped at [`MAX_REQUEST_BYTES`], connections at [`MAX_CONNECTIONS`].
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use anyhow::{Context as _, Result};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, Query, Request as HttpRequest, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response as HttpResponse};
+use axum::routing::{get, post};
+use subtle::ConstantTimeEq;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use super::{Asker, Mirror, web};
+use crate::ctl::protocol::{Failure, FailureKind, MAX_REQUEST_BYTES, Request, Response};
+use crate::error::UsageError;
+
+/// HTTP connections at once (API calls and viewers together); more wait to be accepted.
+const MAX_CONNECTIONS: usize = 64;
+
+/// A connection with nothing read or written for this long is closed, so idle or stalled
+/// clients cannot keep the [`MAX_CONNECTIONS`] slots; live viewers are pinged well within it.
+pub const IDLE: Duration = Duration::from_secs(30);
+
+/// How the HTTP listener is set up.
+#[derive(Clone, Debug)]
+pub struct HttpOptions {
+    pub addr: SocketAddr,
+    /// The bearer token, read from `--http-token-file`.
+    pub token: Option<Arc<str>>,
+    /// Browser viewers of the live view at once.
+    pub max_viewers: usize,
+}
+
+impl HttpOptions {
+    /// Checks the combination and reads the token: a non-loopback address needs one.
+    pub fn new(
+        addr: SocketAddr,
+        token_file: Option<&std::path::Path>,
+        max_viewers: usize,
+    ) -> Result<Self> {
+        let token = token_file.map(read_token).transpose()?;
+        if !addr.ip().is_loopback() && token.is_none() {
+            return Err(UsageError(format!(
+                "--http {addr} is reachable from other machines: give --http-token-file too"
+            ))
+            .into());
+        }
+        Ok(Self {
+            addr,
+            token,
+            max_viewers,
+        })
+    }
+}
+
+fn read_token(path: &std::path::Path) -> Result<Arc<str>> {
+    let bytes = std::fs::read(path)
+        .with_context(|| format!("cannot read token file {}", path.display()))
+        .map_err(crate::error::usage)?;
+    let token = String::from_utf8(bytes)
+        .ok()
+        .map(|t| t.trim().to_string())
+        .filter(|t| (16..=1024).contains(&t.len()) && t.chars().all(|c| c.is_ascii_graphic()))
+        .ok_or_else(|| {
+            UsageError(format!(
+                "token file {} must hold one token of 16 to 1024 printable ASCII characters \
+                 (e.g. from `openssl rand -hex 32`)",
+                path.display()
+            ))
+        })?;
+    Ok(token.into())
+}
+
+pub async fn bind(options: &HttpOptions) -> Result<TcpListener> {
+    TcpListener::bind(options.addr)
+        .await
+        .with_context(|| format!("cannot listen on {} for --http", options.addr))
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub asker: Asker,
+    pub mirror: Arc<Mirror>,
+    pub options: HttpOptions,
+}
+
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/api/status", get(status))
+        .route("/api/{command}", post(command))
+        .route("/ws", get(web::socket))
+        .route_layer(middleware::from_fn_with_state(state.clone(), authorize));
+    Router::new()
+        .route("/", get(web::page))
+        .route("/assets/{file}", get(web::asset))
+        .merge(api)
+        .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES))
+        .with_state(state)
+}
+
+pub async fn serve(listener: TcpListener, options: HttpOptions, asker: Asker, mirror: Arc<Mirror>) {
+    let addr = options.addr;
+    let app = router(AppState {
+        asker,
+        mirror,
+        options,
+    });
+    let listener = Capped {
+        inner: listener,
+        slots: Arc::new(Semaphore::new(MAX_CONNECTIONS)),
+    };
+    if let Err(err) = axum::serve(listener, app).await {
+        log::error!("--http {addr} stopped: {err}");
+    }
+}
+
+/// Checks the bearer token, if there is one.
+async fn authorize(
+    State(state): State<AppState>,
+    request: HttpRequest,
+    next: Next,
+) -> HttpResponse {
+    let Some(token) = &state.options.token else {
+        return next.run(request).await;
+    };
+    let given = bearer(request.headers()).or_else(|| query_token(request.uri()));
+    let ok = given.is_some_and(|g| bool::from(g.as_bytes().ct_eq(token.as_bytes())));
+    if ok {
+        next.run(request).await
+    } else {
+        let mut response = reply(Response::from(Err(Failure::usage(
+            "missing or wrong token (Authorization: Bearer TOKEN)",
+        ))));
+        *response.status_mut() = StatusCode::UNAUTHORIZED;
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            "Bearer".parse().expect("valid header"),
+        );
+        response
+    }
+}
+
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    value.strip_prefix("Bearer ").map(|t| t.trim().to_string())
+}
+
+/// `?token=…`, percent-decoded.
+fn query_token(uri: &axum::http::Uri) -> Option<String> {
+    let Query(mut query) = Query::<HashMap<String, String>>::try_from_uri(uri).ok()?;
+    query.remove("token")
+}
+
+async fn status(State(state): State<AppState>) -> HttpResponse {
+    reply(state.asker.ask(Request::Status).await)
+}
+
+/// `POST /api/<command>`: the body (optional) holds the command's fields.
+async fn command(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> HttpResponse {
+    match request_from(&name, &body) {
+        Ok(request) => reply(state.asker.ask(request).await),
+        Err(failure) => reply(Response::from(Err(failure))),
+    }
+}
+
+/// The command `name` with the fields of `body` (a JSON object, or nothing).
+fn request_from(name: &str, body: &[u8]) -> Result<Request, Failure> {
+    let text = std::str::from_utf8(body).map_err(|_| Failure::usage("body is not UTF-8 JSON"))?;
+    let mut fields = if text.trim().is_empty() {
+        serde_json::Map::new()
+    } else {
+        match serde_json::from_str::<serde_json::Value>(text) {
+            Ok(serde_json::Value::Object(map)) => map,
+            _ => {
+                return Err(Failure::usage(
+                    "body must be a JSON object of the command's fields",
+                ));
+            }
+        }
+    };
+    if fields.contains_key("cmd") {
+        return Err(Failure::usage(
+            "the command is in the path, not in the body",
+        ));
+    }
+    fields.insert("cmd".into(), name.into());
+    let line = serde_json::to_vec(&fields).map_err(|e| Failure::usage(e.to_string()))?;
+    Request::parse(&line)
+}
+
+fn reply(response: Response) -> HttpResponse {
+    let status = match (response.ok, response.kind) {
+        (true, _) => StatusCode::OK,
+        (false, Some(FailureKind::Usage)) => StatusCode::BAD_REQUEST,
+        (false, _)
+            if response
+                .error
+                .as_deref()
+                .is_some_and(|e| e.starts_with("busy")) =>
+        {
+            StatusCode::SERVICE_UNAVAILABLE
+        }
+        (false, _) => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        response.to_line(),
+    )
+        .into_response()
+}
+
+/// A listener that holds at most `slots` connections open; the next waits to be accepted.
+struct Capped {
+    inner: TcpListener,
+    slots: Arc<Semaphore>,
+}
+
+impl axum::serve::Listener for Capped {
+    type Io = CappedStream;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        let slot = Arc::clone(&self.slots)
+            .acquire_owned()
+            .await
+            .expect("the semaphore is never closed");
+        loop {
+            match self.inner.accept().await {
+                Ok((stream, addr)) => {
+                    let _ = stream.set_nodelay(true);
+                    let idle = Box::pin(tokio::time::sleep(IDLE));
+                    return (
+                        CappedStream {
+                            stream,
+                            idle,
+                            _slot: slot,
+                        },
+                        addr,
+                    );
+                }
+                Err(err) => {
+                    log::warn!("--http: {err}");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<Self::Addr> {
+        self.inner.local_addr()
+    }
+}
+
+/// A connection that gives its slot back when closed, and fails once idle for [`IDLE`].
+struct CappedStream {
+    stream: TcpStream,
+    idle: Pin<Box<tokio::time::Sleep>>,
+    _slot: OwnedSemaphorePermit,
+}
+
+impl CappedStream {
+    fn active(&mut self) {
+        self.idle.as_mut().reset(tokio::time::Instant::now() + IDLE);
+    }
+
+    /// While the stream waits: an error once the idle deadline passes.
+    fn check_idle(&mut self, cx: &mut Context<'_>) -> Poll<std::io::Error> {
+        self.idle
+            .as_mut()
+            .poll(cx)
+            .map(|()| std::io::Error::new(std::io::ErrorKind::TimedOut, "idle HTTP connection"))
+    }
+}
+
+impl AsyncRead for CappedStream {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        match Pin::new(&mut self.stream).poll_read(cx, buf) {
+            Poll::Ready(result) => {
+                if buf.filled().len() > before {
+                    self.active();
+                }
+                Poll::Ready(result)
+            }
+            Poll::Pending => self.check_idle(cx).map(Err),
+        }
+    }
+}
+
+impl AsyncWrite for CappedStream {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        match Pin::new(&mut self.stream).poll_write(cx, buf) {
+            Poll::Ready(result) => {
+                if matches!(result, Ok(n) if n > 0) {
+                    self.active();
+                }
+                Poll::Ready(result)
+            }
+            Poll::Pending => self.check_idle(cx).map(Err),
+        }
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.stream).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bodies_become_requests() {
+        assert_eq!(request_from("next", b"").unwrap(), Request::Next);
+        assert_eq!(
+            request_from("goto", br#"{"item":"water"}"#).unwrap(),
+            Request::Goto {
+                item: "water".into()
+            }
+        );
+        for (name, body, expect) in [
+            ("dance", &b""[..], "unknown variant"),
+            ("next", b"[1]", "JSON object"),
+            ("next", b"\x00\xff", "UTF-8"),
+            ("next", br#"{"cmd":"wake"}"#, "in the path"),
+            ("say", b"{}", "missing field `text`"),
+        ] {
+            let err = request_from(name, body).unwrap_err();
+            assert!(err.message.contains(expect), "{name}: {}", err.message);
+        }
+    }
+
+    #[test]
+    fn addresses_default_to_loopback_and_need_a_token_elsewhere() {
+        let open: SocketAddr = "0.0.0.0:8080".parse().unwrap();
+        let err = HttpOptions::new(open, None, 4).unwrap_err();
+        assert!(err.downcast_ref::<UsageError>().is_some());
+        assert!(err.to_string().contains("--http-token-file"));
+        assert!(HttpOptions::new("[::1]:80".parse().unwrap(), None, 4).is_ok());
+        let dir = std::env::temp_dir().join(format!("vitrine-token-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let short = dir.join("short");
+        std::fs::write(&short, "abc\n").unwrap();
+        assert!(HttpOptions::new(open, Some(&short), 4).is_err());
+        let good = dir.join("good");
+        std::fs::write(&good, "0123456789abcdef0123\n").unwrap();
+        let options = HttpOptions::new(open, Some(&good), 4).unwrap();
+        assert_eq!(options.token.as_deref(), Some("0123456789abcdef0123"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
