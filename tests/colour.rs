@@ -12,10 +12,16 @@ use std::process::Command;
 
 const BIN: &str = env!("CARGO_BIN_EXE_vitrine");
 
-/// glitch's mean ΔE×100 at 16 colours: it must not get worse. (0.39 measured before mixing on
-/// the old bitmap letters; 1.12 with the outline lettering, whose anti-aliased edges become ink
-/// or background at 16 colours, see `lettering::shade_coverage`.)
-const GLITCH_16_BEFORE: f64 = 1.15;
+/// glitch's mean ΔE×100 at 16 colours as measured on the outline lettering (1.12), with a hair
+/// of slack. The 0.39 was measured on the old 8×8 bitmap letters, whose truecolor frame
+/// held only the few solid colours 16 colours have; the outline lettering's truecolor frame has
+/// anti-aliased edges and blended copies on 29 % of the text's pixels, and no choice of one
+/// palette colour per pixel comes near 0.39 there: nearest colour per pixel gives about 1.07,
+/// per-pixel error diffusion (which a stable picture cannot use) about 0.86, cutting the coverage to
+/// ink (what the lettering does at 16 colours) 1.12, ordered dithering of the coverage 1.13–1.19
+/// (BENCHMARKS.md). So "no worse than today" is held two ways: against this figure, and against
+/// nearest colour (`--dither none`) on the same frame.
+const GLITCH_16_MEASURED: f64 = 1.15;
 
 fn python_ready() -> bool {
     Command::new("python3")
@@ -34,20 +40,35 @@ fn run(command: &mut Command) -> String {
     String::from_utf8(out.stdout).expect("utf-8")
 }
 
-/// Records `effect` at colour `depth` and renders the frame at 5.5 s; returns the PNG.
-fn picture(dir: &Path, tools: &Path, effect: &str, depth: &str) -> PathBuf {
-    let cast = dir.join(format!("{effect}-{depth}.cast"));
+/// Records `effect` at colour `depth` with `--dither` `dither` and renders the frame at 5.5 s;
+/// returns the PNG.
+fn picture(dir: &Path, tools: &Path, effect: &str, depth: &str, dither: &str) -> PathBuf {
+    let name = format!("{effect}-{depth}-{dither}");
+    let cast = dir.join(format!("{name}.cast"));
     run(Command::new(BIN)
         .args(["record", "-e", effect, "--size", "100x30", "--seconds", "6"])
-        .args(["--seed", "3", "--color", depth, "-o"])
+        .args(["--seed", "3", "--color", depth, "--dither", dither, "-o"])
         .arg(&cast));
-    let prefix = dir.join(format!("{effect}-{depth}"));
+    let prefix = dir.join(&name);
     run(Command::new("python3")
         .arg(tools.join("cast2png.py"))
         .arg(&cast)
         .arg(&prefix)
         .arg("5.5"));
-    dir.join(format!("{effect}-{depth}-5.5.png"))
+    dir.join(format!("{name}-5.5.png"))
+}
+
+/// colordiff.py's mean ΔE×100 and chroma kept of `reduced` against `truecolor`.
+fn compare(tools: &Path, truecolor: &Path, reduced: &Path) -> (f64, f64) {
+    let json = run(Command::new("python3")
+        .arg(tools.join("colordiff.py"))
+        .arg(truecolor)
+        .arg(reduced));
+    let v: serde_json::Value = serde_json::from_str(&json).expect("colordiff JSON");
+    (
+        v["mean_dE"].as_f64().unwrap(),
+        v["chroma_kept"].as_f64().unwrap(),
+    )
 }
 
 #[test]
@@ -69,26 +90,23 @@ fn reduced_colours_keep_the_picture() {
     let mut table = String::from("effect depth mean_dE chroma_kept\n");
     let mut failures = Vec::new();
     for effect in ["glitch", "confetti", "water", "defrag"] {
-        let truecolor = picture(&dir, &tools, effect, "truecolor");
+        let truecolor = picture(&dir, &tools, effect, "truecolor", "auto");
         for depth in ["256", "16"] {
-            let reduced = picture(&dir, &tools, effect, depth);
+            let reduced = picture(&dir, &tools, effect, depth, "auto");
             if let Some(keep) = &keep {
                 std::fs::copy(&reduced, keep.join(format!("{effect}-{depth}.png"))).unwrap();
             }
-            let json = run(Command::new("python3")
-                .arg(tools.join("colordiff.py"))
-                .arg(&truecolor)
-                .arg(&reduced));
-            let v: serde_json::Value = serde_json::from_str(&json).expect("colordiff JSON");
-            let (de, chroma) = (
-                v["mean_dE"].as_f64().unwrap(),
-                v["chroma_kept"].as_f64().unwrap(),
-            );
+            let (de, chroma) = compare(&tools, &truecolor, &reduced);
             table.push_str(&format!("{effect} {depth} {de} {chroma}\n"));
             let ok = match (effect, depth) {
                 (_, "256") => de <= 3.5 && (0.7..=1.3).contains(&chroma),
                 ("water" | "confetti", "16") => chroma >= 0.5,
-                ("glitch", "16") => de <= GLITCH_16_BEFORE,
+                ("glitch", "16") => {
+                    let nearest = picture(&dir, &tools, effect, depth, "none");
+                    let (nearest_de, _) = compare(&tools, &truecolor, &nearest);
+                    table.push_str(&format!("{effect} {depth} (dither none) {nearest_de}\n"));
+                    de <= GLITCH_16_MEASURED && de <= nearest_de + 0.02
+                }
                 _ => true, // defrag at 16 colours: VGA colours by name, exempt.
             };
             if !ok {
