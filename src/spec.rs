@@ -251,7 +251,7 @@ impl ShowSpec {
 }
 
 /// The seed of a synchronised show whose config names none: every screen must use the same.
-const SYNC_SEED: u64 = 0x5eed_0f_5c_2ee2;
+const SYNC_SEED: u64 = 0x5eed_0f5c_2ee2;
 
 fn random_seed() -> u64 {
     let nanos = std::time::SystemTime::now()
