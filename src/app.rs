@@ -458,8 +458,14 @@ mod tests {
                 &mut last_good,
                 &mut live,
             );
-            let marker = overlays.config_error().expect("the error marker").to_string();
-            assert!(marker.contains("kiosk.toml:3:1: item 1 (defrag+logo): --logo"), "{marker}");
+            let marker = overlays
+                .config_error()
+                .expect("the error marker")
+                .to_string();
+            assert!(
+                marker.contains("kiosk.toml:3:1: item 1 (defrag+logo): --logo"),
+                "{marker}"
+            );
             assert_eq!(show.spec().items[0].name(), "defrag+logo");
             assert!(show.spec().items[0].logo.is_some());
         }

@@ -145,7 +145,9 @@ impl<'de> Deserialize<'de> for ItemValue {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ItemValue, A::Error> {
                 let mut table = Table::new();
-                while let Some((key, value)) = map.next_entry::<Spanned<String>, Spanned<Value>>()? {
+                while let Some((key, value)) =
+                    map.next_entry::<Spanned<String>, Spanned<Value>>()?
+                {
                     table.insert(key, value);
                 }
                 Ok(ItemValue::Table(table))
@@ -330,8 +332,7 @@ fn parse_item(
             }
             "style" => style = Some(value),
             name if matches!(value.get_ref(), Value::Table(_)) => {
-                let Some(info) = effects.iter().find(|e| e.name.eq_ignore_ascii_case(name))
-                else {
+                let Some(info) = effects.iter().find(|e| e.name.eq_ignore_ascii_case(name)) else {
                     return Err(Located(
                         key.span(),
                         format!(
@@ -816,7 +817,10 @@ fn resolve(text: &str, dir: &Path, overrides: &[Setting]) -> Result<Loaded, Unre
     // An effect's own flag for an effect the playlist never shows would be silently ignored.
     for setting in &global {
         if let Some(owner) = owning_effect(&cmd, &setting.id)
-            && !spec.items.iter().any(|i| i.effects().any(|e| e.name == owner.name))
+            && !spec
+                .items
+                .iter()
+                .any(|i| i.effects().any(|e| e.name == owner.name))
         {
             let name = match setting.span {
                 Some(_) => format!("'{}'", setting.id),

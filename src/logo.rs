@@ -75,7 +75,8 @@ pub(crate) mod tests {
     use crate::cli::Cli;
     use crate::spec::ShowSpec;
 
-    pub(crate) const LOGO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/logo/vitrine-logo.png");
+    pub(crate) const LOGO: &str =
+        concat!(env!("CARGO_MANIFEST_DIR"), "/assets/logo/vitrine-logo.png");
 
     /// The first item of the show these flags describe, run for `ticks` of 20 ms and drawn at
     /// `size`.
@@ -93,13 +94,21 @@ pub(crate) mod tests {
 
     #[test]
     fn logo_alone_80x24() {
-        let buf = frame(&["-e", "logo", "--logo", LOGO, "--logo-size", "90%"], (80, 24), 0);
+        let buf = frame(
+            &["-e", "logo", "--logo", LOGO, "--logo-size", "90%"],
+            (80, 24),
+            0,
+        );
         insta::assert_snapshot!(sketch(&buf));
     }
 
     #[test]
     fn logo_alone_200x60() {
-        let buf = frame(&["-e", "logo", "--logo", LOGO, "--logo-size", "90%"], (200, 60), 0);
+        let buf = frame(
+            &["-e", "logo", "--logo", LOGO, "--logo-size", "90%"],
+            (200, 60),
+            0,
+        );
         insta::assert_snapshot!(sketch(&buf));
     }
 
@@ -107,7 +116,11 @@ pub(crate) mod tests {
     #[test]
     fn water_over_the_logo() {
         let args = ["-e", "logo+water", "--logo", LOGO, "--logo-size", "90%"];
-        let still = frame(&["-e", "logo", "--logo", LOGO, "--logo-size", "90%"], (80, 24), 150);
+        let still = frame(
+            &["-e", "logo", "--logo", LOGO, "--logo-size", "90%"],
+            (80, 24),
+            150,
+        );
         let buf = frame(&args, (80, 24), 150);
         assert_ne!(buf, still);
         let white = |b: &Buffer| b.content.iter().filter(|c| sketch_cell(c) == '#').count();
@@ -125,7 +138,10 @@ pub(crate) mod tests {
         // 3.1 s: the copies are mid-hop.
         let buf = frame(&args, (80, 24), 155);
         let text = sketch(&buf);
-        assert!(text.contains('F') || text.contains('f'), "cyan fringes:\n{text}");
+        assert!(
+            text.contains('F') || text.contains('f'),
+            "cyan fringes:\n{text}"
+        );
         insta::assert_snapshot!(text);
     }
 
@@ -144,7 +160,11 @@ pub(crate) mod tests {
             for &b in bytes {
                 crc ^= u32::from(b);
                 for _ in 0..8 {
-                    crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+                    crc = if crc & 1 == 1 {
+                        (crc >> 1) ^ 0xEDB8_8320
+                    } else {
+                        crc >> 1
+                    };
                 }
             }
             !crc
@@ -190,7 +210,10 @@ pub(crate) mod tests {
         // 20,000 x 20,000 would be 1.6 GB decoded: refused from the header.
         let huge = write("huge.png", &png_header(20_000, 20_000));
         let err = error(&huge);
-        assert!(err.contains("20000x20000 pixels is too large for a logo"), "{err}");
+        assert!(
+            err.contains("20000x20000 pixels is too large for a logo"),
+            "{err}"
+        );
         let good = std::fs::read(LOGO).unwrap();
         let truncated = write("truncated.png", &good[..good.len() / 2]);
         let err = error(&truncated);

@@ -12,8 +12,8 @@ mod docs;
 mod encode;
 mod error;
 mod keymap;
-mod logo;
 mod logging;
+mod logo;
 mod messages;
 mod overlay;
 mod pacing;
@@ -35,10 +35,10 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::{ArgMatches, FromArgMatches};
+use vitrine_effects::LayerKind;
 use vitrine_effects::depth::{ColorDepth, ColorMapper};
 use vitrine_effects::palette::PALETTES;
 use vitrine_effects::registry::EFFECTS;
-use vitrine_effects::LayerKind;
 
 use crate::cli::{Cli, Command, ConfigArg, RecordFormat};
 use crate::config::{Loaded, Source};

@@ -453,16 +453,13 @@ impl Show {
         let index = match item.parse::<usize>() {
             Ok(n) if (1..=items.len()).contains(&n) => n - 1,
             Ok(n) => bail!("no item {n}: the playlist has {} item(s)", items.len()),
-            Err(_) => items
-                .iter()
-                .position(|i| i.shows(item))
-                .ok_or_else(|| {
-                    let names: Vec<String> = items.iter().map(|i| i.name()).collect();
-                    anyhow::anyhow!(
-                        "no item shows '{item}' (the playlist: {})",
-                        names.join(", ")
-                    )
-                })?,
+            Err(_) => items.iter().position(|i| i.shows(item)).ok_or_else(|| {
+                let names: Vec<String> = items.iter().map(|i| i.name()).collect();
+                anyhow::anyhow!(
+                    "no item shows '{item}' (the playlist: {})",
+                    names.join(", ")
+                )
+            })?,
         };
         if !eligible(items, (self.clock)())[index] {
             bail!("item {} is outside its schedule now", index + 1);

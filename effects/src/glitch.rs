@@ -437,11 +437,7 @@ impl Glitch {
         });
         // Which channels the copies carry, and whether every channel is carried by one.
         let carried = |pick: fn(Rgb) -> u8| self.layers.iter().any(|l| pick(l.color) >= 128);
-        let fixed = [
-            !carried(|c| c.0),
-            !carried(|c| c.1),
-            !carried(|c| c.2),
-        ];
+        let fixed = [!carried(|c| c.0), !carried(|c| c.1), !carried(|c| c.2)];
         let scan_rows = frame.scan.map(|s| s.map(|f| (f * h as f32) as i32));
         let pixel = |x: i32, y: i32| -> Rgb {
             let base = self.backdrop.pixel(x, y);
@@ -463,8 +459,8 @@ impl Glitch {
             out
         };
         for row in 0..i32::from(area.height) {
-            let band_shift = band_at(&bands, row)
-                .map_or(0, |b| scaled(b.shift as f32 * 2.0, self.offset, unit));
+            let band_shift =
+                band_at(&bands, row).map_or(0, |b| scaled(b.shift as f32 * 2.0, self.offset, unit));
             for col in 0..w {
                 let (x, y) = (area.x + col as u16, area.y + row as u16);
                 if self.backdrop.text(col, row).is_some() {

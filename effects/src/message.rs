@@ -75,7 +75,11 @@ impl MessageLayer {
                 let cell = &mut buf[(area.x + col as u16, area.y + row as u16)];
                 let (top, bottom) = halves(cell);
                 for (i, pixel) in pixels[..n].iter_mut().enumerate() {
-                    let below = if (i as i32 / cx) * 2 < cy { top } else { bottom };
+                    let below = if (i as i32 / cx) * 2 < cy {
+                        top
+                    } else {
+                        bottom
+                    };
                     let shadow = f32::from(coverage(i, 1, 1)) / 255.0;
                     let ink = f32::from(coverage(i, 0, 0)) / 255.0;
                     *pixel = INK.over(Rgb::BLACK.over(below, SHADOW_OPACITY * shadow), ink);
@@ -140,7 +144,11 @@ mod tests {
         layer.composite(area, &mut buf);
         // The corners keep what was below; the letters are white pixels.
         assert_eq!(buf[(0, 0)].symbol(), "x");
-        assert!(buf.content.iter().any(|c| c.fg == INK.into() && c.symbol() != "x"));
+        assert!(
+            buf.content
+                .iter()
+                .any(|c| c.fg == INK.into() && c.symbol() != "x")
+        );
         // Too small for big letters: plain text, still over what was there.
         let mut small = Buffer::empty(Rect::new(0, 0, 4, 1));
         layer.composite(small.area, &mut small);
