@@ -63,7 +63,7 @@ pub fn load(path: &Path) -> Result<Arc<Picture>> {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+pub mod tests {
     use std::time::Duration;
 
     use clap::Parser;

@@ -296,11 +296,7 @@ fn resolve_layer(name: &str) -> Result<Source> {
     }
     registry::find(name).map(Source::Effect).ok_or_else(|| {
         let known: Vec<&str> = registry::EFFECTS.iter().map(|e| e.name).collect();
-        anyhow::anyhow!(
-            "unknown effect '{name}' (known: {}; stack them with +, e.g. defrag+confetti, and \
-             add logo or message as layers)",
-            known.join(", ")
-        )
+        anyhow::anyhow!("unknown effect '{name}' (known: {})", known.join(", "))
     })
 }
 
