@@ -29,6 +29,10 @@ use crate::wall::Wall;
 /// stalled machine (or a suspended laptop) does not spin through minutes of ticks at once.
 const MAX_CATCH_UP: Duration = Duration::from_millis(250);
 
+/// Why a synchronised show refuses to change its item or pause.
+pub const SYNCHRONISED: &str = "this screen is synchronised (--sync): the wall clock decides \
+     what it shows, and next, prev, goto and pause would take it out of step with the others";
+
 /// How often the current item's schedule is checked while it plays.
 const SCHEDULE_CHECK: Duration = Duration::from_secs(1);
 
@@ -235,9 +239,26 @@ impl Show {
         }
     }
 
-    /// [`Show::advance`] for a clock-locked show: moves to the item the clock says, then runs
-    /// the current effect's ticks up to the clock's, at most [`sync::MAX_CATCH_UP_TICKS`].
+    /// [`Show::advance`] for a clock-locked show.
     fn advance_locked(&mut self, real: Duration) -> bool {
+        // A `say` message is this screen's own: it shows over the show, which keeps the
+        // clock's time underneath, so the screen is in step again when the message ends.
+        let said = match &mut self.say {
+            Some(say) => {
+                let ticked = say.advance(real, self.spec.tick);
+                if say.left.is_zero() {
+                    self.say = None;
+                }
+                ticked || self.say.is_none()
+            }
+            None => false,
+        };
+        self.advance_clock(real) || said
+    }
+
+    /// Moves a clock-locked show to the item the clock says and runs its effect's ticks up to
+    /// the clock's, at most [`sync::MAX_CATCH_UP_TICKS`].
+    fn advance_clock(&mut self, real: Duration) -> bool {
         let now = self.locked_time(real);
         let Some(locked) = &mut self.locked else {
             return false;
@@ -442,12 +463,21 @@ impl Show {
     }
 
     pub fn set_paused(&mut self, paused: bool) {
-        self.paused = paused;
+        self.paused = paused && self.locked.is_none();
+    }
+
+    /// Whether the wall clock decides what this show shows (`--sync`): then next, previous,
+    /// goto and pause do nothing, or it would fall out of step with the other screens.
+    pub fn synchronised(&self) -> bool {
+        self.locked.is_some()
     }
 
     /// Jumps to an item named by its effect (the first such item) or its position (1 is the
     /// first). An item outside its schedule now cannot be shown.
     pub fn goto(&mut self, item: &str) -> Result<()> {
+        if self.synchronised() {
+            bail!("{SYNCHRONISED}");
+        }
         let item = item.trim();
         let items = &self.spec.items;
         let index = match item.parse::<usize>() {
@@ -481,7 +511,11 @@ impl Show {
             return None;
         }
         let item = &self.spec.items[self.playlist.current()];
-        Some(item.duration.saturating_sub(self.item_elapsed))
+        let elapsed = match self.locked {
+            Some(_) => sync::locate(&self.spec.items, self.locked_time(Duration::ZERO)).elapsed,
+            None => self.item_elapsed,
+        };
+        Some(item.duration.saturating_sub(elapsed))
     }
 
     /// The style the current item runs in, if it has one.

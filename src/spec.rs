@@ -322,6 +322,8 @@ impl ShowSpec {
         if let Some(path) = &item.image {
             params.water.image = Some(ascii_art::load(path)?);
         }
+        // A wall's screens are only one picture when they are in step.
+        let sync = playlist.sync || playlist.wall.is_some();
         let logo = match &item.logo {
             Some(path) => Some(LogoSpec {
                 picture: crate::logo::load(path)?,
@@ -363,13 +365,16 @@ impl ShowSpec {
             items,
             shuffle: playlist.shuffle,
             once: playlist.once,
-            seed: playlist.seed.unwrap_or_else(random_seed),
+            // Screens in step must agree on the seed without being told one.
+            seed: playlist
+                .seed
+                .unwrap_or_else(|| if sync { SYNC_SEED } else { random_seed() }),
             tick: Duration::from_secs(1) / playlist.tick_rate,
             transition: playlist.transition,
             transition_time: playlist.transition_time,
             clock: playlist.clock,
             ticker: playlist.ticker,
-            sync: playlist.sync,
+            sync,
             wall: match (playlist.wall, playlist.tile) {
                 (Some((columns, rows)), Some(tile)) => Some(Wall {
                     columns,
@@ -393,6 +398,9 @@ impl ShowSpec {
         }
     }
 }
+
+/// The seed of a synchronised show whose config names none: every screen must use the same.
+const SYNC_SEED: u64 = 0x5eed_0f5c_2ee2;
 
 fn random_seed() -> u64 {
     let nanos = std::time::SystemTime::now()
@@ -430,6 +438,24 @@ mod tests {
             palette_for(&["--colors", "#0055a4,#ffd700"]),
             [Rgb(0, 0x55, 0xa4), Rgb(0xff, 0xd7, 0)]
         );
+    }
+
+    /// Screens in step need the same seed without being told one, and a wall's tiles are
+    /// only one picture in step.
+    #[test]
+    fn synchronised_screens_agree_on_a_seed_and_walls_are_synchronised() {
+        let spec = |args: &[&str]| {
+            let cli = Cli::parse_from(std::iter::once("vitrine").chain(args.iter().copied()));
+            ShowSpec::from_args(&cli.settings.item, &cli.settings.playlist).unwrap()
+        };
+        let (first, second) = (spec(&["--sync"]), spec(&["--sync"]));
+        assert!(first.sync);
+        assert_eq!(first.seed, second.seed);
+        assert_eq!(spec(&["--sync", "--seed", "9"]).seed, 9);
+        let tile = spec(&["--wall", "2x1", "--tile", "2,1"]);
+        assert!(tile.sync);
+        assert_eq!(tile.seed, first.seed);
+        assert!(!spec(&[]).sync);
     }
 
     #[test]
