@@ -414,3 +414,74 @@ fn record_at_agrees_between_runs_and_tiles() {
     assert_eq!(bad.status.code(), Some(2));
     stderr_line(&bad);
 }
+
+/// `--font` with a file that is missing, a directory, not a font, or a font cut short: one line
+/// naming the file, exit status 2, nothing drawn. A font that lacks a character is not an error
+/// (the character falls through to the bundled faces, then to normal-size text).
+#[test]
+fn bad_font_files_are_one_line_and_exit_2() {
+    let dir = std::env::temp_dir().join(format!("vitrine-cli-fonts-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let notes = dir.join("notes.txt");
+    std::fs::write(&notes, "not a font at all").unwrap();
+    let display = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("assets/fonts/VitrineDisplay-Black.ttf"),
+    )
+    .unwrap();
+    let cut = dir.join("cut.ttf");
+    std::fs::write(&cut, &display[..40]).unwrap();
+    let missing = dir.join("missing.ttf");
+    for (path, says) in [
+        (&missing, "missing.ttf"),
+        (&dir, "vitrine-cli-fonts"),
+        (&notes, "not a TrueType/OpenType font"),
+        (&cut, "cut.ttf"),
+    ] {
+        let path = path.to_str().unwrap();
+        let out = vitrine(&[
+            "record",
+            "--seconds",
+            "1",
+            "--format",
+            "text",
+            "--font",
+            path,
+        ]);
+        assert_eq!(out.status.code(), Some(2), "{path}");
+        assert!(out.stdout.is_empty(), "{path}: drew something");
+        let err = stderr_line(&out);
+        assert!(err.contains("font ") && err.contains(says), "{path}: {err}");
+    }
+    // The Latin face alone lacks Hangul: "환영" falls through to the bundled Hangul face and is
+    // drawn big, exactly as without --font.
+    let latin = dir.join("latin.ttf");
+    std::fs::write(&latin, &display).unwrap();
+    let draw = |extra: &[&str]| {
+        let mut args = vec![
+            "record",
+            "-e",
+            "glitch",
+            "--size",
+            "60x14",
+            "--seconds",
+            "1",
+        ];
+        args.extend_from_slice(&["--format", "text", "-m", "환영", "--seed", "3"]);
+        args.extend_from_slice(extra);
+        let out = vitrine(&args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let with_font = draw(&["--font", latin.to_str().unwrap()]);
+    assert!(
+        !with_font.contains('환'),
+        "Hangul drawn as normal text:\n{with_font}"
+    );
+    assert_eq!(with_font, draw(&[]));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -1331,9 +1331,23 @@ async fn broadcast_viewers_share_one_stream_until_they_touch_it() {
     first.keys.data(&b"n"[..]).await.unwrap();
     tokio::time::sleep(Duration::from_millis(2000)).await;
 
+    // What every viewer has received, taken at one moment: frames keep arriving while the
+    // screens are worked out, and a frame one viewer's copy has and another's does not yet
+    // is no difference between their streams.
+    let received: Vec<(Vec<u8>, (u16, u16))> = [&first, &second, &third, &small, &small_late]
+        .iter()
+        .map(|w| (w.received(), w.size))
+        .collect();
+    let index = |w: &Watcher| {
+        [&first, &second, &third, &small, &small_late]
+            .iter()
+            .position(|v| std::ptr::eq(*v, w))
+            .expect("a watcher of this test")
+    };
     // The screens a viewer saw after the frames that ended within `range` of its bytes.
     let screens_of = |w: &Watcher, range: std::ops::Range<usize>| -> Vec<Vec<u8>> {
-        screens(&w.received(), w.size)
+        let (bytes, size) = &received[index(w)];
+        screens(bytes, *size)
             .into_iter()
             .filter(|(end, _)| range.contains(end))
             .map(|(_, screen)| screen)
@@ -1369,7 +1383,7 @@ async fn broadcast_viewers_share_one_stream_until_they_touch_it() {
         assert!(share >= 0.8, "{what}: only {share:.2} of the screens match");
     }
     // The one who pressed n got a show of its own (a fresh screen, then its own frames)...
-    let first_bytes = first.received();
+    let first_bytes = &received[0].0;
     assert!(
         find(&first_bytes[pressed[0]..], ENTER_ALT).is_some(),
         "no own show after n"
@@ -1381,7 +1395,7 @@ async fn broadcast_viewers_share_one_stream_until_they_touch_it() {
         "the fork still shows the shared stream"
     );
     // ...and the others did not move: no new screen, the shared stream goes on.
-    let second_bytes = second.received();
+    let second_bytes = &received[1].0;
     assert!(find(&second_bytes[pressed[1]..], ENTER_ALT).is_none());
     assert!(screens_of(&second, pressed[1]..usize::MAX).len() >= 10);
     // The small screens show something (a keyframe drawn at their own size).

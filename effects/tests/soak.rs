@@ -151,3 +151,42 @@ fn steady_state_frames_do_not_allocate() {
         }
     }
 }
+
+/// The big lettering at a wall-screen size, through the colour pass as a terminal gets it:
+/// once the message is laid out (the first frame at a size), frames of glitch, confetti and
+/// water with a Latin and a Korean message, mapped to 256 and 16 colours, allocate nothing.
+#[test]
+fn lettering_and_colour_pass_do_not_allocate_at_200x60() {
+    use vitrine_effects::depth::{ColorDepth, ColorMapper, Dither};
+
+    for name in ["glitch", "confetti", "water"] {
+        for message in ["Welcome to the office", "회의실 예약 현황"] {
+            let mut effect = build(name, None, message);
+            let area = Rect::new(0, 0, 200, 60);
+            let mut buf = Buffer::empty(area);
+            let mut mappers = [ColorDepth::Ansi256, ColorDepth::Ansi16]
+                .map(|depth| (ColorMapper::new(depth, Dither::Auto), Buffer::empty(area)));
+            let mut frame = |effect: &mut Box<dyn Effect>| {
+                effect.tick(TICK);
+                effect.render(area, &mut buf);
+                for (mapper, mapped) in &mut mappers {
+                    mapped.content.clone_from_slice(&buf.content);
+                    mapper.apply(mapped, area);
+                }
+            };
+            // Warm: the layout, the mappers' colour caches (filled as colours first appear).
+            for _ in 0..120 {
+                frame(&mut effect);
+            }
+            let before = allocations();
+            for _ in 0..60 {
+                frame(&mut effect);
+            }
+            let count = allocations() - before;
+            assert!(
+                count == 0,
+                "{name} {message}: {count} allocations in 60 frames"
+            );
+        }
+    }
+}
