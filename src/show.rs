@@ -272,12 +272,19 @@ impl Show {
             // The next item with a transition; anything else (a clock step, a long stall) starts
             // the right item outright.
             let next = point.number == locked.number.wrapping_add(1) && locked.in_step;
+            if next {
+                // The outgoing effect first plays to its item's end, so it leaves in the same
+                // state whenever this screen's last frame before the change was drawn.
+                let old = self.playlist.current();
+                let item = &self.spec.items[old];
+                self.run_ticks(old, sync::ticks_at(item.duration, item.speed, self.spec.tick));
+            }
             self.join(next);
             ticked = true;
         }
         let item = &self.spec.items[point.index];
         let target = sync::ticks_at(point.elapsed, item.speed, self.spec.tick);
-        let Some(locked) = &mut self.locked else {
+        let Some(locked) = &self.locked else {
             return ticked;
         };
         if !locked.sized {
@@ -289,7 +296,33 @@ impl Show {
             self.join(false);
             return true;
         }
-        let todo = (target - locked.ticks).min(sync::MAX_CATCH_UP_TICKS);
+        let todo = self.run_ticks(point.index, target);
+        let Some(locked) = &mut self.locked else {
+            return ticked;
+        };
+        locked.in_step = locked.ticks == target;
+        if let Some(out) = &mut self.outgoing {
+            // The transition runs on the clock too: it is as far on as the item is.
+            out.elapsed = point.elapsed;
+            if out.elapsed >= self.spec.transition_time {
+                self.outgoing = None;
+            }
+            ticked = true;
+        }
+        ticked || todo > 0
+    }
+
+    /// Runs the clock-locked effect on screen (item `index`), and the outgoing one with it, on
+    /// towards tick `target` of the item, at most [`sync::MAX_CATCH_UP_TICKS`] of them, with
+    /// the item's messages changing at their ticks. Returns how many ticks ran.
+    fn run_ticks(&mut self, index: usize, target: u64) -> u64 {
+        let Some(locked) = &mut self.locked else {
+            return 0;
+        };
+        let item = &self.spec.items[index];
+        let todo = target
+            .saturating_sub(locked.ticks)
+            .min(sync::MAX_CATCH_UP_TICKS);
         for _ in 0..todo {
             let message = sync::message_at(item, locked.ticks, self.spec.tick);
             if message != self.message_index {
@@ -303,15 +336,7 @@ impl Show {
             }
             locked.ticks += 1;
         }
-        locked.in_step = locked.ticks == target;
-        if let Some(out) = &mut self.outgoing {
-            out.elapsed += real;
-            if out.elapsed >= self.spec.transition_time {
-                self.outgoing = None;
-            }
-            ticked = true;
-        }
-        ticked || todo > 0
+        todo
     }
 
     /// Lets `real` time pass: runs as many fixed ticks as fit, rotates messages and moves on to

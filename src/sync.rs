@@ -150,6 +150,38 @@ mod tests {
         }
     }
 
+    /// Screens that draw at different moments (other frame rates, other start-up times) show
+    /// the same frame whenever they draw at the same moment, transitions included: nothing
+    /// depends on when the frames before were drawn.
+    #[test]
+    fn frames_depend_on_the_moment_alone_transitions_included() {
+        let mut spec = spec(&["glitch", "water", "defrag"]);
+        spec.transition = Transition::Dissolve;
+        let area = Rect::new(0, 0, 40, 12);
+        let start = |spec: &ShowSpec| {
+            let mut show = Show::at(spec.clone(), at(0.0)).unwrap();
+            show.render(area, &mut Buffer::empty(area));
+            show
+        };
+        let (mut fast, mut slow) = (start(&spec), start(&spec));
+        let draw = |show: &mut Show| {
+            let mut buf = Buffer::empty(area);
+            show.render(area, &mut buf);
+            buf
+        };
+        // 30 ms and 50 ms frames meet every 150 ms; items change at 2 s and 4 s, each with a
+        // 500 ms dissolve.
+        for meeting in 1..=30 {
+            for _ in 0..5 {
+                fast.advance(Duration::from_millis(30));
+            }
+            for _ in 0..3 {
+                slow.advance(Duration::from_millis(50));
+            }
+            assert_eq!(draw(&mut fast), draw(&mut slow), "at {} ms", meeting * 150);
+        }
+    }
+
     /// For every effect, a screen restarted 25 s into a long item shows the frame one that
     /// never stopped shows.
     #[test]
