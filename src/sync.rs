@@ -6,7 +6,8 @@
 //! every instance with the same config picks the same item ([`locate`]). An item's effect is
 //! built with a seed derived from the item's number since the epoch, and its simulation is the
 //! fixed tick run from the item's start: [`ticks_at`] ticks after `elapsed` seconds. A screen
-//! that joins mid-item replays those ticks, at most [`MAX_CATCH_UP_TICKS`] per frame, so it
+//! that joins mid-item replays those ticks, at most [`MAX_CATCH_UP_TICKS`] (or
+//! [`MAX_CATCH_UP_TIME`]) per frame, so it
 //! keeps drawing while it fast-forwards and is in step as soon as the backlog is done (30 min of
 //! a 60 Hz item is 108 000 ticks; BENCHMARKS.md has what that costs per effect). Messages rotate
 //! on the item's own time ([`message_at`]), checked at every tick, so a screen that replayed
@@ -21,6 +22,13 @@ use crate::spec::Item;
 /// Most ticks a synchronised show replays per frame while it catches up (at 30 fps and 60 Hz
 /// that is 100× real time), so joining a long item never stalls the screen.
 pub const MAX_CATCH_UP_TICKS: u64 = 6000;
+
+/// Most time a frame spends catching up, for effects whose ticks are dear (water's ripple on a
+/// big screen): the frame is drawn after it and the rest waits for the next frames.
+pub const MAX_CATCH_UP_TIME: std::time::Duration = std::time::Duration::from_millis(20);
+
+/// How many ticks run between looks at the catch-up time.
+pub const TICKS_PER_TIME_CHECK: u64 = 64;
 
 /// Where a clock-locked show is at some instant.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
