@@ -439,6 +439,60 @@ mod tests {
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
+    /// A logo that goes bad (truncated by a copy, replaced by a huge picture) is a broken
+    /// edit like any other: the last good show stays, with the error marker.
+    #[test]
+    fn a_bad_logo_on_reload_keeps_the_last_good_show() {
+        use crate::logo::tests::{LOGO, png_header};
+        let dir = std::env::temp_dir().join(format!("vitrine-logo-reload-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (config, logo) = (dir.join("kiosk.toml"), dir.join("logo.png"));
+        let good = std::fs::read(LOGO).unwrap();
+        std::fs::write(&logo, &good).unwrap();
+        std::fs::write(
+            &config,
+            "[[item]]\nlayers = [\"defrag\", \"logo\"]\nlogo = \"logo.png\"\n",
+        )
+        .unwrap();
+        let mut source = Source::new(Some(config.clone()), Vec::new());
+        let loaded = source.load().unwrap();
+        let mut live = Live::from(&loaded.settings);
+        let mut show = Show::new(loaded.spec.clone()).unwrap();
+        let mut overlays = Overlays::new(show.spec());
+        let mut last_good = loaded;
+        for bad in [good[..good.len() / 2].to_vec(), png_header(20_000, 20_000)] {
+            std::fs::write(&logo, &bad).unwrap();
+            assert!(source.changed(), "the logo is watched like the config");
+            reload(
+                &mut show,
+                &mut overlays,
+                &mut source,
+                &mut last_good,
+                &mut live,
+            );
+            let marker = overlays
+                .config_error()
+                .expect("the error marker")
+                .to_string();
+            assert!(
+                marker.contains("kiosk.toml:3:1: item 1 (defrag+logo): --logo"),
+                "{marker}"
+            );
+            assert_eq!(show.spec().items[0].name(), "defrag+logo");
+            assert!(show.spec().items[0].logo.is_some());
+        }
+        std::fs::write(&logo, &good).unwrap();
+        reload(
+            &mut show,
+            &mut overlays,
+            &mut source,
+            &mut last_good,
+            &mut live,
+        );
+        assert_eq!(overlays.config_error(), None);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
     /// Every setting a config may hold is either part of the show (per item or the playlist,
     /// applied by `Show::reload`), applied by the loop, or named as needing a restart: a new
     /// flag that is none of these fails here.

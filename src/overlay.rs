@@ -153,7 +153,7 @@ impl Overlays {
         if let Some(ticker) = &mut self.ticker {
             changed |= ticker.follow(show);
             if !show.paused() && !show.finished() {
-                let speed = if show.item().context.calm {
+                let speed = if show.item().context().calm {
                     TICKER_SPEED / 2.0
                 } else {
                     TICKER_SPEED

@@ -539,16 +539,13 @@ impl Show {
         let index = match item.parse::<usize>() {
             Ok(n) if (1..=items.len()).contains(&n) => n - 1,
             Ok(n) => bail!("no item {n}: the playlist has {} item(s)", items.len()),
-            Err(_) => items
-                .iter()
-                .position(|i| i.info.name.eq_ignore_ascii_case(item))
-                .ok_or_else(|| {
-                    let names: Vec<&str> = items.iter().map(|i| i.info.name).collect();
-                    anyhow::anyhow!(
-                        "no item shows '{item}' (the playlist: {})",
-                        names.join(", ")
-                    )
-                })?,
+            Err(_) => items.iter().position(|i| i.shows(item)).ok_or_else(|| {
+                let names: Vec<String> = items.iter().map(|i| i.name()).collect();
+                anyhow::anyhow!(
+                    "no item shows '{item}' (the playlist: {})",
+                    names.join(", ")
+                )
+            })?,
         };
         if !eligible(items, (self.clock)())[index] {
             bail!("item {} is outside its schedule now", index + 1);
@@ -580,7 +577,7 @@ impl Show {
     /// The style the current item runs in, if it has one.
     pub fn style(&self) -> Option<&str> {
         self.spec.items[self.playlist.current()]
-            .context
+            .context()
             .style
             .as_deref()
     }
@@ -726,13 +723,17 @@ pub mod tests {
 
     use super::*;
     use crate::schedule::Schedule;
+    use crate::spec::{Layer, Source};
 
     /// An item with test defaults: 2 s long, messages "One" and "Two" rotating every second.
     pub fn item(name: &str) -> Item {
         Item {
-            info: registry::find(name).unwrap(),
-            context: Context::new(0, ""),
-            params: Params::default(),
+            layers: vec![Layer {
+                source: Source::Effect(registry::find(name).unwrap()),
+                context: Context::new(0, ""),
+                params: Params::default(),
+            }],
+            logo: None,
             duration: Duration::from_secs(2),
             messages: vec!["One".into(), "Two".into()],
             message_interval: Duration::from_secs(1),
@@ -847,13 +848,13 @@ pub mod tests {
     #[test]
     fn rejects_unknown_effects_and_styles() {
         let mut s = spec(&["defrag"]);
-        s.items[0].context.style = Some("strobe".into());
+        s.items[0].layers[0].context.style = Some("strobe".into());
         let err = Show::new(s).err().unwrap().to_string();
         assert!(err.contains("unknown --style 'strobe'"), "{err}");
         // Fine when another chosen effect has the style.
         let mut s = spec(&["defrag", "glitch"]);
         for item in &mut s.items {
-            item.context.style = Some("strobe".into());
+            item.layers[0].context.style = Some("strobe".into());
         }
         assert!(Show::new(s).is_ok());
     }
@@ -879,12 +880,12 @@ pub mod tests {
         s.items[1].schedule =
             schedule(r#"schedule = { days = ["fri"], from = "16:00", to = "18:00" }"#);
         s.items[2].schedule = schedule(r#"schedule = { days = "weekdays", from = "08:00" }"#);
-        let names = |now: DateTime| -> Vec<&str> {
+        let names = |now: DateTime| -> Vec<String> {
             eligible(&s.items, now)
                 .iter()
                 .zip(&s.items)
                 .filter(|(open, _)| **open)
-                .map(|(_, i)| i.info.name)
+                .map(|(_, i)| i.name())
                 .collect()
         };
         assert_eq!(names(friday(7, 0)), ["glitch"]);
@@ -991,7 +992,7 @@ pub mod tests {
 
         // An invalid spec changes nothing.
         let mut bad = spec(&["defrag"]);
-        bad.items[0].context.style = Some("strobe".into());
+        bad.items[0].layers[0].context.style = Some("strobe".into());
         assert!(show.reload(bad).is_err());
         assert_eq!(show.current_name(), "confetti");
     }
