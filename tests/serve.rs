@@ -1,6 +1,8 @@
 //! `vitrine serve` end to end: the real binary on 127.0.0.1 (an OS-chosen port) and russh's
 //! client, so the tests need no system `ssh`. Every wait is bounded.
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -1389,17 +1391,6 @@ async fn broadcast_viewers_share_one_stream_until_they_touch_it() {
     assert!(small_screen.len() > 100, "blank 40x12 screen");
 }
 
-/// `vitrine ctl` against a server's control socket.
-fn ctl(socket: &std::path::Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_vitrine"))
-        .arg("ctl")
-        .arg("--socket")
-        .arg(socket)
-        .args(args)
-        .output()
-        .expect("run vitrine ctl")
-}
-
 /// What a viewer's terminal shows now, as text.
 fn text_on(watcher: &Watcher) -> String {
     let mut parser = vt100::Parser::new(watcher.size.1, watcher.size.0, 0);
@@ -1442,12 +1433,12 @@ async fn ctl_drives_the_broadcast_show() {
         ],
     );
     let json = |args: &[&str]| -> serde_json::Value {
-        let out = ctl(&socket, &[&["--json"], args].concat());
+        let out = common::ctl(&socket, &[&["--json"], args].concat());
         serde_json::from_slice(&out.stdout).unwrap_or_default()
     };
     // Nobody watching: the commands still work, and what lasts waits for the first viewer.
     assert_eq!(json(&["status"])["status"]["effect"], "glitch");
-    let out = ctl(
+    let out = common::ctl(
         &socket,
         &["say", "Fire drill", "--for", "1m", "--effect", "defrag"],
     );
@@ -1457,33 +1448,33 @@ async fn ctl_drives_the_broadcast_show() {
     wait_screen(&viewer, "the message", |s| s.contains("Fire drill")).await;
     assert_eq!(json(&["status"])["status"]["viewers"], 1);
 
-    assert!(ctl(&socket, &["clear"]).status.success());
-    assert!(ctl(&socket, &["goto", "defrag"]).status.success());
+    assert!(common::ctl(&socket, &["clear"]).status.success());
+    assert!(common::ctl(&socket, &["goto", "defrag"]).status.success());
     wait_screen(&viewer, "the show again", |s| {
         s.contains("Hello lobby") && !s.contains("Fire drill")
     })
     .await;
-    let out = ctl(&socket, &["next"]);
+    let out = common::ctl(&socket, &["next"]);
     assert!(
         String::from_utf8_lossy(&out.stdout).contains("3/3: water"),
         "{out:?}"
     );
-    let wrong = ctl(&socket, &["goto", "9"]);
+    let wrong = common::ctl(&socket, &["goto", "9"]);
     assert_eq!(wrong.status.code(), Some(2), "{wrong:?}");
     assert!(String::from_utf8_lossy(&wrong.stderr).contains("no item 9"));
 
     // Blank: the viewer's screen goes black and nothing more is sent; wake draws again.
-    assert!(ctl(&socket, &["goto", "2"]).status.success());
+    assert!(common::ctl(&socket, &["goto", "2"]).status.success());
     wait_screen(&viewer, "defrag again", |s| s.contains("Hello lobby")).await;
-    assert!(ctl(&socket, &["blank"]).status.success());
+    assert!(common::ctl(&socket, &["blank"]).status.success());
     wait_screen(&viewer, "a black screen", |s| s.trim().is_empty()).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let before = viewer.received().len();
     tokio::time::sleep(Duration::from_millis(1000)).await;
     assert_eq!(viewer.received().len(), before, "bytes sent while dark");
-    assert!(ctl(&socket, &["wake"]).status.success());
+    assert!(common::ctl(&socket, &["wake"]).status.success());
     wait_screen(&viewer, "lit again", |s| s.contains("Hello lobby")).await;
-    assert!(ctl(&socket, &["reload"]).status.success());
+    assert!(common::ctl(&socket, &["reload"]).status.success());
     assert!(server.log().contains("control socket"), "{}", server.log());
     drop(server);
 
