@@ -387,7 +387,7 @@ impl Show {
         let started = std::time::Instant::now();
         let over_budget = |done: u64| {
             done > 0
-                && done % sync::TICKS_PER_TIME_CHECK == 0
+                && done.is_multiple_of(sync::TICKS_PER_TIME_CHECK)
                 && started.elapsed() >= sync::MAX_CATCH_UP_TIME
         };
         let mut done = 0;
