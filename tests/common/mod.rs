@@ -200,6 +200,17 @@ impl Drop for Pty {
     }
 }
 
+/// `vitrine ctl --socket SOCKET ARGS...`.
+pub fn ctl(socket: &std::path::Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_vitrine"))
+        .arg("ctl")
+        .arg("--socket")
+        .arg(socket)
+        .args(args)
+        .output()
+        .expect("run vitrine ctl")
+}
+
 pub fn count(haystack: &[u8], needle: &[u8]) -> usize {
     haystack
         .windows(needle.len())
