@@ -1492,3 +1492,57 @@ async fn ctl_drives_the_broadcast_show() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("add --broadcast"));
 }
+
+/// What the terminal fed by `output` (all bytes so far) shows now, read as they come.
+fn visible_now<'a>(
+    output: impl Fn() -> Vec<u8> + 'a,
+    (cols, rows): (u16, u16),
+) -> impl FnMut() -> Vec<u8> + 'a {
+    let (mut parser, mut read) = (vt100::Parser::new(rows, cols, 0), 0);
+    move || {
+        let bytes = output();
+        parser.process(&bytes[read..]);
+        read = bytes.len();
+        visible(parser.screen(), (cols, rows))
+    }
+}
+
+/// `serve --sync`: a broadcast viewer sees the lobby's frame, the one a local screen with the
+/// same settings shows at the same moment (compared as `tests/sync.rs` compares two screens).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn synchronised_viewers_see_the_lobby_frame() {
+    // After the harness's `--effect glitch --seed 7`, which the lobby screen gets too.
+    let synced = [
+        "--sync",
+        "--effect",
+        "defrag",
+        "--duration",
+        "6s",
+        "--tick-rate",
+        "2",
+        "--transition",
+        "none",
+        "--message",
+        "Lobby",
+        "--color",
+        "256",
+    ];
+    let server = Server::start("sync", &[&["--broadcast"][..], &synced].concat());
+    let (cols, rows) = (60, 16);
+    let lobby = common::Pty::spawn(
+        &[&["--effect", "glitch", "--seed", "7"][..], &synced].concat(),
+        cols,
+        rows,
+    );
+    lobby.wait_frames(2);
+    let viewer = Watcher::start(&server, cols, rows).await;
+    let shown = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+    tokio::task::block_in_place(|| {
+        common::agree_mid_tick(
+            visible_now(|| lobby.output(), (cols, rows)),
+            visible_now(|| viewer.received(), (cols, rows)),
+            6,
+            &shown,
+        )
+    });
+}
