@@ -1028,6 +1028,31 @@ pub mod tests {
         assert!(show.outgoing.is_none(), "the transition is over");
     }
 
+    /// A stack of layers is one item: named by its layers, found by any of them, moved
+    /// past, back to and paused as a whole.
+    #[test]
+    fn a_layered_item_is_one_item() {
+        let mut s = spec(&["defrag", "water"]);
+        let confetti = item("confetti").layers.remove(0);
+        s.items[0].layers.push(confetti);
+        let mut show = Show::new(s).unwrap();
+        assert_eq!(show.on_screen(), "defrag+confetti");
+        let mut buf = Buffer::empty(Rect::new(0, 0, 40, 12));
+        show.render(buf.area, &mut buf);
+        show.next();
+        assert_eq!(show.on_screen(), "water");
+        show.goto("confetti").unwrap();
+        assert_eq!(
+            (show.position(), show.on_screen()),
+            (0, "defrag+confetti".into())
+        );
+        show.toggle_pause();
+        assert!(!show.advance(Duration::from_secs(1)));
+        show.toggle_pause();
+        show.previous();
+        assert_eq!(show.on_screen(), "water");
+    }
+
     #[test]
     fn reload_keeps_the_running_effect_and_updates_messages() {
         let mut show = Show::new(spec(&["glitch", "defrag"])).unwrap();
