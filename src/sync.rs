@@ -169,7 +169,12 @@ mod tests {
     fn wall_tiles_side_by_side_are_the_whole_wall() {
         let (width, height) = (16, 6);
         for name in all_effects() {
-            for (columns, rows, bezel) in [(2, 1, (0, 0)), (2, 2, (0, 0)), (2, 2, (3, 1))] {
+            for (columns, rows, bezel) in [
+                (2, 1, (0, 0)),
+                (2, 2, (0, 0)),
+                (2, 1, (2, 0)),
+                (2, 2, (3, 1)),
+            ] {
                 let spec = spec(&[name]);
                 let whole_size = (
                     width * columns + bezel.0 * (columns - 1),
@@ -247,6 +252,46 @@ mod tests {
         }
     }
 
+    /// `say` on a synchronised screen is that screen's own: the message shows over the show,
+    /// which keeps the clock's time underneath, so when it ends the screen is in step again.
+    /// Next, previous, goto and pause are refused (they would take it out of step).
+    #[test]
+    fn a_message_on_a_synchronised_screen_keeps_it_in_step() {
+        let mut spec = spec(&["glitch", "water"]);
+        spec.items[0].duration = Duration::from_secs(10);
+        let area = Rect::new(0, 0, 30, 8);
+        let uninterrupted = frames(&spec, at(0.0), (30, 8), 60);
+        let mut show = Show::at(spec, at(0.0)).unwrap();
+        show.render(area, &mut Buffer::empty(area));
+        show.say("Fire drill", Some("defrag"), Some(Duration::from_secs(2)))
+            .unwrap();
+        let mut shown = Vec::new();
+        for _ in 0..60 {
+            show.advance(Duration::from_millis(100));
+            let mut buf = Buffer::empty(area);
+            show.render(area, &mut buf);
+            shown.push(buf);
+        }
+        assert_eq!(show.saying(), None, "over after 2 s");
+        assert_ne!(shown[5], uninterrupted[5], "the message was up");
+        assert_eq!(shown[25..], uninterrupted[25..], "in step again after it");
+
+        let before = (show.position(), show.time_left());
+        assert_eq!(
+            before.1,
+            Some(Duration::from_secs(4)),
+            "6 s into a 10 s item"
+        );
+        show.next();
+        show.previous();
+        show.toggle_pause();
+        show.set_paused(true);
+        let err = show.goto("water").unwrap_err().to_string();
+        assert!(err.contains("synchronised"), "{err}");
+        assert_eq!((show.position(), show.time_left()), before);
+        assert!(!show.paused());
+    }
+
     #[test]
     fn sync_refuses_what_screens_could_not_agree_on() {
         let mut spec = spec(&["glitch", "water"]);
@@ -255,6 +300,15 @@ mod tests {
         assert!(Show::new(spec.clone()).is_err());
         spec.shuffle = false;
         spec.once = true;
-        assert!(Show::new(spec).is_err());
+        assert!(Show::new(spec.clone()).is_err());
+        spec.once = false;
+        let table: toml::Table = toml::from_str(r#"schedule = { days = "fri" }"#).unwrap();
+        spec.items[1].schedule =
+            crate::schedule::Schedule::from_toml(table["schedule"].clone()).unwrap();
+        let err = Show::new(spec).err().unwrap().to_string();
+        assert!(
+            err.contains("--sync cannot be combined with item schedules"),
+            "{err}"
+        );
     }
 }

@@ -124,7 +124,8 @@ pub fn run(spec: ShowSpec, settings: &Settings, args: &ServeArgs) -> Result<()> 
     }
     let (shutdown_tx, shutdown) = watch::channel(false);
     let shared = Arc::new(Shared {
-        vary_seed: settings.playlist.seed.is_none(),
+        // Synchronised viewers all see the one clock-locked show.
+        vary_seed: settings.playlist.seed.is_none() && !spec.sync,
         broadcast: (args.broadcast || (args.open && !args.no_broadcast))
             .then(|| broadcast::Hub::new(spec.clone(), settings.output.fps)),
         access,
