@@ -485,6 +485,13 @@ pub struct ServeArgs {
     #[arg(long, overrides_with = "broadcast")]
     pub no_broadcast: bool,
 
+    /// A control socket for `vitrine ctl --socket PATH` (mode 0600): status, next, prev, goto,
+    /// pause, say, clear, blank, wake and reload act on the broadcast show, for every viewer
+    /// who has not taken a show of their own. Off by default (the default path is a local
+    /// kiosk's); needs --broadcast.
+    #[arg(long, value_name = "PATH")]
+    pub control_socket: Option<PathBuf>,
+
     /// Expect a PROXY protocol header (v1 or v2, as HAProxy and nginx `stream` send) first on
     /// every connection, so limits and the log see the real client. Needs --trusted-proxy.
     #[arg(

@@ -128,8 +128,8 @@ fn run(cli: Cli, command: &clap::Command, matches: &ArgMatches) -> Result<()> {
         Some(Command::Man { dir: Some(dir) }) => docs::man_pages(&dir),
         Some(Command::Serve(args)) => {
             let (cmd, matches) = subcommand("serve");
-            let (_, loaded) = setup(&args.config, cmd, matches, Mode::Server)?;
-            server::run(loaded.spec, &loaded.settings, &args)
+            let (source, loaded) = setup(&args.config, cmd, matches, Mode::Server)?;
+            server::run(loaded.spec, &loaded.settings, &args, source)
         }
     }
 }

@@ -77,6 +77,9 @@ struct Locked {
     ticks: u64,
     /// Whether the effect has caught up with the clock.
     in_step: bool,
+    /// Frames drawn so far while catching up, since the item was joined at `joined`.
+    catch_up_frames: u32,
+    joined: std::time::Instant,
     /// Whether the effect has been laid out for the screen. Some effects (confetti) simulate in
     /// screen coordinates, so an effect only ticks once it has been, and every screen of one
     /// size then runs the same simulation however late it joined.
@@ -192,6 +195,8 @@ impl Show {
             number: 0,
             ticks: 0,
             in_step: false,
+            catch_up_frames: 0,
+            joined: std::time::Instant::now(),
             sized: false,
         });
         self.join(false);
@@ -235,6 +240,8 @@ impl Show {
             locked.number = point.number;
             locked.ticks = 0;
             locked.in_step = false;
+            locked.catch_up_frames = 0;
+            locked.joined = std::time::Instant::now();
             locked.sized = sized;
         }
     }
@@ -272,12 +279,22 @@ impl Show {
             // The next item with a transition; anything else (a clock step, a long stall) starts
             // the right item outright.
             let next = point.number == locked.number.wrapping_add(1) && locked.in_step;
+            if next {
+                // The outgoing effect first plays to its item's end, so it leaves in the same
+                // state whenever this screen's last frame before the change was drawn.
+                let old = self.playlist.current();
+                let item = &self.spec.items[old];
+                self.run_ticks(
+                    old,
+                    sync::ticks_at(item.duration, item.speed, self.spec.tick),
+                );
+            }
             self.join(next);
             ticked = true;
         }
         let item = &self.spec.items[point.index];
         let target = sync::ticks_at(point.elapsed, item.speed, self.spec.tick);
-        let Some(locked) = &mut self.locked else {
+        let Some(locked) = &self.locked else {
             return ticked;
         };
         if !locked.sized {
@@ -289,8 +306,55 @@ impl Show {
             self.join(false);
             return true;
         }
-        let todo = (target - locked.ticks).min(sync::MAX_CATCH_UP_TICKS);
-        for _ in 0..todo {
+        let todo = self.run_ticks(point.index, target);
+        let Some(locked) = &mut self.locked else {
+            return ticked;
+        };
+        let was_in_step = locked.in_step;
+        locked.in_step = locked.ticks == target;
+        if !locked.in_step {
+            locked.catch_up_frames += 1;
+        } else if !was_in_step && locked.catch_up_frames > 0 {
+            // Worth a line when joining took more than a frame (a start or restart mid-item).
+            log::info!(
+                "in step with the clock: replayed {} ticks in {} frames, {:.2} s",
+                locked.ticks,
+                locked.catch_up_frames + 1,
+                locked.joined.elapsed().as_secs_f64()
+            );
+            locked.catch_up_frames = 0;
+        }
+        if let Some(out) = &mut self.outgoing {
+            // The transition runs on the clock too: it is as far on as the item is.
+            out.elapsed = point.elapsed;
+            if out.elapsed >= self.spec.transition_time {
+                self.outgoing = None;
+            }
+            ticked = true;
+        }
+        ticked || todo > 0
+    }
+
+    /// Runs the clock-locked effect on screen (item `index`), and the outgoing one with it, on
+    /// towards tick `target` of the item, at most [`sync::MAX_CATCH_UP_TICKS`] of them or
+    /// [`sync::MAX_CATCH_UP_TIME`]'s worth, with the item's messages changing at their ticks.
+    /// Returns how many ticks ran.
+    fn run_ticks(&mut self, index: usize, target: u64) -> u64 {
+        let Some(locked) = &mut self.locked else {
+            return 0;
+        };
+        let item = &self.spec.items[index];
+        let todo = target
+            .saturating_sub(locked.ticks)
+            .min(sync::MAX_CATCH_UP_TICKS);
+        let started = std::time::Instant::now();
+        for done in 0..todo {
+            if done > 0
+                && done % sync::TICKS_PER_TIME_CHECK == 0
+                && started.elapsed() >= sync::MAX_CATCH_UP_TIME
+            {
+                return done;
+            }
             let message = sync::message_at(item, locked.ticks, self.spec.tick);
             if message != self.message_index {
                 self.message_index = message;
@@ -303,15 +367,7 @@ impl Show {
             }
             locked.ticks += 1;
         }
-        locked.in_step = locked.ticks == target;
-        if let Some(out) = &mut self.outgoing {
-            out.elapsed += real;
-            if out.elapsed >= self.spec.transition_time {
-                self.outgoing = None;
-            }
-            ticked = true;
-        }
-        ticked || todo > 0
+        todo
     }
 
     /// Lets `real` time pass: runs as many fixed ticks as fit, rotates messages and moves on to
@@ -908,6 +964,31 @@ pub mod tests {
         }
         show.advance(Duration::from_millis(200));
         assert!(show.outgoing.is_none(), "the transition is over");
+    }
+
+    /// A stack of layers is one item: named by its layers, found by any of them, moved
+    /// past, back to and paused as a whole.
+    #[test]
+    fn a_layered_item_is_one_item() {
+        let mut s = spec(&["defrag", "water"]);
+        let confetti = item("confetti").layers.remove(0);
+        s.items[0].layers.push(confetti);
+        let mut show = Show::new(s).unwrap();
+        assert_eq!(show.on_screen(), "defrag+confetti");
+        let mut buf = Buffer::empty(Rect::new(0, 0, 40, 12));
+        show.render(buf.area, &mut buf);
+        show.next();
+        assert_eq!(show.on_screen(), "water");
+        show.goto("confetti").unwrap();
+        assert_eq!(
+            (show.position(), show.on_screen()),
+            (0, "defrag+confetti".into())
+        );
+        show.toggle_pause();
+        assert!(!show.advance(Duration::from_secs(1)));
+        show.toggle_pause();
+        show.previous();
+        assert_eq!(show.on_screen(), "water");
     }
 
     #[test]

@@ -6,7 +6,8 @@
 //! every instance with the same config picks the same item ([`locate`]). An item's effect is
 //! built with a seed derived from the item's number since the epoch, and its simulation is the
 //! fixed tick run from the item's start: [`ticks_at`] ticks after `elapsed` seconds. A screen
-//! that joins mid-item replays those ticks, at most [`MAX_CATCH_UP_TICKS`] per frame, so it
+//! that joins mid-item replays those ticks, at most [`MAX_CATCH_UP_TICKS`] (or
+//! [`MAX_CATCH_UP_TIME`]) per frame, so it
 //! keeps drawing while it fast-forwards and is in step as soon as the backlog is done (30 min of
 //! a 60 Hz item is 108 000 ticks; BENCHMARKS.md has what that costs per effect). Messages rotate
 //! on the item's own time ([`message_at`]), checked at every tick, so a screen that replayed
@@ -21,6 +22,13 @@ use crate::spec::Item;
 /// Most ticks a synchronised show replays per frame while it catches up (at 30 fps and 60 Hz
 /// that is 100× real time), so joining a long item never stalls the screen.
 pub const MAX_CATCH_UP_TICKS: u64 = 6000;
+
+/// Most time a frame spends catching up, for effects whose ticks are dear (water's ripple on a
+/// big screen): the frame is drawn after it and the rest waits for the next frames.
+pub const MAX_CATCH_UP_TIME: std::time::Duration = std::time::Duration::from_millis(20);
+
+/// How many ticks run between looks at the catch-up time.
+pub const TICKS_PER_TIME_CHECK: u64 = 64;
 
 /// Where a clock-locked show is at some instant.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -147,6 +155,38 @@ mod tests {
         let second = frames(&spec, at(7.0), (40, 12), 30);
         for (i, frame) in second.iter().enumerate() {
             assert_eq!(*frame, first[70 + i], "frame {i} of the second screen");
+        }
+    }
+
+    /// Screens that draw at different moments (other frame rates, other start-up times) show
+    /// the same frame whenever they draw at the same moment, transitions included: nothing
+    /// depends on when the frames before were drawn.
+    #[test]
+    fn frames_depend_on_the_moment_alone_transitions_included() {
+        let mut spec = spec(&["glitch", "water", "defrag"]);
+        spec.transition = Transition::Dissolve;
+        let area = Rect::new(0, 0, 40, 12);
+        let start = |spec: &ShowSpec| {
+            let mut show = Show::at(spec.clone(), at(0.0)).unwrap();
+            show.render(area, &mut Buffer::empty(area));
+            show
+        };
+        let (mut fast, mut slow) = (start(&spec), start(&spec));
+        let draw = |show: &mut Show| {
+            let mut buf = Buffer::empty(area);
+            show.render(area, &mut buf);
+            buf
+        };
+        // 30 ms and 50 ms frames meet every 150 ms; items change at 2 s and 4 s, each with a
+        // 500 ms dissolve.
+        for meeting in 1..=30 {
+            for _ in 0..5 {
+                fast.advance(Duration::from_millis(30));
+            }
+            for _ in 0..3 {
+                slow.advance(Duration::from_millis(50));
+            }
+            assert_eq!(draw(&mut fast), draw(&mut slow), "at {} ms", meeting * 150);
         }
     }
 

@@ -27,7 +27,9 @@ use tokio::sync::watch;
 use tokio::time::{Instant, MissedTickBehavior};
 use vitrine_effects::depth::{ColorDepth, ColorMapper, Dither};
 
+use super::remote::Remote;
 use super::session::{self, Control, End, Report, SessionIo, say_goodbye};
+use crate::dark::{Change, Dark};
 use crate::encode::Encoder;
 use crate::keymap::Action;
 use crate::overlay::Overlays;
@@ -48,6 +50,8 @@ pub struct Hub {
     spec: ShowSpec,
     fps: u32,
     groups: Mutex<HashMap<GroupKey, Arc<Group>>>,
+    /// `--control-socket`: commands for every group.
+    remote: Option<Arc<Remote>>,
 }
 
 #[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
@@ -119,12 +123,22 @@ struct Subscription {
 }
 
 impl Hub {
-    pub fn new(spec: ShowSpec, fps: u32) -> Arc<Self> {
+    pub fn new(spec: ShowSpec, fps: u32, remote: Option<Arc<Remote>>) -> Arc<Self> {
         Arc::new(Self {
             spec,
             fps,
             groups: Mutex::default(),
+            remote,
         })
+    }
+
+    /// The show a new group (or a viewer's own) starts from: the last config reloaded over
+    /// the control socket, else the one the server started with.
+    fn spec(&self) -> ShowSpec {
+        match &self.remote {
+            Some(remote) => remote.spec(&self.spec),
+            None => self.spec.clone(),
+        }
     }
 
     /// Joins the group for `area` and `depth`, starting it if there is none.
@@ -144,7 +158,7 @@ impl Hub {
         let group = match groups.get(&key) {
             Some(group) => group.clone(),
             None => {
-                let show = session::show_for(self.spec.clone(), depth)?;
+                let show = session::show_for(self.spec(), depth)?;
                 let group = Arc::new(Group {
                     frames: watch::Sender::new(Arc::default()),
                     want_keyframe: AtomicBool::new(true),
@@ -180,8 +194,8 @@ impl Hub {
     /// A show of a viewer's own, at the item showing `effect` (the one their group shows;
     /// effects cannot be copied mid-animation, so it starts from its beginning).
     fn show_at(&self, depth: ColorDepth, effect: &str) -> anyhow::Result<Show> {
-        let mut show = session::show_for(self.spec.clone(), depth)?;
-        for _ in 0..self.spec.items.len() {
+        let mut show = session::show_for(self.spec(), depth)?;
+        for _ in 0..show.spec().items.len() {
             if effect.is_empty() || show.current_name() == effect {
                 break;
             }
@@ -205,12 +219,33 @@ async fn produce(hub: Arc<Hub>, key: GroupKey, group: Arc<Group>, mut show: Show
     let mut ticker = tokio::time::interval(Duration::from_secs(1) / hub.fps);
     ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut last = Instant::now();
+    let mut orders = hub.remote.as_ref().map(|remote| remote.subscribe());
+    let mut dark = Dark::new(None);
     loop {
         let now = ticker.tick().await;
         if hub.retire_if_unwatched(key) {
             return;
         }
-        let ticked = show.advance(now - last) | overlays.advance(now - last, &show);
+        let ordered = orders.as_mut().is_some_and(|orders| {
+            let size = (key.width, key.height);
+            let viewers = group.frames.receiver_count();
+            orders.carry_out(
+                &mut show,
+                &mut overlays,
+                &mut dark,
+                key.depth,
+                size,
+                viewers,
+            )
+        });
+        let lighting = dark.update(
+            std::time::Instant::now(),
+            jiff::ZonedDateTime::now().datetime(),
+        );
+        // A dark screen (`blank`) stands still and, once black, sends nothing.
+        let ticked = ordered
+            || lighting != Change::None
+            || !dark.is_dark() && (show.advance(now - last) | overlays.advance(now - last, &show));
         last = now;
         if show.finished() {
             hub.retire(key);
@@ -224,7 +259,14 @@ async fn produce(hub: Arc<Hub>, key: GroupKey, group: Arc<Group>, mut show: Show
         if !(ticked || keyframe_wanted) {
             continue;
         }
-        screen::compose(&mut next, area, &mut show, &overlays);
+        if dark.is_dark() {
+            if next.area != area {
+                next.resize(area);
+            }
+            next.reset();
+        } else {
+            screen::compose(&mut next, area, &mut show, &overlays);
+        }
         colors.apply(&mut next, area);
         // Every frame stands alone (absolute first move, full first style), since a viewer
         // may have come in through a keyframe written by the other encoder.
