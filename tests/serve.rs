@@ -675,6 +675,11 @@ fn bad_key_files_are_named_with_what_to_do() {
 
 /// Runs a command that should exit promptly; kills it after [`WAIT`].
 fn run_bounded(command: &mut Command) -> std::process::Output {
+    run_within(WAIT, command)
+}
+
+/// Runs a command; kills it after `limit`.
+fn run_within(limit: Duration, command: &mut Command) -> std::process::Output {
     let mut child = command
         .env("HOME", "/nonexistent")
         .stdin(Stdio::null())
@@ -684,7 +689,7 @@ fn run_bounded(command: &mut Command) -> std::process::Output {
         .unwrap();
     let started = Instant::now();
     while child.try_wait().unwrap().is_none() {
-        if started.elapsed() > WAIT {
+        if started.elapsed() > limit {
             let _ = child.kill();
             panic!("{command:?} did not exit");
         }
@@ -1406,10 +1411,13 @@ async fn broadcast_viewers_share_one_stream_until_they_touch_it() {
     // its size, not a copy of another size's: each screen is one that `vitrine record` draws
     // of the same show at that size, at one of its 60 Hz ticks. (A busy machine may make a
     // viewer skip frames, never show a wrong one.)
-    let (drawn, drawn_small) = (
-        recorded_screens((60, 20), 20),
-        recorded_screens((40, 12), 20),
-    );
+    let (drawn, drawn_small) = std::thread::scope(|scope| {
+        let small = scope.spawn(|| recorded_screens((40, 12), SHOW_SECONDS));
+        (
+            recorded_screens((60, 20), SHOW_SECONDS),
+            small.join().unwrap(),
+        )
+    });
     for (seen, reference, what) in [
         (screens_of(&first, 0..pressed[0]), &drawn, "60x20, first"),
         (all(&second), &drawn, "60x20, second (joined late)"),
@@ -1440,19 +1448,33 @@ async fn broadcast_viewers_share_one_stream_until_they_touch_it() {
     }
 }
 
+/// How much of the broadcast test's show is recorded to compare with: more than the test
+/// watches, even on a slow machine.
+const SHOW_SECONDS: u32 = 15;
+
 /// Every screen `vitrine record` draws of the broadcast test's show (glitch then confetti,
 /// seed 7) at `size` in 256 colours (what an `xterm-256color` viewer gets), one per 60 Hz tick
 /// for `seconds`.
 fn recorded_screens((cols, rows): (u16, u16), seconds: u32) -> Vec<Vec<u8>> {
-    let dir = std::env::temp_dir().join(format!("vitrine-serve-record-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!(
+        "vitrine-serve-record-{cols}x{rows}-{}",
+        std::process::id()
+    ));
     std::fs::create_dir_all(&dir).unwrap();
     let cast = dir.join("show.cast");
-    let out = run_bounded(
+    // A debug build on a busy machine takes a while for hundreds of frames.
+    let out = run_within(
+        Duration::from_secs(120),
         Command::new(env!("CARGO_BIN_EXE_vitrine"))
+            .args(["record", "--effect", "glitch,confetti", "--seed", "7"])
             .args([
-                "record", "--effect", "glitch", "--seed", "7", "--color", "256",
+                "--color",
+                "256",
+                "--fps",
+                "60",
+                "--seconds",
+                &seconds.to_string(),
             ])
-            .args(["--fps", "60", "--seconds", &seconds.to_string()])
             .args(["--size", &format!("{cols}x{rows}"), "--out"])
             .arg(&cast),
     );
