@@ -39,7 +39,12 @@ fn bench_frame(bencher: Bencher, name: &str, style: Option<&str>, (w, h): (u16, 
     let info = vitrine_effects::registry::find(name).expect("registered effect");
     let mut ctx = Context::new(7, "Welcome to the office");
     ctx.style = style.map(str::to_string);
-    let mut effect = (info.build)(&ctx, &Params::default()).expect("builds");
+    let effect = (info.build)(&ctx, &Params::default()).expect("builds");
+    bench_effect(bencher, effect, (w, h));
+}
+
+/// One tick and one full render of `effect` at `w` × `h`, once warm.
+fn bench_effect(bencher: Bencher, mut effect: Box<dyn Effect>, (w, h): (u16, u16)) {
     let area = Rect::new(0, 0, w, h);
     let mut buf = Buffer::empty(area);
     // Warm up past start-up phases and let per-size caches fill.
@@ -162,15 +167,5 @@ fn layered(names: &str) -> Box<dyn Effect> {
 /// of two under 2 ms).
 #[divan::bench(args = STACKS)]
 fn layered_200x60(bencher: Bencher, names: &str) {
-    let mut effect = layered(names);
-    let area = Rect::new(0, 0, 200, 60);
-    let mut buf = Buffer::empty(area);
-    for _ in 0..120 {
-        effect.tick(TICK);
-    }
-    effect.render(area, &mut buf);
-    bencher.bench_local(|| {
-        effect.tick(TICK);
-        effect.render(area, &mut buf);
-    });
+    bench_effect(bencher, layered(names), (200, 60));
 }
