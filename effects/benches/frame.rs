@@ -107,8 +107,7 @@ fn korean_lettering<const W: u16>(bencher: Bencher, name: &str) {
 /// The colour pass alone ([`ColorMapper::apply`]) on real frames (water, which has a different
 /// colour in almost every cell), for each reduced depth. Truecolor is a no-op and not measured.
 /// Each iteration maps a fresh copy of an RGB frame (the copy is in the setup, not timed),
-/// alternately two frames half a second apart, so the mapper's hysteresis (a pixel whose colour
-/// barely moved keeps its look) does not turn every pixel into a lookup of the last frame.
+/// alternately two frames half a second apart, as a moving picture asks of it.
 fn bench_color_pass(bencher: Bencher, depth: ColorDepth, (w, h): (u16, u16)) {
     let info = vitrine_effects::registry::find("water").expect("registered effect");
     let ctx = Context::new(7, MESSAGE);

@@ -387,14 +387,6 @@ pub(super) fn cache_key(c: Rgb) -> usize {
     (q(c.0) << 10) | (q(c.1) << 5) | q(c.2)
 }
 
-/// Whether two colours are at most `levels` cache levels apart in every channel (levels are
-/// finer in the dark, where the eye is).
-pub(super) fn close(a: Rgb, b: Rgb, levels_apart: u8) -> bool {
-    let level = &levels().level;
-    let near = |x: u8, y: u8| level[usize::from(x)].abs_diff(level[usize::from(y)]) <= levels_apart;
-    near(a.0, b.0) && near(a.1, b.1) && near(a.2, b.2)
-}
-
 /// The colour a cache slot stands for: the middle of its level.
 pub(super) fn slot_rgb(key: usize) -> Rgb {
     let value = &levels().value;

@@ -32,9 +32,7 @@
 //!   tool.)
 //!
 //! The choice depends only on the cell's position and colours, so an unchanged area is
-//! unchanged byte for byte and a moving gradient does not shimmer; and a pixel whose colour
-//! only drifts by a few levels keeps the look it has (hysteresis, see [`ColorMapper`]), so a
-//! slowly changing picture does not flip cells between neighbouring mixes on every frame. Text (any glyph other than
+//! unchanged byte for byte and a moving gradient does not shimmer. Text (any glyph other than
 //! the half blocks and a blank) is never dithered: it takes the single nearest colour.
 //!
 //! # Why this lives in the effects crate
@@ -56,7 +54,7 @@ use ratatui_core::buffer::{Buffer, Cell};
 use ratatui_core::layout::Rect;
 use ratatui_core::style::{Color, Modifier};
 
-use self::mix::{CACHE_SIZE, Palette, STEPS, UNSET, cache_key, close, slot_rgb};
+use self::mix::{CACHE_SIZE, Palette, STEPS, UNSET, cache_key, slot_rgb};
 pub use self::mix::{Mix, ordered_threshold, rank};
 use crate::ansi::{NAMED, rgb_of};
 use crate::canvas::HalfBlock;
@@ -351,82 +349,6 @@ const MONO_INVISIBLE: u8 = 20;
 const MONO_DARK: u8 = 0;
 const MONO_LIT: u8 = 1;
 
-/// A pixel cell as last mapped: the two pixel colours that were mapped and what they became.
-#[derive(Clone, Copy, Debug)]
-struct Shown {
-    top: Rgb,
-    bottom: Rgb,
-    symbol: &'static str,
-    fg: Color,
-    bg: Color,
-}
-
-impl Shown {
-    fn of(top: Rgb, bottom: Rgb, symbol: &'static str, cell: &Cell) -> Shown {
-        Shown {
-            top,
-            bottom,
-            symbol,
-            fg: cell.fg,
-            bg: cell.bg,
-        }
-    }
-
-    /// Whether pixels of colours `top` and `bottom` may keep this look: each is within
-    /// `levels` cache levels of the colour the look was chosen for.
-    fn holds(&self, top: Rgb, bottom: Rgb, levels: u8) -> bool {
-        close(self.top, top, levels) && close(self.bottom, bottom, levels)
-    }
-
-    fn put(self, cell: &mut Cell) {
-        if cell.symbol() != self.symbol {
-            cell.set_symbol(self.symbol);
-        }
-        (cell.fg, cell.bg) = (self.fg, self.bg);
-    }
-}
-
-/// Hysteresis for mixed pixels: what every pixel cell of the last frame became. A pixel whose
-/// colour moved by no more than a few cache levels ([`HOLD_LEVELS_256`], [`HOLD_LEVELS_16`])
-/// since its look was chosen keeps that look, so a slow drift (water's colours change by a few
-/// steps a frame) does not flip cells between two mixes on every frame — flips that a viewer
-/// sees as shimmer and a slow link pays for. A larger change (anything moving) is mapped
-/// afresh. An unchanged picture maps to unchanged cells either way. The look then depends on
-/// the frames before, but only within those few levels, and only while mixing: `--dither
-/// none` maps every frame on its own.
-#[derive(Clone, Debug, Default)]
-struct Kept {
-    area: Rect,
-    cells: Vec<Option<Shown>>,
-}
-
-impl Kept {
-    /// Forgets everything when the area changed; allocates only then.
-    fn fit(&mut self, area: Rect) {
-        if self.area != area {
-            self.area = area;
-            self.cells.clear();
-            self.cells
-                .resize(usize::from(area.width) * usize::from(area.height), None);
-        }
-    }
-
-    /// The cells of row `y` of the area.
-    fn row(&mut self, y: u16) -> &mut [Option<Shown>] {
-        let width = usize::from(self.area.width);
-        let start = usize::from(y - self.area.y) * width;
-        &mut self.cells[start..start + width]
-    }
-}
-
-/// 256 colours: a pixel keeps its look while its colour stays within one cache level (about
-/// the step between neighbouring palette colours).
-const HOLD_LEVELS_256: u8 = 1;
-/// 16 colours: within three levels. The palette is so coarse that this is still far below a
-/// step of the mix (measured on water at 200×60: one level sends 1.75× the bytes of nearest
-/// colour, three 0.98×, with the same ΔE).
-const HOLD_LEVELS_16: u8 = 3;
-
 /// The last colour mapped and its mix: neighbouring cells mostly share colours.
 #[derive(Clone, Copy)]
 struct Memo {
@@ -441,10 +363,6 @@ struct Memo {
 /// method (the split that best separates the frame's brightness histogram into two groups) and
 /// then eased toward, so a mid-tone picture such as water keeps the message lit and its
 /// background dark, and the picture does not flicker when the threshold moves.
-///
-/// Mixed pixels have hysteresis: a pixel cell whose two colours moved by at most a few levels
-/// of the mix cache since its look was chosen keeps that look (see `Kept`), so the mapper
-/// remembers the last frame; keep one mapper per screen and give it every frame.
 ///
 /// [`apply`]: ColorMapper::apply
 #[derive(Clone, Debug)]
@@ -462,8 +380,6 @@ pub struct ColorMapper {
     text_blanks: Vec<bool>,
     /// Mono: the current lit/dark luma threshold (`None` before the first frame).
     threshold: Option<f32>,
-    /// What each pixel cell became last time (256 and 16 colours, when mixing).
-    kept: Kept,
 }
 
 impl ColorMapper {
@@ -484,7 +400,6 @@ impl ColorMapper {
             cache8: table(depth == ColorDepth::Ansi16),
             text_blanks: Vec::new(),
             threshold: None,
-            kept: Kept::default(),
         }
     }
 
@@ -559,17 +474,9 @@ impl ColorMapper {
         };
         let (mut fg_memo, mut bg_memo) = (black, black);
         let text_blanks = &mut self.text_blanks;
-        let kept = &mut self.kept;
-        kept.fit(area);
         for (y, row) in rows_mut(buf, area) {
             mark_text_blanks(row, text_blanks);
-            let kept_row = kept.row(y);
-            for (((cell, x), &text), kept) in row
-                .iter_mut()
-                .zip(area.x..)
-                .zip(text_blanks.iter())
-                .zip(kept_row.iter_mut())
-            {
+            for ((cell, x), &text) in row.iter_mut().zip(area.x..).zip(text_blanks.iter()) {
                 // Every colour's plain mapping: text is never dithered.
                 let mut plain = |color: Color, memo: &mut Memo| match color {
                     Color::Rgb(r, g, b) => {
@@ -584,21 +491,14 @@ impl ColorMapper {
                 } else {
                     None
                 };
-                let Some((top_rgb, bottom_rgb)) = pixels else {
-                    *kept = None;
+                let Some((top, bottom)) = pixels else {
                     (cell.fg, cell.bg) = plain;
                     continue;
                 };
-                if let Some(same) = kept.filter(|k| k.holds(top_rgb, bottom_rgb, HOLD_LEVELS_256)) {
-                    same.put(cell);
-                    continue;
-                }
-                let top = Self::mix_memo(cache, palette, mixing, &mut fg_memo, top_rgb);
-                let bottom = Self::mix_memo(cache, palette, mixing, &mut bg_memo, bottom_rgb);
+                let top = Self::mix_memo(cache, palette, mixing, &mut fg_memo, top);
+                let bottom = Self::mix_memo(cache, palette, mixing, &mut bg_memo, bottom);
                 let (top, bottom) = pixel_pair(top, bottom, x, y);
-                let look = look_256(top, bottom);
-                look.put(cell, Color::Indexed, plain);
-                *kept = mixing.then(|| Shown::of(top_rgb, bottom_rgb, look.symbol, cell));
+                look_256(top, bottom).put(cell, Color::Indexed, plain);
             }
         }
     }
@@ -614,17 +514,9 @@ impl ColorMapper {
         let (mut fg_memo, mut bg_memo, mut fg8_memo, mut bg8_memo) = (black, black, black, black);
         let named = |n: u8| NAMED[usize::from(n)];
         let text_blanks = &mut self.text_blanks;
-        let kept = &mut self.kept;
-        kept.fit(area);
         for (y, row) in rows_mut(buf, area) {
             mark_text_blanks(row, text_blanks);
-            let kept_row = kept.row(y);
-            for (((cell, x), &text), kept) in row
-                .iter_mut()
-                .zip(area.x..)
-                .zip(text_blanks.iter())
-                .zip(kept_row.iter_mut())
-            {
+            for ((cell, x), &text) in row.iter_mut().zip(area.x..).zip(text_blanks.iter()) {
                 // Text colours: the nearest single colour; what shows as the background (the
                 // foreground of a reversed cell) from the 8 normal colours only.
                 let reversed = cell.modifier.contains(Modifier::REVERSED);
@@ -644,14 +536,9 @@ impl ColorMapper {
                 );
                 let pixels = if text { None } else { pixel_colors(cell) };
                 let Some((top_rgb, bottom_rgb)) = pixels else {
-                    *kept = None;
                     (cell.fg, cell.bg) = plain;
                     continue;
                 };
-                if let Some(same) = kept.filter(|k| k.holds(top_rgb, bottom_rgb, HOLD_LEVELS_16)) {
-                    same.put(cell);
-                    continue;
-                }
                 let top = Self::mix_memo(cache, palette, mixing, &mut fg_memo, top_rgb);
                 let bottom = Self::mix_memo(cache, palette, mixing, &mut bg_memo, bottom_rgb);
                 let look = look_16(draw(top, bottom, x, y, mixing)).unwrap_or_else(|| {
@@ -662,7 +549,6 @@ impl ColorMapper {
                     look_16(Drawn::Pixels { top: t, bottom: b }).unwrap_or(Look::blank(b))
                 });
                 look.put(cell, named, plain);
-                *kept = mixing.then(|| Shown::of(top_rgb, bottom_rgb, look.symbol, cell));
             }
         }
     }
@@ -930,48 +816,6 @@ mod tests {
             (buf[(0, 0)].fg, buf[(0, 0)].bg),
             (Color::Gray, Color::Black)
         );
-    }
-
-    /// A slow drift keeps the mixed look (no shimmer, no bytes), a real change does not, and
-    /// `--dither none` maps every frame on its own.
-    #[test]
-    fn mixed_pixels_hold_their_look_through_a_slow_drift() {
-        let frame = |blue: u8| {
-            let mut buf = Buffer::empty(Rect::new(0, 0, 16, 4));
-            for cell in &mut buf.content {
-                cell.set_symbol("▀")
-                    .set_fg(Color::Rgb(7, 34, blue))
-                    .set_bg(Color::Rgb(7, 30, blue));
-            }
-            buf
-        };
-        for depth in [ColorDepth::Ansi256, ColorDepth::Ansi16] {
-            let mut mapper = ColorMapper::new(depth, Dither::Auto);
-            // Blue 66 and 68 are in neighbouring levels, 68 and 70 in the same one.
-            let mut first = frame(66);
-            let area = first.area;
-            mapper.apply(&mut first, area);
-            for blue in [68, 70, 67, 64] {
-                let mut next = frame(blue);
-                mapper.apply(&mut next, area);
-                assert_eq!(next, first, "{depth:?} at blue {blue}");
-            }
-            // A large change is mapped afresh, as a fresh mapper maps it.
-            let mut far = frame(140);
-            mapper.apply(&mut far, area);
-            let mut fresh = frame(140);
-            ColorMapper::new(depth, Dither::Auto).apply(&mut fresh, area);
-            assert_eq!(far, fresh, "{depth:?}");
-        }
-        // Without mixing, each frame is its own nearest colours.
-        let mut mapper = ColorMapper::new(ColorDepth::Ansi256, Dither::None);
-        let (mut a, mut b) = (frame(60), frame(75));
-        let area = a.area;
-        mapper.apply(&mut a, area);
-        mapper.apply(&mut b, area);
-        let mut fresh = frame(75);
-        ColorMapper::new(ColorDepth::Ansi256, Dither::None).apply(&mut fresh, area);
-        assert_eq!(b, fresh);
     }
 
     #[test]
