@@ -120,6 +120,8 @@ pub fn run(
         );
     }
     let mut dark = Dark::new(settings.dark.as_ref());
+    // How the display was last powered down, to power it up the same way.
+    let mut powered = Power::Unsupported(String::new());
     let config = source.config_path().map(std::path::Path::to_path_buf);
     let mut dirty = true;
     let mut last = Instant::now();
@@ -196,13 +198,18 @@ pub fn run(
                     .screen
                     .draw_dark()
                     .context("cannot write to the terminal")?;
-                if let Power::Unsupported(why) = dark::power_down(&std::io::stdout()) {
-                    log::info!("the display stays powered ({why}); the screen is black instead");
+                powered = dark::power_down(&std::io::stdout());
+                match &powered {
+                    Power::Console => log::info!("display powered down (console VESA blanking)"),
+                    Power::X11 { .. } => log::info!("display powered down (X11 DPMS, xset)"),
+                    Power::Unsupported(why) => log::info!(
+                        "cannot power the display down ({why}); the screen is only black"
+                    ),
                 }
             }
             Change::Light => {
                 log::info!("screen lit again");
-                dark::power_up(&std::io::stdout());
+                dark::power_up(&std::io::stdout(), &powered);
                 // The next frame draws over the black one the screen remembers.
                 dirty = true;
                 last = now;
@@ -339,46 +346,142 @@ mod tests {
 
     use super::*;
 
+    /// A live show's state around a config file, as the loop holds it.
+    struct Kiosk {
+        path: std::path::PathBuf,
+        source: Source,
+        live: Live,
+        show: Show,
+        overlays: Overlays,
+        last_good: Loaded,
+    }
+
+    impl Kiosk {
+        fn start(path: std::path::PathBuf, text: &str) -> Self {
+            std::fs::write(&path, text).unwrap();
+            let mut source = Source::new(Some(path.clone()), Vec::new());
+            let loaded = source.load().unwrap();
+            let show = Show::new(loaded.spec.clone()).unwrap();
+            Self {
+                path,
+                source,
+                live: Live::from(&loaded.settings),
+                overlays: Overlays::new(show.spec()),
+                show,
+                last_good: loaded,
+            }
+        }
+
+        /// Writes `text` to the config (`None` deletes it) and reloads as the loop would.
+        fn edit(&mut self, text: Option<&str>) {
+            match text {
+                Some(text) => std::fs::write(&self.path, text).unwrap(),
+                None => std::fs::remove_file(&self.path).unwrap(),
+            }
+            assert!(self.source.changed());
+            assert!(reload(
+                &mut self.show,
+                &mut self.overlays,
+                &mut self.source,
+                &mut self.last_good,
+                &mut self.live
+            ));
+        }
+    }
+
     #[test]
     fn reload_keeps_the_last_good_config_until_fixed() {
         let dir = std::env::temp_dir().join(format!("vitrine-reload-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("kiosk.toml");
-        let write = |text: &str| std::fs::write(&path, text).unwrap();
-        write("fps = 10\n[[item]]\neffect = \"defrag\"\nmessage = \"First\"\n");
-        let mut source = Source::new(Some(path.clone()), Vec::new());
-        let loaded = source.load().unwrap();
-        let mut live = Live::from(&loaded.settings);
-        let mut show = Show::new(loaded.spec.clone()).unwrap();
-        let mut overlays = Overlays::new(show.spec());
-        let mut last_good = loaded;
-        assert!(!source.changed());
+        let mut kiosk = Kiosk::start(
+            dir.join("kiosk.toml"),
+            "fps = 10\n[[item]]\neffect = \"defrag\"\nmessage = \"First\"\n",
+        );
+        assert!(!kiosk.source.changed());
 
         // A broken edit: the show keeps running as it was, with the error marker.
-        write("fps = 10\n[[item]]\neffect = \"defrag\"\nmessage = First\n");
-        assert!(source.changed());
-        assert!(reload(
-            &mut show,
-            &mut overlays,
-            &mut source,
-            &mut last_good,
-            &mut live
+        kiosk.edit(Some(
+            "fps = 10\n[[item]]\neffect = \"defrag\"\nmessage = First\n",
         ));
-        assert!(overlays.config_error().unwrap().contains("kiosk.toml:4:11"));
-        assert_eq!(show.spec().items[0].messages, ["First"]);
-        assert_eq!(live.frame_interval, Duration::from_millis(100));
+        let error = |k: &Kiosk| k.overlays.config_error().map(str::to_string);
+        assert!(error(&kiosk).unwrap().contains("kiosk.toml:4:11"));
+        assert_eq!(kiosk.show.spec().items[0].messages, ["First"]);
+        assert_eq!(kiosk.live.frame_interval, Duration::from_millis(100));
         assert!(
-            !source.changed(),
+            !kiosk.source.changed(),
             "the broken version is not retried until edited again"
         );
 
         // Fixed: applied, marker gone, same effect still on screen; the colour depth and the
         // output budget change live too.
-        write(
+        kiosk.edit(Some(
             "fps = 20\nlock = true\ncolor = \"16\"\nmax_rate = 8\n\
              [[item]]\neffect = \"defrag\"\nmessage = \"Second\"\n",
-        );
-        assert!(source.changed());
+        ));
+        assert_eq!(error(&kiosk), None);
+        assert_eq!(kiosk.show.spec().items[0].messages, ["Second"]);
+        assert_eq!(kiosk.show.current_name(), "defrag");
+        assert_eq!(kiosk.live.frame_interval, Duration::from_millis(50));
+        assert!(kiosk.live.locked);
+        assert_eq!(kiosk.live.depth, ColorDepth::Ansi16);
+        assert_eq!(kiosk.live.max_rate, Some(8000.0));
+
+        // A file truncated to nothing (a slow save) is an error, not "every default": the
+        // lock stays on.
+        kiosk.edit(Some(""));
+        assert!(error(&kiosk).unwrap().contains("is empty"));
+        assert!(kiosk.live.locked);
+
+        // A deleted config is an error too; the show goes on.
+        kiosk.edit(None);
+        assert!(error(&kiosk).unwrap().contains("config file /"));
+        assert_eq!(kiosk.show.spec().items[0].messages, ["Second"]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A logo that goes bad (truncated by a copy, replaced by a huge picture) is a broken
+    /// edit like any other: the last good show stays, with the error marker.
+    #[test]
+    fn a_bad_logo_on_reload_keeps_the_last_good_show() {
+        use crate::logo::tests::{LOGO, png_header};
+        let dir = std::env::temp_dir().join(format!("vitrine-logo-reload-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (config, logo) = (dir.join("kiosk.toml"), dir.join("logo.png"));
+        let good = std::fs::read(LOGO).unwrap();
+        std::fs::write(&logo, &good).unwrap();
+        std::fs::write(
+            &config,
+            "[[item]]\nlayers = [\"defrag\", \"logo\"]\nlogo = \"logo.png\"\n",
+        )
+        .unwrap();
+        let mut source = Source::new(Some(config.clone()), Vec::new());
+        let loaded = source.load().unwrap();
+        let mut live = Live::from(&loaded.settings);
+        let mut show = Show::new(loaded.spec.clone()).unwrap();
+        let mut overlays = Overlays::new(show.spec());
+        let mut last_good = loaded;
+        for bad in [good[..good.len() / 2].to_vec(), png_header(20_000, 20_000)] {
+            std::fs::write(&logo, &bad).unwrap();
+            assert!(source.changed(), "the logo is watched like the config");
+            reload(
+                &mut show,
+                &mut overlays,
+                &mut source,
+                &mut last_good,
+                &mut live,
+            );
+            let marker = overlays
+                .config_error()
+                .expect("the error marker")
+                .to_string();
+            assert!(
+                marker.contains("kiosk.toml:3:1: item 1 (defrag+logo): --logo"),
+                "{marker}"
+            );
+            assert_eq!(show.spec().items[0].name(), "defrag+logo");
+            assert!(show.spec().items[0].logo.is_some());
+        }
+        std::fs::write(&logo, &good).unwrap();
         reload(
             &mut show,
             &mut overlays,
@@ -387,43 +490,6 @@ mod tests {
             &mut live,
         );
         assert_eq!(overlays.config_error(), None);
-        assert_eq!(show.spec().items[0].messages, ["Second"]);
-        assert_eq!(show.current_name(), "defrag");
-        assert_eq!(live.frame_interval, Duration::from_millis(50));
-        assert!(live.locked);
-        assert_eq!(live.depth, ColorDepth::Ansi16);
-        assert_eq!(live.max_rate, Some(8000.0));
-
-        // A file truncated to nothing (a slow save) is an error, not "every default": the
-        // lock stays on.
-        write("");
-        assert!(source.changed());
-        reload(
-            &mut show,
-            &mut overlays,
-            &mut source,
-            &mut last_good,
-            &mut live,
-        );
-        assert!(
-            overlays.config_error().unwrap().contains("is empty"),
-            "{:?}",
-            overlays.config_error()
-        );
-        assert!(live.locked);
-
-        // A deleted config is an error too; the show goes on.
-        std::fs::remove_file(&path).unwrap();
-        assert!(source.changed());
-        reload(
-            &mut show,
-            &mut overlays,
-            &mut source,
-            &mut last_good,
-            &mut live,
-        );
-        assert!(overlays.config_error().unwrap().contains("config file /"));
-        assert_eq!(show.spec().items[0].messages, ["Second"]);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

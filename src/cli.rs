@@ -7,6 +7,7 @@ use std::time::Duration;
 use clap::builder::PossibleValuesParser;
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use vitrine_effects::canvas::PixelGrid;
+use vitrine_effects::logo::Placement;
 use vitrine_effects::{Params, Rgb, duration, palette, rgb};
 
 use crate::color_depth::ColorChoice;
@@ -146,6 +147,7 @@ pub struct Settings {
 #[command(next_help_heading = None::<&'static str>)]
 pub struct ItemArgs {
     /// Effects to show, in order (comma-separated). Default: every effect (see `vitrine list`).
+    /// Stack effects in one item with +, bottom first: defrag+confetti, logo+water.
     #[arg(short, long, value_delimiter = ',', value_name = "NAME")]
     pub effect: Vec<String>,
 
@@ -203,6 +205,28 @@ pub struct ItemArgs {
     /// characters ▀ ▄ █ and shades ░ ▒ ▓ are drawn as such, other characters by density).
     #[arg(long, value_name = "PATH", help_heading = "Water")]
     pub image: Option<PathBuf>,
+
+    /// A logo (PNG or JPEG, transparency kept) drawn over the item's effects, or where
+    /// `logo` stands in its layers (`--effect logo+water`: the water refracts it).
+    #[arg(long, value_name = "PATH", help_heading = "Layers")]
+    pub logo: Option<PathBuf>,
+
+    /// Where the logo sits.
+    #[arg(long, value_enum, default_value_t = Placement::Center, value_name = "WHERE", help_heading = "Layers")]
+    pub logo_position: Placement,
+
+    /// How much of the screen's width and height the logo may fill, e.g. 20%.
+    #[arg(long, default_value = "20%", value_parser = parse_share, value_name = "PERCENT", help_heading = "Layers")]
+    pub logo_size: f32,
+
+    /// Move the logo by one cell every 3 minutes, so months on one screen do not burn it in.
+    #[arg(long, help_heading = "Layers")]
+    pub logo_drift: bool,
+
+    /// Draw the message in big lettering, sharp, over all of the item's layers (e.g. over water
+    /// refracting a logo).
+    #[arg(long, help_heading = "Layers")]
+    pub message_layer: bool,
 }
 
 /// The playlist as a whole: order, seed, simulation rate, transitions and overlays.
@@ -461,6 +485,13 @@ pub struct ServeArgs {
     #[arg(long, overrides_with = "broadcast")]
     pub no_broadcast: bool,
 
+    /// A control socket for `vitrine ctl --socket PATH` (mode 0600): status, next, prev, goto,
+    /// pause, say, clear, blank, wake and reload act on the broadcast show, for every viewer
+    /// who has not taken a show of their own. Off by default (the default path is a local
+    /// kiosk's); needs --broadcast.
+    #[arg(long, value_name = "PATH")]
+    pub control_socket: Option<PathBuf>,
+
     /// Expect a PROXY protocol header (v1 or v2, as HAProxy and nginx `stream` send) first on
     /// every connection, so limits and the log see the real client. Needs --trusted-proxy.
     #[arg(
@@ -580,6 +611,19 @@ fn parse_timeout(s: &str) -> Result<Duration, String> {
     match s.trim() {
         "0" | "off" | "never" => Ok(Duration::ZERO),
         s => duration::parse(s),
+    }
+}
+
+/// A share of the screen: `20%` (or `0.2`), more than 0 and at most 100 %.
+fn parse_share(s: &str) -> Result<f32, String> {
+    let s = s.trim();
+    let value = match s.strip_suffix('%') {
+        Some(percent) => percent.trim().parse::<f32>().map(|p| p / 100.0),
+        None => s.parse::<f32>(),
+    };
+    match value {
+        Ok(v) if v.is_finite() && (0.01..=1.0).contains(&v) => Ok(v),
+        _ => Err("expected a share of the screen from 1% to 100%, e.g. 20%".into()),
     }
 }
 

@@ -44,7 +44,7 @@ use vitrine_effects::registry;
 use crate::cli::{ItemArgs, Settings};
 use crate::error::UsageError;
 use crate::schedule::Schedule;
-use crate::spec::ShowSpec;
+use crate::spec::{self, ShowSpec};
 use crate::textfile;
 
 /// Plural spellings that read better in a file, mapped to their flag.
@@ -120,12 +120,77 @@ struct Nested {
     defaults: Table,
 }
 
+/// The items again, for their sub-tables (`[item.confetti]`, a layer's settings) with the
+/// positions of the keys inside them, which a `Value` does not keep.
+#[derive(Deserialize)]
+struct NestedLayers {
+    #[serde(default)]
+    item: Vec<BTreeMap<String, ItemValue>>,
+}
+
+/// A value in an `[[item]]`: a table, with its keys' positions, or anything else.
+enum ItemValue {
+    Table(Table),
+    Other,
+}
+
+impl<'de> Deserialize<'de> for ItemValue {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
+        struct Kind;
+        impl<'de> Visitor<'de> for Kind {
+            type Value = ItemValue;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a value")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ItemValue, A::Error> {
+                let mut table = Table::new();
+                while let Some((key, value)) =
+                    map.next_entry::<Spanned<String>, Spanned<Value>>()?
+                {
+                    table.insert(key, value);
+                }
+                Ok(ItemValue::Table(table))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<ItemValue, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(ItemValue::Other)
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<ItemValue, E> {
+                Ok(ItemValue::Other)
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<ItemValue, E> {
+                Ok(ItemValue::Other)
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<ItemValue, E> {
+                Ok(ItemValue::Other)
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<ItemValue, E> {
+                Ok(ItemValue::Other)
+            }
+            fn visit_str<E>(self, _: &str) -> Result<ItemValue, E> {
+                Ok(ItemValue::Other)
+            }
+        }
+        deserializer.deserialize_any(Kind)
+    }
+}
+
 /// A `[[item]]` table, checked but not yet combined with the global settings.
 struct RawItem {
     span: Range<usize>,
+    /// Its layers' names, `defrag+confetti`.
     effect: String,
     settings: Vec<Setting>,
+    /// The tables of settings for one of its layers (`[item.confetti]`).
+    per_layer: Vec<LayerTable>,
     schedule: Schedule,
+}
+
+/// `[item.NAME]`: settings for the item's layer `NAME` only.
+struct LayerTable {
+    effect: &'static str,
+    settings: Vec<Setting>,
 }
 
 /// A parsed config file.
@@ -139,7 +204,7 @@ pub struct Loaded {
     /// The effective settings for the whole show (file, then command line).
     pub settings: Settings,
     pub spec: ShowSpec,
-    /// Message files the show was built from.
+    /// Message files and logos the show was built from.
     files: Vec<PathBuf>,
     /// The show-wide settings as given (file, then command line), to tell what a reload changed.
     global: Vec<Setting>,
@@ -186,6 +251,7 @@ fn parse(text: &str, dir: &Path, cmd: &Command) -> Result<Parsed, Located> {
     };
     let top: Table = toml::from_str(text).map_err(toml_error)?;
     let nested: Nested = toml::from_str(text).map_err(toml_error)?;
+    let layer_tables: NestedLayers = toml::from_str(text).map_err(toml_error)?;
     let mut global = Vec::new();
     for (key, value) in top
         .iter()
@@ -217,49 +283,36 @@ fn parse(text: &str, dir: &Path, cmd: &Command) -> Result<Parsed, Located> {
     let items = nested
         .item
         .iter()
-        .map(|table| parse_item(table, dir, cmd))
+        .zip(&layer_tables.item)
+        .map(|(table, sub_tables)| parse_item(table, sub_tables, dir, cmd))
         .collect::<Result<_, _>>()?;
     Ok(Parsed { global, items })
 }
 
-fn parse_item(table: &Spanned<Table>, dir: &Path, cmd: &Command) -> Result<RawItem, Located> {
+fn parse_item(
+    table: &Spanned<Table>,
+    sub_tables: &BTreeMap<String, ItemValue>,
+    dir: &Path,
+    cmd: &Command,
+) -> Result<RawItem, Located> {
     let mut item = RawItem {
         span: table.span(),
         effect: String::new(),
         settings: Vec::new(),
+        per_layer: Vec::new(),
         schedule: Schedule::default(),
     };
     // The effect first: which effect's flags the other keys may use depends on it.
-    let info = match table
-        .get_ref()
+    let sources = item_layers(table)?;
+    let effects: Vec<&'static registry::EffectInfo> = sources
         .iter()
-        .find(|(k, _)| k.get_ref() == "effect")
-    {
-        Some((_, value)) => {
-            let Value::String(name) = value.get_ref() else {
-                return Err(Located(
-                    value.span(),
-                    "an item shows one effect: effect = \"NAME\"".into(),
-                ));
-            };
-            let infos = crate::spec::resolve_effects(std::slice::from_ref(name))
-                .map_err(|e| Located(value.span(), e.to_string()))?;
-            // A blank name resolves to nothing.
-            *infos.first().ok_or_else(|| {
-                Located(
-                    value.span(),
-                    "an item shows one effect: effect = \"NAME\"".into(),
-                )
-            })?
-        }
-        None => {
-            return Err(Located(
-                item.span.clone(),
-                "this [[item]] has no effect = \"NAME\"".into(),
-            ));
-        }
-    };
-    item.effect = info.name.to_string();
+        .filter_map(|s| match s {
+            spec::Source::Effect(info) => Some(*info),
+            _ => None,
+        })
+        .collect();
+    let names: Vec<&str> = sources.iter().map(|s| s.name()).collect();
+    item.effect = names.join("+");
     let per_item = crate::cli::ids::<ItemArgs>();
     let mut style = None;
     for (key, value) in table.get_ref() {
@@ -269,7 +322,32 @@ fn parse_item(table: &Spanned<Table>, dir: &Path, cmd: &Command) -> Result<RawIt
                     .map_err(|e| Located(value.span(), e))?;
                 continue;
             }
+            "layers" => {
+                item.settings.push(Setting {
+                    id: "effect".into(),
+                    args: vec![format!("--effect={}", item.effect)],
+                    span: Some(key.span()),
+                });
+                continue;
+            }
             "style" => style = Some(value),
+            name if matches!(value.get_ref(), Value::Table(_)) => {
+                let Some(info) = effects.iter().find(|e| e.name.eq_ignore_ascii_case(name)) else {
+                    return Err(Located(
+                        key.span(),
+                        format!(
+                            "[{name}] is not a layer of this item ({}); a table in an item \
+                             holds the settings of one of its effects",
+                            item.effect
+                        ),
+                    ));
+                };
+                let Some(ItemValue::Table(keys)) = sub_tables.get(key.get_ref()) else {
+                    unreachable!("the same file read twice has the same tables");
+                };
+                item.per_layer.push(parse_layer(info, keys, dir, cmd)?);
+                continue;
+            }
             _ => {}
         }
         let setting = setting(cmd, key, value, dir)?;
@@ -283,7 +361,7 @@ fn parse_item(table: &Spanned<Table>, dir: &Path, cmd: &Command) -> Result<RawIt
             ));
         }
         if let Some(owner) = owning_effect(cmd, &setting.id)
-            && owner.name != info.name
+            && !effects.iter().any(|e| e.name == owner.name)
         {
             return Err(Located(
                 key.span(),
@@ -291,27 +369,127 @@ fn parse_item(table: &Spanned<Table>, dir: &Path, cmd: &Command) -> Result<RawIt
                     "'{}' is a {} setting, and this item shows {}",
                     key.get_ref(),
                     owner.name,
-                    info.name
+                    item.effect
                 ),
             ));
         }
         push_unique(&mut item.settings, setting)?;
     }
-    if let Some(style) = style
-        && let Value::String(name) = style.get_ref()
-        && !info.styles.iter().any(|s| s.eq_ignore_ascii_case(name))
-    {
-        let known = if info.styles.is_empty() {
-            "it has no styles".to_string()
-        } else {
-            format!("its styles: {}", info.styles.join(", "))
-        };
-        return Err(Located(
-            style.span(),
-            format!("{} has no style '{name}' ({known})", info.name),
-        ));
+    if let Some(style) = style {
+        check_style(&effects, style)?;
     }
     Ok(item)
+}
+
+/// The layers of an `[[item]]`: its `effect = "NAME"` (or `"a+b"`) or `layers = [...]`,
+/// bottom first.
+fn item_layers(table: &Spanned<Table>) -> Result<Vec<spec::Source>, Located> {
+    let find = |name: &str| table.get_ref().iter().find(|(k, _)| k.get_ref() == name);
+    let one = "an item shows one effect, or a stack of them: effect = \"NAME\" or \
+               layers = [\"defrag\", \"confetti\"]";
+    let (names, span) = match (find("effect"), find("layers")) {
+        (Some((key, _)), Some(_)) => {
+            return Err(Located(
+                key.span(),
+                "give an item either effect = \"NAME\" or layers = [...], not both".into(),
+            ));
+        }
+        (Some((_, value)), None) => match value.get_ref() {
+            Value::String(name) => (name.clone(), value.span()),
+            _ => return Err(Located(value.span(), one.into())),
+        },
+        (None, Some((_, value))) => match value.get_ref() {
+            Value::Array(values) if !values.is_empty() => {
+                let names: Option<Vec<&str>> = values.iter().map(Value::as_str).collect();
+                match names {
+                    Some(names) => (names.join("+"), value.span()),
+                    None => return Err(Located(value.span(), one.into())),
+                }
+            }
+            _ => return Err(Located(value.span(), one.into())),
+        },
+        (None, None) => {
+            return Err(Located(
+                table.span(),
+                "this [[item]] has no effect = \"NAME\" (or layers = [...])".into(),
+            ));
+        }
+    };
+    let stacks = spec::resolve_effects(std::slice::from_ref(&names))
+        .map_err(|e| Located(span.clone(), e.to_string()))?;
+    // A blank name resolves to nothing.
+    stacks
+        .into_iter()
+        .next()
+        .ok_or_else(|| Located(span, one.into()))
+}
+
+/// A per-layer table (`[item.confetti]`): the style and own flags of one effect of the item.
+fn parse_layer(
+    info: &'static registry::EffectInfo,
+    keys: &Table,
+    dir: &Path,
+    cmd: &Command,
+) -> Result<LayerTable, Located> {
+    let mut settings = Vec::new();
+    for (key, value) in keys {
+        let setting = setting(cmd, key, value, dir)?;
+        let own = owning_effect(cmd, &setting.id).is_some_and(|o| o.name == info.name);
+        if setting.id != "style" && !own {
+            return Err(Located(
+                key.span(),
+                format!(
+                    "[{}] holds the style and {}'s own settings; '{}' is not one of them",
+                    info.name,
+                    info.name,
+                    key.get_ref()
+                ),
+            ));
+        }
+        if setting.id == "style" {
+            check_style(&[info], value)?;
+        }
+        push_unique(&mut settings, setting)?;
+    }
+    Ok(LayerTable {
+        effect: info.name,
+        settings,
+    })
+}
+
+/// Refuses a `style` that none of `effects` has, pointing at it.
+fn check_style(
+    effects: &[&'static registry::EffectInfo],
+    style: &Spanned<Value>,
+) -> Result<(), Located> {
+    let Value::String(name) = style.get_ref() else {
+        return Ok(());
+    };
+    if effects
+        .iter()
+        .any(|info| info.styles.iter().any(|s| s.eq_ignore_ascii_case(name)))
+    {
+        return Ok(());
+    }
+    let known: Vec<String> = effects
+        .iter()
+        .map(|info| {
+            if info.styles.is_empty() {
+                format!("{} has no styles", info.name)
+            } else {
+                format!("{}'s styles: {}", info.name, info.styles.join(", "))
+            }
+        })
+        .collect();
+    let names: Vec<&str> = effects.iter().map(|i| i.name).collect();
+    Err(Located(
+        style.span(),
+        format!(
+            "{} has no style '{name}' ({})",
+            names.join("+"),
+            known.join("; ")
+        ),
+    ))
 }
 
 /// The effect whose own flag `id` is (listed under its help heading), if any.
@@ -352,7 +530,7 @@ fn push_unique(settings: &mut Vec<Setting>, setting: Setting) -> Result<(), Loca
 }
 
 /// Settings that name a file, which is found relative to the config file.
-const FILE_SETTINGS: &[&str] = &["message_file", "image", "fonts"];
+const FILE_SETTINGS: &[&str] = &["message_file", "image", "fonts", "logo"];
 
 /// Turns `key = value` into the arguments of the flag with that name.
 fn setting(
@@ -585,7 +763,9 @@ fn resolve(text: &str, dir: &Path, overrides: &[Setting]) -> Result<Loaded, Unre
         let message = format!("{e:#}");
         error_at(&global, file_setting(&global, &message), 0..0, message)
     })?;
+    // Message files and logos: an edit to one reloads the show like an edit to the config.
     let mut files: Vec<PathBuf> = settings.item.message_file.iter().cloned().collect();
+    files.extend(settings.item.logo.iter().cloned());
     let cli_playlist = overrides.iter().any(|s| s.id == "effect");
     if !parsed.items.is_empty() && !cli_playlist {
         spec.items.clear();
@@ -594,10 +774,13 @@ fn resolve(text: &str, dir: &Path, overrides: &[Setting]) -> Result<Loaded, Unre
             let settings: Vec<Setting> = settings.into_iter().cloned().collect();
             let layered = layer(&settings, overrides);
             let item_args = to_args(&cmd, &layered, raw.span.clone())?;
-            if let Some(file) = &item_args.item.message_file
-                && !files.contains(file)
+            for file in [&item_args.item.message_file, &item_args.item.logo]
+                .into_iter()
+                .flatten()
             {
-                files.push(file.clone());
+                if !files.contains(file) {
+                    files.push(file.clone());
+                }
             }
             let in_item = |e: anyhow::Error| {
                 let message = format!("item {} ({}): {e:#}", n + 1, raw.effect);
@@ -612,6 +795,18 @@ fn resolve(text: &str, dir: &Path, overrides: &[Setting]) -> Result<Loaded, Unre
                 ShowSpec::from_args(&item_args.item, &item_args.playlist).map_err(in_item)?;
             item_spec.items.truncate(1);
             item_spec.items[0].schedule = raw.schedule.clone();
+            // Each `[item.NAME]` table: that layer's style and parameters, over the item's.
+            for table in &raw.per_layer {
+                let over = layer(&settings, &table.settings);
+                let over: Vec<Setting> = over.into_iter().cloned().collect();
+                let layer_args = to_args(&cmd, &layer(&over, overrides), raw.span.clone())?;
+                for layer in &mut item_spec.items[0].layers {
+                    if layer.source.name() == table.effect {
+                        layer.context.style = layer_args.item.style.clone();
+                        layer.params = layer_args.item.params.clone();
+                    }
+                }
+            }
             item_spec.validate().map_err(|e| {
                 let message = format!("item {} ({}): {e:#}", n + 1, raw.effect);
                 error_at(&layered, "style", raw.span.clone(), message)
@@ -622,7 +817,10 @@ fn resolve(text: &str, dir: &Path, overrides: &[Setting]) -> Result<Loaded, Unre
     // An effect's own flag for an effect the playlist never shows would be silently ignored.
     for setting in &global {
         if let Some(owner) = owning_effect(&cmd, &setting.id)
-            && !spec.items.iter().any(|i| i.info.name == owner.name)
+            && !spec
+                .items
+                .iter()
+                .any(|i| i.effects().any(|e| e.name == owner.name))
         {
             let name = match setting.span {
                 Some(_) => format!("'{}'", setting.id),
@@ -793,6 +991,80 @@ message_file = "defrag.txt"
 "#;
 
     #[test]
+    fn items_stack_layers_each_with_its_own_settings() {
+        let text = r#"
+[[item]]
+layers = ["defrag", "confetti"]
+speed = 2
+[item.confetti]
+style = "snow"
+rate = 40
+
+[[item]]
+effect = "glitch+confetti"
+style = "strobe"
+"#;
+        let loaded = load(text, &[]).unwrap();
+        let items = &loaded.spec.items;
+        assert_eq!(items[0].name(), "defrag+confetti");
+        assert_eq!(items[0].speed, 2.0);
+        let (defrag, confetti) = (&items[0].layers[0], &items[0].layers[1]);
+        assert_eq!(confetti.context.style.as_deref(), Some("snow"));
+        assert_eq!(confetti.params.confetti.rate, Some(40.0));
+        assert_eq!(defrag.context.style, None);
+        assert_eq!(defrag.params.confetti.rate, None);
+        assert_eq!(items[1].name(), "glitch+confetti");
+        assert!(items[1].shows("glitch") && items[1].shows("GLITCH+confetti"));
+        // The same on the command line, bottom first.
+        let loaded = load("fps = 20\n", &["--effect", "defrag+confetti,water"]).unwrap();
+        let names: Vec<_> = loaded.spec.items.iter().map(|i| i.name()).collect();
+        assert_eq!(names, ["defrag+confetti", "water"]);
+    }
+
+    #[test]
+    fn the_sample_layered_config_builds() {
+        let path = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/layers.toml"));
+        let mut source = Source::new(Some(path), Vec::new());
+        let loaded = source.load().unwrap();
+        let names: Vec<_> = loaded.spec.items.iter().map(|i| i.name()).collect();
+        assert_eq!(
+            names,
+            [
+                "defrag+confetti",
+                "logo+water+message",
+                "logo+glitch",
+                "glitch+logo"
+            ]
+        );
+        assert!(loaded.files.iter().any(|f| f.ends_with("vitrine-logo.png")));
+    }
+
+    #[test]
+    fn layer_mistakes_point_at_the_key() {
+        let item = |rest: &str| format!("[[item]]\nlayers = [\"defrag\", \"confetti\"]\n{rest}");
+        let (err, position) = error(&item("[item.water]\nstyle = \"ripple\"\n"));
+        assert!(err.contains("[water] is not a layer of this item"), "{err}");
+        assert_eq!(position, (3, 7));
+        let (err, position) = error(&item("[item.confetti]\nstars = 3\n"));
+        assert!(err.contains("'stars' is not one of them"), "{err}");
+        assert_eq!(position, (4, 1));
+        let (err, position) = error(&item("[item.confetti]\nstyle = \"ripple\"\n"));
+        assert!(err.contains("confetti has no style 'ripple'"), "{err}");
+        assert_eq!(position, (4, 9));
+        let (err, position) = error("[[item]]\nlayers = [\"defrag\", \"nope\"]\n");
+        assert!(err.contains("unknown effect 'nope'"), "{err}");
+        assert_eq!(position, (2, 10));
+        let (err, _) = error("[[item]]\neffect = \"water\"\nlayers = [\"water\"]\n");
+        assert!(err.contains("not both"), "{err}");
+        let (err, position) = error("[[item]]\nlayers = [\"logo\", \"water\"]\n");
+        assert!(err.contains("the logo layer needs --logo PATH"), "{err}");
+        assert_eq!(position.0, 1);
+        let (err, position) = error(&item("stars = 3\n"));
+        assert!(err.contains("'stars' is a glitch setting"), "{err}");
+        assert_eq!(position, (3, 1));
+    }
+
+    #[test]
     fn good_config_builds_items_with_their_own_settings() {
         // The message file does not exist: the error names the item and the file, at the key.
         let (err, position) = error(GOOD);
@@ -809,16 +1081,16 @@ message_file = "defrag.txt"
         assert!(loaded.settings.playlist.clock);
         let spec = &loaded.spec;
         assert_eq!(spec.transition, Transition::Wipe);
-        let names: Vec<_> = spec.items.iter().map(|i| i.info.name).collect();
+        let names: Vec<_> = spec.items.iter().map(|i| i.name()).collect();
         assert_eq!(names, ["glitch", "confetti", "defrag"]);
         let [glitch, confetti, defrag] = &spec.items[..] else {
             unreachable!()
         };
-        assert_eq!(glitch.context.style.as_deref(), Some("strobe"));
+        assert_eq!(glitch.context().style.as_deref(), Some("strobe"));
         assert_eq!(glitch.duration, Duration::from_secs(45));
         assert_eq!(glitch.messages, ["Welcome", "Coffee in the kitchen"]);
         assert_eq!(confetti.messages, ["Happy Friday!"]);
-        assert!(confetti.context.calm && !glitch.context.calm);
+        assert!(confetti.context().calm && !glitch.context().calm);
         assert!(
             !confetti
                 .schedule
@@ -861,7 +1133,7 @@ message_file = "defrag.txt"
         .unwrap();
         let art = include_str!("../assets/fish.txt");
         assert_eq!(
-            loaded.spec.items[0].params.water.image,
+            loaded.spec.items[0].layers[0].params.water.image,
             Some(vitrine_effects::water::AsciiArt::parse(art).unwrap())
         );
     }
@@ -896,7 +1168,7 @@ message_file = "defrag.txt"
         assert_eq!(loaded.settings.output.fps, 50);
         for item in &loaded.spec.items {
             assert_eq!(item.messages, ["From the CLI"]);
-            assert!(item.context.calm);
+            assert!(item.context().calm);
         }
         // The global message file is replaced as well, not added to.
         let with_file = format!("message_file = \"{MESSAGES}\"\n{text}");
@@ -907,7 +1179,7 @@ message_file = "defrag.txt"
         // --effect replaces the file's playlist but keeps its settings.
         let loaded = load(&text, &["--effect", "water"]).unwrap();
         assert_eq!(loaded.spec.items.len(), 1);
-        assert_eq!(loaded.spec.items[0].info.name, "water");
+        assert_eq!(loaded.spec.items[0].name(), "water");
         assert_eq!(loaded.settings.output.fps, 20);
     }
 
@@ -1045,7 +1317,7 @@ message_file = "defrag.txt"
             &[],
         )
         .unwrap();
-        let names: Vec<_> = loaded.spec.items.iter().map(|i| i.info.name).collect();
+        let names: Vec<_> = loaded.spec.items.iter().map(|i| i.name()).collect();
         assert_eq!(names, ["water", "glitch"]);
         assert!(loaded.spec.shuffle);
         assert_eq!(loaded.spec.seed, 7);

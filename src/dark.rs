@@ -8,8 +8,10 @@
 //!
 //! On the Linux console the display itself is powered down through the kernel's VESA
 //! blanking (what `setterm --powerdown` and `setterm --blank force` ask for, as the
-//! `TIOCLINUX` ioctl on the terminal). Anywhere else (a terminal emulator, SSH, X or Wayland)
-//! the log says once that the screen is only black.
+//! `TIOCLINUX` ioctl on the terminal). In a terminal window on X11 it is DPMS, through
+//! `xset dpms force off` when `xset` is installed (no X library is linked for it). Anywhere
+//! else (Wayland, which has no common way to do it; SSH; X without `xset`) the log says
+//! plainly that the display stays on and the screen is only black.
 
 use std::os::fd::AsRawFd;
 use std::time::{Duration, Instant};
@@ -149,8 +151,12 @@ impl Dark {
 /// What became of powering the display down.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Power {
-    Off,
-    /// Not a Linux console (or not allowed): the screen is only black. Says why.
+    /// Through the Linux console's VESA blanking.
+    Console,
+    /// Through X11 DPMS (`xset`); whether DPMS was off before (as a kiosk session sets it,
+    /// `xset -dpms`), to turn it off again on waking.
+    X11 { dpms_was_off: bool },
+    /// Not possible here: the screen is only black. Says why.
     Unsupported(String),
 }
 
@@ -174,23 +180,107 @@ fn tioclinux(terminal: &impl AsRawFd, request: [u8; 2]) -> std::io::Result<()> {
     }
 }
 
-/// Powers the display behind `terminal` down, if it is the Linux console.
+/// Powers the display behind `terminal` down: the Linux console's, or the X11 display the
+/// terminal window is on.
 pub fn power_down(terminal: &impl AsRawFd) -> Power {
     let result = tioclinux(terminal, [TIOCL_SETVESABLANK, VESA_POWERDOWN])
         .and_then(|()| tioclinux(terminal, [TIOCL_BLANKSCREEN, 0]));
-    match result {
-        Ok(()) => Power::Off,
-        Err(err) => Power::Unsupported(match err.raw_os_error() {
-            Some(libc::ENOTTY) | Some(libc::EINVAL) => "not a Linux console".into(),
+    let not_console = match result {
+        Ok(()) => return Power::Console,
+        Err(err) => match err.raw_os_error() {
+            Some(libc::ENOTTY) | Some(libc::EINVAL) => "not a Linux console".to_string(),
             Some(libc::EPERM) => "the console is not this process's terminal".into(),
             _ => err.to_string(),
-        }),
+        },
+    };
+    let var = |name| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let has_xset = find_program("xset").is_some();
+    match graphical_fallback(var("DISPLAY"), var("WAYLAND_DISPLAY"), has_xset) {
+        Ok(()) => match dpms_is_off()
+            .and_then(|was_off| xset(&["dpms", "force", "off"]).map(|()| was_off))
+        {
+            Ok(dpms_was_off) => Power::X11 { dpms_was_off },
+            Err(why) => Power::Unsupported(format!("{not_console}; {why}")),
+        },
+        Err(why) => Power::Unsupported(format!("{not_console}; {why}")),
     }
 }
 
-/// Powers the display back up after [`power_down`].
-pub fn power_up(terminal: &impl AsRawFd) {
-    let _ = tioclinux(terminal, [TIOCL_UNBLANKSCREEN, 0]);
+/// Whether a terminal window's display can be powered down (X11 with `xset`), or why not.
+fn graphical_fallback(
+    display: Option<String>,
+    wayland: Option<String>,
+    has_xset: bool,
+) -> Result<(), String> {
+    match (display, wayland) {
+        (Some(_), _) if has_xset => Ok(()),
+        (Some(display), _) => Err(format!(
+            "X display {display}, but xset is not installed (Debian: x11-xserver-utils)"
+        )),
+        (None, Some(_)) => Err(
+            "Wayland has no common way to power the display down (let the \
+             compositor's idle settings do it, e.g. swayidle)"
+                .into(),
+        ),
+        (None, None) => Err("no X display either".into()),
+    }
+}
+
+/// Runs `xset ARGS`.
+fn xset(args: &[&str]) -> Result<(), String> {
+    let status = std::process::Command::new("xset")
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .map_err(|e| format!("cannot run xset: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("xset {} failed ({status})", args.join(" ")))
+    }
+}
+
+/// Whether the X server's DPMS is switched off (`xset q`); forcing the display off switches
+/// it on, which would let the server blank a kiosk that asked it not to.
+fn dpms_is_off() -> Result<bool, String> {
+    let out = std::process::Command::new("xset")
+        .arg("q")
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run xset: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("xset q failed ({})", out.status));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).contains("DPMS is Disabled"))
+}
+
+/// `name` in one of the `PATH` directories, if it is there.
+fn find_program(name: &str) -> Option<std::path::PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(name))
+        .find(|path| path.is_file())
+}
+
+/// Powers the display back up after [`power_down`] said how it went down.
+pub fn power_up(terminal: &impl AsRawFd, how: &Power) {
+    match how {
+        Power::Console => {
+            let _ = tioclinux(terminal, [TIOCL_UNBLANKSCREEN, 0]);
+        }
+        Power::X11 { dpms_was_off } => {
+            let mut result = xset(&["dpms", "force", "on"]);
+            if *dpms_was_off {
+                result = result.and_then(|()| xset(&["-dpms"]));
+            }
+            if let Err(why) = result {
+                log::warn!("cannot power the display up again: {why}");
+            }
+        }
+        Power::Unsupported(_) => {}
+    }
 }
 
 #[cfg(test)]
@@ -257,10 +347,25 @@ mod tests {
     #[test]
     fn powering_down_a_terminal_that_is_not_a_console_says_why() {
         let file = std::fs::File::open("/dev/null").unwrap();
+        match power_down(&file) {
+            Power::Unsupported(why) => assert!(why.starts_with("not a Linux console; "), "{why}"),
+            // A test run inside an X session with xset really blanks it; light it again.
+            x11 @ Power::X11 { .. } => power_up(&file, &x11),
+            Power::Console => panic!("/dev/null is no console"),
+        }
+    }
+
+    #[test]
+    fn a_terminal_window_is_powered_down_only_on_x11_with_xset() {
+        let some = |s: &str| Some(s.to_string());
+        assert_eq!(graphical_fallback(some(":0"), None, true), Ok(()));
         assert_eq!(
-            power_down(&file),
-            Power::Unsupported("not a Linux console".into())
+            graphical_fallback(some(":0"), some("wayland-0"), true),
+            Ok(())
         );
-        power_up(&file);
+        let why = |d, w, x| graphical_fallback(d, w, x).unwrap_err();
+        assert!(why(some(":0"), None, false).contains("xset is not installed"));
+        assert!(why(None, some("wayland-0"), true).contains("Wayland has no common way"));
+        assert_eq!(why(None, None, true), "no X display either");
     }
 }

@@ -13,6 +13,7 @@ mod encode;
 mod error;
 mod keymap;
 mod logging;
+mod logo;
 mod messages;
 mod overlay;
 mod pacing;
@@ -34,6 +35,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::{ArgMatches, FromArgMatches};
+use vitrine_effects::LayerKind;
 use vitrine_effects::depth::{ColorDepth, ColorMapper};
 use vitrine_effects::palette::PALETTES;
 use vitrine_effects::registry::EFFECTS;
@@ -126,8 +128,8 @@ fn run(cli: Cli, command: &clap::Command, matches: &ArgMatches) -> Result<()> {
         Some(Command::Man { dir: Some(dir) }) => docs::man_pages(&dir),
         Some(Command::Serve(args)) => {
             let (cmd, matches) = subcommand("serve");
-            let (_, loaded) = setup(&args.config, cmd, matches, Mode::Server)?;
-            server::run(loaded.spec, &loaded.settings, &args)
+            let (source, loaded) = setup(&args.config, cmd, matches, Mode::Server)?;
+            server::run(loaded.spec, &loaded.settings, &args, source)
         }
     }
 }
@@ -181,6 +183,13 @@ fn record_output(path: &std::path::Path) -> Result<Box<dyn Write>> {
 /// `vitrine list`: each effect, its styles and the flags under its help heading.
 fn list(out: &mut dyn Write) -> Result<()> {
     let command = cli::command();
+    let flags = |heading: &str| -> Vec<String> {
+        command
+            .get_arguments()
+            .filter(|a| a.get_help_heading() == Some(heading))
+            .filter_map(|a| a.get_long().map(|l| format!("--{l}")))
+            .collect()
+    };
     for info in EFFECTS {
         writeln!(out, "{:<10} {}", info.name, info.description)?;
         if !info.styles.is_empty() {
@@ -192,15 +201,36 @@ fn list(out: &mut dyn Write) -> Result<()> {
                 info.styles[0]
             )?;
         }
-        let flags: Vec<String> = command
-            .get_arguments()
-            .filter(|a| a.get_help_heading() == Some(info.heading))
-            .filter_map(|a| a.get_long().map(|l| format!("--{l}")))
-            .collect();
+        let flags = flags(info.heading);
         if !flags.is_empty() {
             writeln!(out, "{:<10} flags: {}", "", flags.join(" "))?;
         }
     }
+    writeln!(
+        out,
+        "\nLayers: stack effects in one item with +, bottom first (--effect defrag+confetti, \
+         logo+water;\n  in a config, layers = [\"defrag\", \"confetti\"] with an [item.NAME] \
+         table per layer). Over another layer:"
+    )?;
+    for info in EFFECTS {
+        let effect = (info.build)(&vitrine_effects::Context::new(0, ""), &Default::default())
+            .map_err(anyhow::Error::msg)?;
+        let how = match effect.layer_kind() {
+            LayerKind::Opaque => "covers what is below (an opaque base)",
+            LayerKind::Over => "draws over what is below, leaving the rest",
+            LayerKind::Filter => "transforms what is below",
+        };
+        writeln!(out, "  {:<10} {how}", info.name)?;
+    }
+    writeln!(
+        out,
+        "  {:<10} a picture (PNG, JPEG) over the effects, or where it stands in the layers\n  \
+         {:<10} the message in big lettering, sharp over every layer\n  {:<10} flags: {}",
+        vitrine_effects::logo::NAME,
+        vitrine_effects::message::NAME,
+        "",
+        flags("Layers").join(" ")
+    )?;
     writeln!(
         out,
         "\nPalettes (--palette NAME, or your own with --colors \"#hex,#hex\"):"
@@ -234,5 +264,7 @@ mod tests {
         for p in PALETTES {
             assert!(out.contains(p.name), "{}", p.name);
         }
+        assert!(out.contains("defrag+confetti") && out.contains("--logo-position"));
+        assert!(out.contains("water      transforms what is below"), "{out}");
     }
 }

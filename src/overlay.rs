@@ -6,6 +6,10 @@
 //! config error marker while a broken config edit is on disk, a one-time hint (e.g. "keyboard
 //! locked" at start), the paused badge and the key help.
 //!
+//! Against burn-in, the badges that would otherwise stand still for months (the clock, the
+//! error marker, the paused badge) move a cell every [`DRIFT_PERIOD`] along [`DRIFT_PATH`],
+//! from UTC time alone ([`drift_at`]), so every screen of a wall moves them together.
+//!
 //! Adding an overlay: a field in [`Overlays`] with a method to set it, its time-dependent part
 //! (if any) in [`Overlays::advance`], and one draw function called from
 //! [`OverlayLayer::render`] at the right layer. The live terminal, the recorder and SSH sessions
@@ -38,6 +42,19 @@ const TICKER_SPEED: f64 = 8.0;
 /// Separates messages in the ticker.
 const TICKER_GAP: &str = "   •   ";
 
+/// How long the fixed badges stay in one place.
+pub const DRIFT_PERIOD: Duration = Duration::from_secs(180);
+
+/// The cells the fixed badges visit, counted inwards from their corner (columns, rows): one
+/// cell's move at each step, round and round.
+const DRIFT_PATH: [(u16, u16); 4] = [(0, 0), (1, 0), (1, 1), (0, 1)];
+
+/// Where the fixed badges stand at `since_epoch` (UTC time since the Unix epoch).
+pub fn drift_at(since_epoch: Duration) -> (u16, u16) {
+    let step = since_epoch.as_secs() / DRIFT_PERIOD.as_secs();
+    DRIFT_PATH[(step % DRIFT_PATH.len() as u64) as usize]
+}
+
 /// What is drawn over the effect, for one screen (the local terminal, a recording or one SSH
 /// viewer). Key presses, config reloads and the start-up code change it; [`advance`] moves its
 /// time-dependent parts; [`layer`] draws it.
@@ -56,6 +73,8 @@ pub struct Overlays {
     config_error: Option<String>,
     /// A one-time hint and how much longer it shows.
     hint: Option<Hint>,
+    /// How far the fixed badges stand in from their corners (see [`drift_at`]).
+    drift: (u16, u16),
 }
 
 /// The scrolling line of the current item's messages.
@@ -121,14 +140,20 @@ impl Overlays {
         self.hint.as_ref().map(|h| h.text.as_str())
     }
 
-    /// Lets `real` time pass for the overlays of `show`: scrolls the ticker (not while paused)
-    /// and counts down the hint. Returns whether anything drawn changed.
+    /// Lets `real` time pass for the overlays of `show`: scrolls the ticker (not while paused),
+    /// counts down the hint and moves the fixed badges when their time comes. Returns whether
+    /// anything drawn changed.
     pub fn advance(&mut self, real: Duration, show: &Show) -> bool {
-        let mut changed = false;
+        let drift = drift_at(
+            jiff::Timestamp::now()
+                .duration_since(jiff::Timestamp::UNIX_EPOCH)
+                .unsigned_abs(),
+        );
+        let mut changed = self.set_drift(drift);
         if let Some(ticker) = &mut self.ticker {
             changed |= ticker.follow(show);
             if !show.paused() && !show.finished() {
-                let speed = if show.item().context.calm {
+                let speed = if show.item().context().calm {
                     TICKER_SPEED / 2.0
                 } else {
                     TICKER_SPEED
@@ -145,6 +170,12 @@ impl Overlays {
             }
         }
         changed
+    }
+
+    /// Moves the fixed badges to `drift` (see [`drift_at`]); returns whether they moved (a
+    /// frame without any badge then simply encodes to nothing).
+    pub fn set_drift(&mut self, drift: (u16, u16)) -> bool {
+        std::mem::replace(&mut self.drift, drift) != drift
     }
 
     /// The area left for the effect: everything but the ticker line when the ticker shows.
@@ -218,17 +249,18 @@ impl Widget for OverlayLayer<'_> {
         if let (Some(row), Some(ticker)) = (overlays.ticker_row(area), &overlays.ticker) {
             draw_ticker(row, buf, &ticker.text, ticker.offset);
         }
+        let drift = overlays.drift;
         if let Some(now) = self.now {
-            draw_clock(area, buf, now);
+            draw_clock(area, buf, now, drift);
         }
         if overlays.config_error.is_some() {
-            draw_error_marker(area, buf);
+            draw_error_marker(area, buf, drift);
         }
         if let Some(hint) = &overlays.hint {
             draw_hint(overlays.effect_area(area), buf, &hint.text);
         }
         if self.show.paused() {
-            draw_paused_badge(area, buf);
+            draw_paused_badge(area, buf, drift);
         }
         if overlays.help {
             draw_help(area, buf, self.show.current_name());
@@ -255,8 +287,26 @@ fn draw_ticker(row: Rect, buf: &mut Buffer, line: &str, offset: f64) {
     }
 }
 
+/// Where a badge `width` cells wide stands near the top-left (`Corner::Left`) or top-right
+/// corner of `area`, moved in by `drift` where the screen has room for that.
+fn badge_at(area: Rect, width: u16, corner: Corner, drift: (u16, u16)) -> (i32, u16) {
+    let dx = drift.0.min(area.width.saturating_sub(width + 2));
+    let dy = drift.1.min(area.height.saturating_sub(2));
+    let x = match corner {
+        Corner::Left => area.x + dx,
+        Corner::Right => area.right().saturating_sub(width + dx),
+    };
+    (i32::from(x), area.y + dy)
+}
+
+#[derive(Clone, Copy)]
+enum Corner {
+    Left,
+    Right,
+}
+
 /// Local time (and the date when there is room) in the top-right corner.
-fn draw_clock(area: Rect, buf: &mut Buffer, now: DateTime) {
+fn draw_clock(area: Rect, buf: &mut Buffer, now: DateTime, drift: (u16, u16)) {
     let long = now.strftime(" %H:%M  %a %d %b ").to_string();
     let short = now.strftime(" %H:%M ").to_string();
     let label = [long, short]
@@ -265,14 +315,14 @@ fn draw_clock(area: Rect, buf: &mut Buffer, now: DateTime) {
     let Some(label) = label.filter(|_| area.height >= 2) else {
         return;
     };
-    let x = area.right() - text::width(&label) as u16;
-    text::draw_line(buf, area, i32::from(x), area.y, &label, |_, _| {
+    let (x, y) = badge_at(area, text::width(&label) as u16, Corner::Right, drift);
+    text::draw_line(buf, area, x, y, &label, |_, _| {
         BADGE.add_modifier(Modifier::BOLD)
     });
 }
 
 /// A small red `!` in the top-left corner, with "config error" when there is room.
-fn draw_error_marker(area: Rect, buf: &mut Buffer) {
+fn draw_error_marker(area: Rect, buf: &mut Buffer, drift: (u16, u16)) {
     if area.width < 3 || area.height < 1 {
         return;
     }
@@ -280,16 +330,17 @@ fn draw_error_marker(area: Rect, buf: &mut Buffer) {
         .fg(Color::Rgb(255, 255, 255))
         .bg(Color::Rgb(200, 0, 0))
         .add_modifier(Modifier::BOLD);
-    text::draw_line(buf, area, i32::from(area.x), area.y, " ! ", |_, _| bang);
-    if area.width >= 40 {
-        text::draw_line(
-            buf,
-            area,
-            i32::from(area.x) + 3,
-            area.y,
-            " config error (see log) ",
-            |_, _| BADGE,
-        );
+    let label = " config error (see log) ";
+    let wide = area.width >= 40;
+    let width = if wide {
+        3 + text::width(label) as u16
+    } else {
+        3
+    };
+    let (x, y) = badge_at(area, width, Corner::Left, drift);
+    text::draw_line(buf, area, x, y, " ! ", |_, _| bang);
+    if wide {
+        text::draw_line(buf, area, x + 3, y, label, |_, _| BADGE);
     }
 }
 
@@ -320,13 +371,15 @@ fn draw_hint(area: Rect, buf: &mut Buffer, hint: &str) {
     text::draw_line(buf, inside, i32::from(x) + 1, row.y, shown, |_, _| HINT);
 }
 
-fn draw_paused_badge(area: Rect, buf: &mut Buffer) {
+fn draw_paused_badge(area: Rect, buf: &mut Buffer, drift: (u16, u16)) {
     let text = " ❚❚ paused ";
     if area.width < 12 || area.height < 2 {
         return;
     }
     let style = Style::new().fg(Color::Black).bg(Color::Gray);
-    buf.set_string(area.right() - 12, area.y, text, style);
+    // One column spare on the right, as before the drift.
+    let (x, y) = badge_at(area, 12, Corner::Right, drift);
+    buf.set_string(x as u16, y, text, style);
 }
 
 fn draw_help(area: Rect, buf: &mut Buffer, effect: &str) {
@@ -411,6 +464,67 @@ mod tests {
         // The layer reads the clock only when the clock is on.
         assert!(overlays.layer(&show).now.is_some());
         assert!(Overlays::new(&spec(&["glitch"])).layer(&show).now.is_none());
+    }
+
+    /// Against burn-in the fixed badges move one cell at a time, every few minutes, from UTC
+    /// time alone, and come back round; on a screen too small to move they stay put.
+    #[test]
+    fn fixed_badges_drift_a_cell_every_few_minutes() {
+        let period = DRIFT_PERIOD.as_secs();
+        let steps: Vec<(u16, u16)> = (0..=DRIFT_PATH.len() as u64)
+            .map(|n| {
+                drift_at(Duration::from_secs(
+                    1_800_000_000 / period * period + n * period,
+                ))
+            })
+            .collect();
+        assert_eq!(steps[0], steps[DRIFT_PATH.len()], "round and round");
+        for pair in steps.windows(2) {
+            let moved = pair[0].0.abs_diff(pair[1].0) + pair[0].1.abs_diff(pair[1].1);
+            assert_eq!(moved, 1, "one cell at a time: {steps:?}");
+        }
+        assert_eq!(
+            drift_at(Duration::from_secs(period - 1)),
+            drift_at(Duration::ZERO),
+            "still within a period"
+        );
+
+        let mut s = spec(&["glitch"]);
+        s.clock = true;
+        let mut show = Show::new(s.clone()).unwrap();
+        show.toggle_pause();
+        let mut overlays = Overlays::new(&s);
+        overlays.set_config_error(Some("bad".into()));
+        let area = Rect::new(0, 0, 50, 6);
+        let noon = Some(date(2025, 3, 14).at(12, 0, 0, 0));
+        assert!(!overlays.set_drift((0, 0)));
+        let still = draw(&overlays, &show, area, noon);
+        assert!(overlays.set_drift((1, 1)), "a move is a change to draw");
+        let moved = draw(&overlays, &show, area, noon);
+        // Each badge is where it was, one column in from its corner and one row down.
+        for y in 0..area.height - 1 {
+            let (before, after) = (row_text(&still, y), row_text(&moved, y + 1));
+            let before: Vec<char> = before.chars().collect();
+            let after: Vec<char> = after.chars().collect();
+            // The right-hand badges move left, the left-hand marker right.
+            assert_eq!(
+                after[1..28],
+                before[..27],
+                "row {y}: {before:?} / {after:?}"
+            );
+            assert_eq!(
+                after[28..49],
+                before[29..50],
+                "row {y}: {before:?} / {after:?}"
+            );
+        }
+        assert!(row_text(&moved, 0).trim().is_empty(), "the top row is free");
+        // Too small to move: the badge keeps its corner.
+        let tiny = Rect::new(0, 0, 12, 2);
+        assert_eq!(
+            row_text(&draw(&overlays, &show, tiny, None), 0),
+            " ❚❚ paused  "
+        );
     }
 
     #[test]

@@ -29,6 +29,10 @@ use crate::wall::Wall;
 /// stalled machine (or a suspended laptop) does not spin through minutes of ticks at once.
 const MAX_CATCH_UP: Duration = Duration::from_millis(250);
 
+/// Why a synchronised show refuses to change its item or pause.
+pub const SYNCHRONISED: &str = "this screen is synchronised (--sync): the wall clock decides \
+     what it shows, and next, prev, goto and pause would take it out of step with the others";
+
 /// How often the current item's schedule is checked while it plays.
 const SCHEDULE_CHECK: Duration = Duration::from_secs(1);
 
@@ -73,6 +77,9 @@ struct Locked {
     ticks: u64,
     /// Whether the effect has caught up with the clock.
     in_step: bool,
+    /// Frames drawn so far while catching up, since the item was joined at `joined`.
+    catch_up_frames: u32,
+    joined: std::time::Instant,
     /// Whether the effect has been laid out for the screen. Some effects (confetti) simulate in
     /// screen coordinates, so an effect only ticks once it has been, and every screen of one
     /// size then runs the same simulation however late it joined.
@@ -188,6 +195,8 @@ impl Show {
             number: 0,
             ticks: 0,
             in_step: false,
+            catch_up_frames: 0,
+            joined: std::time::Instant::now(),
             sized: false,
         });
         self.join(false);
@@ -231,13 +240,32 @@ impl Show {
             locked.number = point.number;
             locked.ticks = 0;
             locked.in_step = false;
+            locked.catch_up_frames = 0;
+            locked.joined = std::time::Instant::now();
             locked.sized = sized;
         }
     }
 
-    /// [`Show::advance`] for a clock-locked show: moves to the item the clock says, then runs
-    /// the current effect's ticks up to the clock's, at most [`sync::MAX_CATCH_UP_TICKS`].
+    /// [`Show::advance`] for a clock-locked show.
     fn advance_locked(&mut self, real: Duration) -> bool {
+        // A `say` message is this screen's own: it shows over the show, which keeps the
+        // clock's time underneath, so the screen is in step again when the message ends.
+        let said = match &mut self.say {
+            Some(say) => {
+                let ticked = say.advance(real, self.spec.tick);
+                if say.left.is_zero() {
+                    self.say = None;
+                }
+                ticked || self.say.is_none()
+            }
+            None => false,
+        };
+        self.advance_clock(real) || said
+    }
+
+    /// Moves a clock-locked show to the item the clock says and runs its effect's ticks up to
+    /// the clock's, at most [`sync::MAX_CATCH_UP_TICKS`].
+    fn advance_clock(&mut self, real: Duration) -> bool {
         let now = self.locked_time(real);
         let Some(locked) = &mut self.locked else {
             return false;
@@ -251,12 +279,22 @@ impl Show {
             // The next item with a transition; anything else (a clock step, a long stall) starts
             // the right item outright.
             let next = point.number == locked.number.wrapping_add(1) && locked.in_step;
+            if next {
+                // The outgoing effect first plays to its item's end, so it leaves in the same
+                // state whenever this screen's last frame before the change was drawn.
+                let old = self.playlist.current();
+                let item = &self.spec.items[old];
+                self.run_ticks(
+                    old,
+                    sync::ticks_at(item.duration, item.speed, self.spec.tick),
+                );
+            }
             self.join(next);
             ticked = true;
         }
         let item = &self.spec.items[point.index];
         let target = sync::ticks_at(point.elapsed, item.speed, self.spec.tick);
-        let Some(locked) = &mut self.locked else {
+        let Some(locked) = &self.locked else {
             return ticked;
         };
         if !locked.sized {
@@ -268,8 +306,55 @@ impl Show {
             self.join(false);
             return true;
         }
-        let todo = (target - locked.ticks).min(sync::MAX_CATCH_UP_TICKS);
-        for _ in 0..todo {
+        let todo = self.run_ticks(point.index, target);
+        let Some(locked) = &mut self.locked else {
+            return ticked;
+        };
+        let was_in_step = locked.in_step;
+        locked.in_step = locked.ticks == target;
+        if !locked.in_step {
+            locked.catch_up_frames += 1;
+        } else if !was_in_step && locked.catch_up_frames > 0 {
+            // Worth a line when joining took more than a frame (a start or restart mid-item).
+            log::info!(
+                "in step with the clock: replayed {} ticks in {} frames, {:.2} s",
+                locked.ticks,
+                locked.catch_up_frames + 1,
+                locked.joined.elapsed().as_secs_f64()
+            );
+            locked.catch_up_frames = 0;
+        }
+        if let Some(out) = &mut self.outgoing {
+            // The transition runs on the clock too: it is as far on as the item is.
+            out.elapsed = point.elapsed;
+            if out.elapsed >= self.spec.transition_time {
+                self.outgoing = None;
+            }
+            ticked = true;
+        }
+        ticked || todo > 0
+    }
+
+    /// Runs the clock-locked effect on screen (item `index`), and the outgoing one with it, on
+    /// towards tick `target` of the item, at most [`sync::MAX_CATCH_UP_TICKS`] of them or
+    /// [`sync::MAX_CATCH_UP_TIME`]'s worth, with the item's messages changing at their ticks.
+    /// Returns how many ticks ran.
+    fn run_ticks(&mut self, index: usize, target: u64) -> u64 {
+        let Some(locked) = &mut self.locked else {
+            return 0;
+        };
+        let item = &self.spec.items[index];
+        let todo = target
+            .saturating_sub(locked.ticks)
+            .min(sync::MAX_CATCH_UP_TICKS);
+        let started = std::time::Instant::now();
+        for done in 0..todo {
+            if done > 0
+                && done % sync::TICKS_PER_TIME_CHECK == 0
+                && started.elapsed() >= sync::MAX_CATCH_UP_TIME
+            {
+                return done;
+            }
             let message = sync::message_at(item, locked.ticks, self.spec.tick);
             if message != self.message_index {
                 self.message_index = message;
@@ -282,15 +367,7 @@ impl Show {
             }
             locked.ticks += 1;
         }
-        locked.in_step = locked.ticks == target;
-        if let Some(out) = &mut self.outgoing {
-            out.elapsed += real;
-            if out.elapsed >= self.spec.transition_time {
-                self.outgoing = None;
-            }
-            ticked = true;
-        }
-        ticked || todo > 0
+        todo
     }
 
     /// Lets `real` time pass: runs as many fixed ticks as fit, rotates messages and moves on to
@@ -442,27 +519,33 @@ impl Show {
     }
 
     pub fn set_paused(&mut self, paused: bool) {
-        self.paused = paused;
+        self.paused = paused && self.locked.is_none();
+    }
+
+    /// Whether the wall clock decides what this show shows (`--sync`): then next, previous,
+    /// goto and pause do nothing, or it would fall out of step with the other screens.
+    pub fn synchronised(&self) -> bool {
+        self.locked.is_some()
     }
 
     /// Jumps to an item named by its effect (the first such item) or its position (1 is the
     /// first). An item outside its schedule now cannot be shown.
     pub fn goto(&mut self, item: &str) -> Result<()> {
+        if self.synchronised() {
+            bail!("{SYNCHRONISED}");
+        }
         let item = item.trim();
         let items = &self.spec.items;
         let index = match item.parse::<usize>() {
             Ok(n) if (1..=items.len()).contains(&n) => n - 1,
             Ok(n) => bail!("no item {n}: the playlist has {} item(s)", items.len()),
-            Err(_) => items
-                .iter()
-                .position(|i| i.info.name.eq_ignore_ascii_case(item))
-                .ok_or_else(|| {
-                    let names: Vec<&str> = items.iter().map(|i| i.info.name).collect();
-                    anyhow::anyhow!(
-                        "no item shows '{item}' (the playlist: {})",
-                        names.join(", ")
-                    )
-                })?,
+            Err(_) => items.iter().position(|i| i.shows(item)).ok_or_else(|| {
+                let names: Vec<String> = items.iter().map(|i| i.name()).collect();
+                anyhow::anyhow!(
+                    "no item shows '{item}' (the playlist: {})",
+                    names.join(", ")
+                )
+            })?,
         };
         if !eligible(items, (self.clock)())[index] {
             bail!("item {} is outside its schedule now", index + 1);
@@ -484,13 +567,17 @@ impl Show {
             return None;
         }
         let item = &self.spec.items[self.playlist.current()];
-        Some(item.duration.saturating_sub(self.item_elapsed))
+        let elapsed = match self.locked {
+            Some(_) => sync::locate(&self.spec.items, self.locked_time(Duration::ZERO)).elapsed,
+            None => self.item_elapsed,
+        };
+        Some(item.duration.saturating_sub(elapsed))
     }
 
     /// The style the current item runs in, if it has one.
     pub fn style(&self) -> Option<&str> {
         self.spec.items[self.playlist.current()]
-            .context
+            .context()
             .style
             .as_deref()
     }
@@ -636,13 +723,17 @@ pub mod tests {
 
     use super::*;
     use crate::schedule::Schedule;
+    use crate::spec::{Layer, Source};
 
     /// An item with test defaults: 2 s long, messages "One" and "Two" rotating every second.
     pub fn item(name: &str) -> Item {
         Item {
-            info: registry::find(name).unwrap(),
-            context: Context::new(0, ""),
-            params: Params::default(),
+            layers: vec![Layer {
+                source: Source::Effect(registry::find(name).unwrap()),
+                context: Context::new(0, ""),
+                params: Params::default(),
+            }],
+            logo: None,
             duration: Duration::from_secs(2),
             messages: vec!["One".into(), "Two".into()],
             message_interval: Duration::from_secs(1),
@@ -757,13 +848,13 @@ pub mod tests {
     #[test]
     fn rejects_unknown_effects_and_styles() {
         let mut s = spec(&["defrag"]);
-        s.items[0].context.style = Some("strobe".into());
+        s.items[0].layers[0].context.style = Some("strobe".into());
         let err = Show::new(s).err().unwrap().to_string();
         assert!(err.contains("unknown --style 'strobe'"), "{err}");
         // Fine when another chosen effect has the style.
         let mut s = spec(&["defrag", "glitch"]);
         for item in &mut s.items {
-            item.context.style = Some("strobe".into());
+            item.layers[0].context.style = Some("strobe".into());
         }
         assert!(Show::new(s).is_ok());
     }
@@ -789,12 +880,12 @@ pub mod tests {
         s.items[1].schedule =
             schedule(r#"schedule = { days = ["fri"], from = "16:00", to = "18:00" }"#);
         s.items[2].schedule = schedule(r#"schedule = { days = "weekdays", from = "08:00" }"#);
-        let names = |now: DateTime| -> Vec<&str> {
+        let names = |now: DateTime| -> Vec<String> {
             eligible(&s.items, now)
                 .iter()
                 .zip(&s.items)
                 .filter(|(open, _)| **open)
-                .map(|(_, i)| i.info.name)
+                .map(|(_, i)| i.name())
                 .collect()
         };
         assert_eq!(names(friday(7, 0)), ["glitch"]);
@@ -901,7 +992,7 @@ pub mod tests {
 
         // An invalid spec changes nothing.
         let mut bad = spec(&["defrag"]);
-        bad.items[0].context.style = Some("strobe".into());
+        bad.items[0].layers[0].context.style = Some("strobe".into());
         assert!(show.reload(bad).is_err());
         assert_eq!(show.current_name(), "confetti");
     }

@@ -2,11 +2,15 @@
 //! (or a config file, which speaks the same flags) turns into one ([`ShowSpec::from_args`]).
 //! The running show lives in [`crate::show`].
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Result, bail};
 use vitrine_effects::depth::ColorDepth;
 use vitrine_effects::font::Fonts;
+use vitrine_effects::layers::Stack;
+use vitrine_effects::logo::{self, Logo, LogoParams, Picture};
+use vitrine_effects::message::{self, MessageLayer};
 use vitrine_effects::palette;
 use vitrine_effects::registry::{self, EffectInfo};
 use vitrine_effects::{Context, Effect, Params};
@@ -18,13 +22,80 @@ use crate::schedule::Schedule;
 use crate::transition::Transition;
 use crate::wall::Wall;
 
-/// One playlist entry: an effect and everything it is built and shown with.
-#[derive(Clone, Debug)]
-pub struct Item {
-    pub info: &'static EffectInfo,
+/// What one layer of an item draws.
+#[derive(Clone, Copy, Debug)]
+pub enum Source {
+    /// An effect of the registry.
+    Effect(&'static EffectInfo),
+    /// The `--logo` picture.
+    Logo,
+    /// The message in big lettering (`--message-layer`).
+    Message,
+}
+
+impl PartialEq for Source {
+    fn eq(&self, other: &Self) -> bool {
+        self.name() == other.name()
+    }
+}
+
+impl Source {
+    /// The name in `--effect a+b` and `layers = [...]`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Source::Effect(info) => info.name,
+            Source::Logo => logo::NAME,
+            Source::Message => message::NAME,
+        }
+    }
+}
+
+/// One layer of an item: what it draws, with its own style and parameters.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Layer {
+    pub source: Source,
     /// Style, calm and palette; the seed and message are filled in when the item starts.
     pub context: Context,
     pub params: Params,
+}
+
+impl Layer {
+    /// The style this layer's effect has by the name its context asks for, if any.
+    fn known_style(&self) -> Option<&'static str> {
+        let Source::Effect(info) = self.source else {
+            return None;
+        };
+        let style = self.context.style.as_deref()?;
+        info.styles
+            .iter()
+            .find(|s| s.eq_ignore_ascii_case(style))
+            .copied()
+    }
+}
+
+/// The `--logo` picture and how it is shown.
+#[derive(Clone, Debug)]
+pub struct LogoSpec {
+    pub picture: Arc<Picture>,
+    pub params: LogoParams,
+}
+
+impl PartialEq for LogoSpec {
+    fn eq(&self, other: &Self) -> bool {
+        (Arc::ptr_eq(&self.picture, &other.picture) || self.picture == other.picture)
+            && self.params == other.params
+    }
+}
+
+/// One playlist entry: a stack of layers (most often one effect) and everything it is built
+/// and shown with. The item is one effect to the show: transitions, pause, `say` and the
+/// next/previous keys take it as a whole.
+#[derive(Clone, Debug)]
+pub struct Item {
+    /// Bottom first; never empty.
+    pub layers: Vec<Layer>,
+    /// The picture of the item's logo layer, if it has one.
+    pub logo: Option<LogoSpec>,
     pub duration: Duration,
     /// Messages rotated while the item plays (never empty).
     pub messages: Vec<String>,
@@ -38,28 +109,72 @@ impl Item {
     /// Whether `other` would build the same effect (messages, duration and schedule aside), so
     /// a reload can keep the running effect.
     pub(crate) fn same_effect(&self, other: &Item) -> bool {
-        self.info.name == other.info.name
-            && self.context == other.context
-            && self.params == other.params
-            && self.speed == other.speed
+        self.layers == other.layers && self.logo == other.logo && self.speed == other.speed
     }
 
-    /// Builds the effect with `seed` and message `message` (an index into the messages).
+    /// The item's name: its layers' names joined by `+` (`defrag+confetti`).
+    pub fn name(&self) -> String {
+        let names: Vec<&str> = self.layers.iter().map(|l| l.source.name()).collect();
+        names.join("+")
+    }
+
+    /// Whether `name` is this item's name or one of its layers'.
+    pub fn shows(&self, name: &str) -> bool {
+        self.name().eq_ignore_ascii_case(name)
+            || self
+                .layers
+                .iter()
+                .any(|l| l.source.name().eq_ignore_ascii_case(name))
+    }
+
+    /// The registry effects among the layers, bottom first.
+    pub fn effects(&self) -> impl Iterator<Item = &'static EffectInfo> + '_ {
+        self.layers.iter().filter_map(|l| match l.source {
+            Source::Effect(info) => Some(info),
+            _ => None,
+        })
+    }
+
+    /// The bottom layer's context (calm, palette, style), which the item is known by.
+    pub fn context(&self) -> &Context {
+        &self.layers[0].context
+    }
+
+    /// Builds the effect with `seed` and message `message` (an index into the messages): the
+    /// bottom layer alone, or a [`Stack`] of every layer. The bottom layer gets `seed` itself,
+    /// so a one-effect item draws exactly what the library draws for that seed.
     pub(crate) fn build(&self, seed: u64, message: usize) -> Result<Box<dyn Effect>> {
-        let mut context = self.context.clone();
+        let mut built = self.layers.iter().enumerate().map(|(n, layer)| {
+            let layer_seed = seed ^ (n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+            self.build_layer(layer, layer_seed, message)
+        });
+        let base = built.next().expect("an item has at least one layer")?;
+        if self.layers.len() == 1 {
+            return Ok(base);
+        }
+        let mut stack = Stack::new(base);
+        for layer in built {
+            stack.push(layer?);
+        }
+        Ok(Box::new(stack))
+    }
+
+    fn build_layer(&self, layer: &Layer, seed: u64, message: usize) -> Result<Box<dyn Effect>> {
+        let mut context = layer.context.clone();
         context.seed = seed;
         context.message = self.message(message).to_string();
-        if let Some(style) = &context.style
-            && !self
-                .info
-                .styles
-                .iter()
-                .any(|s| s.eq_ignore_ascii_case(style))
-        {
-            context.style = None;
-        }
-        (self.info.build)(&context, &self.params)
-            .map_err(|e| anyhow::anyhow!("effect {}: {e}", self.info.name))
+        context.style = layer.known_style().map(str::to_string);
+        let name = layer.source.name();
+        let built = match layer.source {
+            Source::Effect(info) => (info.build)(&context, &layer.params),
+            Source::Logo => match &self.logo {
+                Some(logo) => Logo::new(&context, logo.picture.clone(), logo.params)
+                    .map(|l| Box::new(l) as Box<dyn Effect>),
+                None => Err("the logo layer needs --logo PATH (a PNG or JPEG)".into()),
+            },
+            Source::Message => Ok(Box::new(MessageLayer::new(&context)) as Box<dyn Effect>),
+        };
+        built.map_err(|e| anyhow::anyhow!("effect {name}: {e}"))
     }
 
     pub(crate) fn message(&self, index: usize) -> &str {
@@ -98,22 +213,22 @@ impl ShowSpec {
         }
         // A style asked for across several effects must suit at least one of them; the others
         // run in their default style.
-        for item in &self.items {
-            let Some(style) = &item.context.style else {
+        let layers = || self.items.iter().flat_map(|i| &i.layers);
+        for layer in layers() {
+            let Some(style) = &layer.context.style else {
                 continue;
             };
-            let asked = self
-                .items
-                .iter()
-                .filter(|i| i.context.style.as_ref() == Some(style));
-            if !asked
-                .clone()
-                .any(|i| i.info.styles.iter().any(|s| s.eq_ignore_ascii_case(style)))
-            {
-                let known: Vec<String> = asked
-                    .filter(|i| !i.info.styles.is_empty())
-                    .map(|i| format!("{}: {}", i.info.name, i.info.styles.join(", ")))
+            let asked = layers().filter(|l| l.context.style.as_ref() == Some(style));
+            if !asked.clone().any(|l| l.known_style().is_some()) {
+                let mut known: Vec<String> = asked
+                    .filter_map(|l| match l.source {
+                        Source::Effect(info) if !info.styles.is_empty() => {
+                            Some(format!("{}: {}", info.name, info.styles.join(", ")))
+                        }
+                        _ => None,
+                    })
                     .collect();
+                known.dedup();
                 bail!(
                     "unknown --style '{style}' for the chosen effects ({})",
                     known.join("; ")
@@ -154,25 +269,35 @@ impl ShowSpec {
     }
 }
 
-/// Resolves effect names (empty = all) against the registry.
-pub fn resolve_effects(names: &[String]) -> Result<Vec<&'static EffectInfo>> {
+/// Resolves effect names (empty = all) against the registry: one list of layers per name,
+/// `defrag+confetti` being two layers, bottom first (`logo` and `message` are layers too).
+pub fn resolve_effects(names: &[String]) -> Result<Vec<Vec<Source>>> {
     if names.is_empty() {
-        return Ok(registry::EFFECTS.iter().collect());
+        return Ok(registry::EFFECTS
+            .iter()
+            .map(|info| vec![Source::Effect(info)])
+            .collect());
     }
     names
         .iter()
         .filter(|n| !n.trim().is_empty())
-        .map(|name| {
-            registry::find(name).ok_or_else(|| {
-                let known: Vec<&str> = registry::EFFECTS.iter().map(|e| e.name).collect();
-                anyhow::anyhow!(
-                    "unknown effect '{}' (known: {})",
-                    name.trim(),
-                    known.join(", ")
-                )
-            })
-        })
+        .map(|name| name.split('+').map(resolve_layer).collect())
         .collect()
+}
+
+/// One layer name: an effect, `logo` or `message`.
+fn resolve_layer(name: &str) -> Result<Source> {
+    let name = name.trim();
+    if name.eq_ignore_ascii_case(logo::NAME) {
+        return Ok(Source::Logo);
+    }
+    if name.eq_ignore_ascii_case(message::NAME) {
+        return Ok(Source::Message);
+    }
+    registry::find(name).map(Source::Effect).ok_or_else(|| {
+        let known: Vec<&str> = registry::EFFECTS.iter().map(|e| e.name).collect();
+        anyhow::anyhow!("unknown effect '{name}' (known: {})", known.join(", "))
+    })
 }
 
 impl ShowSpec {
@@ -180,7 +305,7 @@ impl ShowSpec {
     /// playlist `playlist` describes. A config builds each of its items through here too (see
     /// [`crate::config`]), so every flag means the same in both places.
     pub fn from_args(item: &ItemArgs, playlist: &PlaylistArgs) -> Result<Self> {
-        let infos = resolve_effects(&item.effect)?;
+        let stacks = resolve_effects(&item.effect)?;
         let messages = messages::load(&item.messages, item.message_file.as_deref())?;
         let mut context = Context::new(0, "");
         context.style = item.style.clone();
@@ -197,30 +322,59 @@ impl ShowSpec {
         if let Some(path) = &item.image {
             params.water.image = Some(ascii_art::load(path)?);
         }
-        let items = infos
+        // A wall's screens are only one picture when they are in step.
+        let sync = playlist.sync || playlist.wall.is_some();
+        let logo = match &item.logo {
+            Some(path) => Some(LogoSpec {
+                picture: crate::logo::load(path)?,
+                params: LogoParams {
+                    placement: item.logo_position,
+                    size: item.logo_size,
+                    drift: item.logo_drift,
+                },
+            }),
+            None => None,
+        };
+        let layer = |source| Layer {
+            source,
+            context: context.clone(),
+            params: params.clone(),
+        };
+        let items = stacks
             .into_iter()
-            .map(|info| Item {
-                info,
-                context: context.clone(),
-                params: params.clone(),
-                duration: item.duration,
-                messages: messages.clone(),
-                message_interval: item.message_interval,
-                speed: item.speed,
-                schedule: Schedule::default(),
+            .map(|mut sources| {
+                // A logo no layer places goes over the effects; the message layer over all.
+                if logo.is_some() && !sources.contains(&Source::Logo) {
+                    sources.push(Source::Logo);
+                }
+                if item.message_layer && !sources.contains(&Source::Message) {
+                    sources.push(Source::Message);
+                }
+                Item {
+                    layers: sources.into_iter().map(layer).collect(),
+                    logo: logo.clone(),
+                    duration: item.duration,
+                    messages: messages.clone(),
+                    message_interval: item.message_interval,
+                    speed: item.speed,
+                    schedule: Schedule::default(),
+                }
             })
             .collect();
         Ok(Self {
             items,
             shuffle: playlist.shuffle,
             once: playlist.once,
-            seed: playlist.seed.unwrap_or_else(random_seed),
+            // Screens in step must agree on the seed without being told one.
+            seed: playlist
+                .seed
+                .unwrap_or_else(|| if sync { SYNC_SEED } else { random_seed() }),
             tick: Duration::from_secs(1) / playlist.tick_rate,
             transition: playlist.transition,
             transition_time: playlist.transition_time,
             clock: playlist.clock,
             ticker: playlist.ticker,
-            sync: playlist.sync,
+            sync,
             wall: match (playlist.wall, playlist.tile) {
                 (Some((columns, rows)), Some(tile)) => Some(Wall {
                     columns,
@@ -239,11 +393,14 @@ impl ShowSpec {
 
     /// The colour depth the frames will be reduced to, which the effects' lettering follows.
     pub fn set_depth(&mut self, depth: ColorDepth) {
-        for item in &mut self.items {
-            item.context.depth = depth;
+        for layer in self.items.iter_mut().flat_map(|i| &mut i.layers) {
+            layer.context.depth = depth;
         }
     }
 }
+
+/// The seed of a synchronised show whose config names none: every screen must use the same.
+const SYNC_SEED: u64 = 0x5eed_0f5c_2ee2;
 
 fn random_seed() -> u64 {
     let nanos = std::time::SystemTime::now()
@@ -265,7 +422,7 @@ mod tests {
         ShowSpec::from_args(&cli.settings.item, &cli.settings.playlist)
             .unwrap()
             .items[0]
-            .context
+            .context()
             .palette
             .clone()
     }
@@ -281,6 +438,24 @@ mod tests {
             palette_for(&["--colors", "#0055a4,#ffd700"]),
             [Rgb(0, 0x55, 0xa4), Rgb(0xff, 0xd7, 0)]
         );
+    }
+
+    /// Screens in step need the same seed without being told one, and a wall's tiles are
+    /// only one picture in step.
+    #[test]
+    fn synchronised_screens_agree_on_a_seed_and_walls_are_synchronised() {
+        let spec = |args: &[&str]| {
+            let cli = Cli::parse_from(std::iter::once("vitrine").chain(args.iter().copied()));
+            ShowSpec::from_args(&cli.settings.item, &cli.settings.playlist).unwrap()
+        };
+        let (first, second) = (spec(&["--sync"]), spec(&["--sync"]));
+        assert!(first.sync);
+        assert_eq!(first.seed, second.seed);
+        assert_eq!(spec(&["--sync", "--seed", "9"]).seed, 9);
+        let tile = spec(&["--wall", "2x1", "--tile", "2,1"]);
+        assert!(tile.sync);
+        assert_eq!(tile.seed, first.seed);
+        assert!(!spec(&[]).sync);
     }
 
     #[test]

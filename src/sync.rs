@@ -6,7 +6,8 @@
 //! every instance with the same config picks the same item ([`locate`]). An item's effect is
 //! built with a seed derived from the item's number since the epoch, and its simulation is the
 //! fixed tick run from the item's start: [`ticks_at`] ticks after `elapsed` seconds. A screen
-//! that joins mid-item replays those ticks, at most [`MAX_CATCH_UP_TICKS`] per frame, so it
+//! that joins mid-item replays those ticks, at most [`MAX_CATCH_UP_TICKS`] (or
+//! [`MAX_CATCH_UP_TIME`]) per frame, so it
 //! keeps drawing while it fast-forwards and is in step as soon as the backlog is done (30 min of
 //! a 60 Hz item is 108 000 ticks; BENCHMARKS.md has what that costs per effect). Messages rotate
 //! on the item's own time ([`message_at`]), checked at every tick, so a screen that replayed
@@ -21,6 +22,13 @@ use crate::spec::Item;
 /// Most ticks a synchronised show replays per frame while it catches up (at 30 fps and 60 Hz
 /// that is 100× real time), so joining a long item never stalls the screen.
 pub const MAX_CATCH_UP_TICKS: u64 = 6000;
+
+/// Most time a frame spends catching up, for effects whose ticks are dear (water's ripple on a
+/// big screen): the frame is drawn after it and the rest waits for the next frames.
+pub const MAX_CATCH_UP_TIME: std::time::Duration = std::time::Duration::from_millis(20);
+
+/// How many ticks run between looks at the catch-up time.
+pub const TICKS_PER_TIME_CHECK: u64 = 64;
 
 /// Where a clock-locked show is at some instant.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -150,6 +158,38 @@ mod tests {
         }
     }
 
+    /// Screens that draw at different moments (other frame rates, other start-up times) show
+    /// the same frame whenever they draw at the same moment, transitions included: nothing
+    /// depends on when the frames before were drawn.
+    #[test]
+    fn frames_depend_on_the_moment_alone_transitions_included() {
+        let mut spec = spec(&["glitch", "water", "defrag"]);
+        spec.transition = Transition::Dissolve;
+        let area = Rect::new(0, 0, 40, 12);
+        let start = |spec: &ShowSpec| {
+            let mut show = Show::at(spec.clone(), at(0.0)).unwrap();
+            show.render(area, &mut Buffer::empty(area));
+            show
+        };
+        let (mut fast, mut slow) = (start(&spec), start(&spec));
+        let draw = |show: &mut Show| {
+            let mut buf = Buffer::empty(area);
+            show.render(area, &mut buf);
+            buf
+        };
+        // 30 ms and 50 ms frames meet every 150 ms; items change at 2 s and 4 s, each with a
+        // 500 ms dissolve.
+        for meeting in 1..=30 {
+            for _ in 0..5 {
+                fast.advance(Duration::from_millis(30));
+            }
+            for _ in 0..3 {
+                slow.advance(Duration::from_millis(50));
+            }
+            assert_eq!(draw(&mut fast), draw(&mut slow), "at {} ms", meeting * 150);
+        }
+    }
+
     /// For every effect, a screen restarted 25 s into a long item shows the frame one that
     /// never stopped shows.
     #[test]
@@ -169,7 +209,12 @@ mod tests {
     fn wall_tiles_side_by_side_are_the_whole_wall() {
         let (width, height) = (16, 6);
         for name in all_effects() {
-            for (columns, rows, bezel) in [(2, 1, (0, 0)), (2, 2, (0, 0)), (2, 2, (3, 1))] {
+            for (columns, rows, bezel) in [
+                (2, 1, (0, 0)),
+                (2, 2, (0, 0)),
+                (2, 1, (2, 0)),
+                (2, 2, (3, 1)),
+            ] {
                 let spec = spec(&[name]);
                 let whole_size = (
                     width * columns + bezel.0 * (columns - 1),
@@ -247,6 +292,46 @@ mod tests {
         }
     }
 
+    /// `say` on a synchronised screen is that screen's own: the message shows over the show,
+    /// which keeps the clock's time underneath, so when it ends the screen is in step again.
+    /// Next, previous, goto and pause are refused (they would take it out of step).
+    #[test]
+    fn a_message_on_a_synchronised_screen_keeps_it_in_step() {
+        let mut spec = spec(&["glitch", "water"]);
+        spec.items[0].duration = Duration::from_secs(10);
+        let area = Rect::new(0, 0, 30, 8);
+        let uninterrupted = frames(&spec, at(0.0), (30, 8), 60);
+        let mut show = Show::at(spec, at(0.0)).unwrap();
+        show.render(area, &mut Buffer::empty(area));
+        show.say("Fire drill", Some("defrag"), Some(Duration::from_secs(2)))
+            .unwrap();
+        let mut shown = Vec::new();
+        for _ in 0..60 {
+            show.advance(Duration::from_millis(100));
+            let mut buf = Buffer::empty(area);
+            show.render(area, &mut buf);
+            shown.push(buf);
+        }
+        assert_eq!(show.saying(), None, "over after 2 s");
+        assert_ne!(shown[5], uninterrupted[5], "the message was up");
+        assert_eq!(shown[25..], uninterrupted[25..], "in step again after it");
+
+        let before = (show.position(), show.time_left());
+        assert_eq!(
+            before.1,
+            Some(Duration::from_secs(4)),
+            "6 s into a 10 s item"
+        );
+        show.next();
+        show.previous();
+        show.toggle_pause();
+        show.set_paused(true);
+        let err = show.goto("water").unwrap_err().to_string();
+        assert!(err.contains("synchronised"), "{err}");
+        assert_eq!((show.position(), show.time_left()), before);
+        assert!(!show.paused());
+    }
+
     #[test]
     fn sync_refuses_what_screens_could_not_agree_on() {
         let mut spec = spec(&["glitch", "water"]);
@@ -255,6 +340,15 @@ mod tests {
         assert!(Show::new(spec.clone()).is_err());
         spec.shuffle = false;
         spec.once = true;
-        assert!(Show::new(spec).is_err());
+        assert!(Show::new(spec.clone()).is_err());
+        spec.once = false;
+        let table: toml::Table = toml::from_str(r#"schedule = { days = "fri" }"#).unwrap();
+        spec.items[1].schedule =
+            crate::schedule::Schedule::from_toml(table["schedule"].clone()).unwrap();
+        let err = Show::new(spec).err().unwrap().to_string();
+        assert!(
+            err.contains("--sync cannot be combined with item schedules"),
+            "{err}"
+        );
     }
 }

@@ -1,8 +1,8 @@
-//! Files the user names — the config, message files, `--image` art, SSH key files — opened
-//! without blocking, accepted only if they are regular files, and read up to a size cap. A
-//! wrong path (a FIFO, `/dev/zero`, a directory, a huge log) fails at once with one clear line
-//! instead of stalling the show or filling memory. Errors start with the path; callers say
-//! what the file was for.
+//! Files the user names — the config, message files, `--image` art, `--logo` pictures, SSH key
+//! files — opened without blocking, accepted only if they are regular files, and read up to a
+//! size cap. A wrong path (a FIFO, `/dev/zero`, a directory, a huge log) fails at once with
+//! one clear line instead of stalling the show or filling memory. Errors start with the path;
+//! callers say what the file was for.
 
 use std::fs::{self, File, Metadata};
 use std::io::{self, Read as _};
@@ -56,6 +56,12 @@ pub fn open(path: &Path, what: &str, max: u64) -> Result<(File, Metadata), Strin
 
 /// Reads `file` (opened from `path` by [`open`]) as UTF-8 text of at most `max` bytes.
 pub fn read(file: File, path: &Path, max: u64) -> Result<String, String> {
+    let bytes = read_bytes(file, path, max)?;
+    String::from_utf8(bytes).map_err(|_| format!("{} is not UTF-8 text", path.display()))
+}
+
+/// Reads `file` (opened from `path` by [`open`]): at most `max` bytes.
+pub fn read_bytes(file: File, path: &Path, max: u64) -> Result<Vec<u8>, String> {
     let mut bytes = Vec::new();
     file.take(max + 1)
         .read_to_end(&mut bytes)
@@ -64,7 +70,7 @@ pub fn read(file: File, path: &Path, max: u64) -> Result<String, String> {
         // It grew after it was opened.
         return Err(format!("{} is larger than {}", path.display(), size(max)));
     }
-    String::from_utf8(bytes).map_err(|_| format!("{} is not UTF-8 text", path.display()))
+    Ok(bytes)
 }
 
 /// [`open`] then [`read`].

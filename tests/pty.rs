@@ -10,6 +10,9 @@ use std::time::Duration;
 
 use common::*;
 
+/// `overlay::DRIFT_PERIOD`: how often the fixed badges move a cell.
+const DRIFT_PERIOD_SECS: u64 = 180;
+
 const ARGS: &[&str] = &[
     "--effect",
     "glitch,confetti",
@@ -129,9 +132,22 @@ fn a_paused_screen_writes_nothing() {
     pty.send(b" ");
     // Let the pause land and its one redraw (the badge) go out.
     thread::sleep(Duration::from_millis(300));
-    let before = pty.output().len();
-    thread::sleep(Duration::from_millis(700));
-    assert_eq!(pty.output().len(), before, "bytes written while paused");
+    // The badge moves a cell every DRIFT_PERIOD of UTC time (against burn-in): measure a
+    // while that does not come just after or include such a moment.
+    let drift_step = |ago: Duration| {
+        let since_epoch = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap();
+        (since_epoch - ago).as_secs() / DRIFT_PERIOD_SECS
+    };
+    let written_while_paused = || loop {
+        let (step, before) = (drift_step(Duration::from_millis(300)), pty.output().len());
+        thread::sleep(Duration::from_millis(700));
+        if drift_step(Duration::ZERO) == step {
+            break pty.output().len() - before;
+        }
+    };
+    assert_eq!(written_while_paused(), 0, "bytes written while paused");
     pty.send(b" ");
     let frames = count(&pty.output(), BEGIN_FRAME);
     pty.wait_frames(frames + 3);
@@ -176,16 +192,29 @@ fn resize_storm_then_correct_final_frame() {
     let start = rfind(&output, b"\x1b[2J").expect("a resize redraws from a cleared screen");
     let mut screen = vt100::Parser::new(rows, cols, 0);
     screen.process(&output[start..]);
-    let top: Vec<char> = screen
-        .screen()
-        .contents_between(0, 0, 0, cols)
-        .chars()
-        .collect();
-    // The badge " ❚❚ paused " sits 12 columns from the right edge of the final width.
-    let badge: String = top[usize::from(cols) - 12..usize::from(cols) - 1]
-        .iter()
-        .collect();
-    assert_eq!(badge, " ❚❚ paused ", "top row for {cols}x{rows}: {top:?}");
+    // The badge " ❚❚ paused " ends 2 columns from the right edge of the final width, on the
+    // top row, or a column further in and a row down (it drifts against burn-in).
+    let row = |y: u16| -> Vec<char> {
+        screen
+            .screen()
+            .contents_between(y, 0, y, cols)
+            .chars()
+            .collect()
+    };
+    let badge_at = |y: u16, dx: usize| -> String {
+        let end = usize::from(cols) - 1 - dx;
+        row(y)
+            .get(end - 11..end)
+            .unwrap_or_default()
+            .iter()
+            .collect()
+    };
+    assert!(
+        (0..2).any(|y| (0..2).any(|dx| badge_at(y, dx) == " ❚❚ paused ")),
+        "top rows for {cols}x{rows}: {:?} / {:?}",
+        row(0),
+        row(1)
+    );
     pty.send(b"q");
     let (status, output) = pty.finish();
     assert!(status.success(), "{status:?}");

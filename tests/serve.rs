@@ -1,6 +1,8 @@
 //! `vitrine serve` end to end: the real binary on 127.0.0.1 (an OS-chosen port) and russh's
 //! client, so the tests need no system `ssh`. Every wait is bounded.
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -1387,4 +1389,160 @@ async fn broadcast_viewers_share_one_stream_until_they_touch_it() {
     // The small screens show something (a keyframe drawn at their own size).
     let small_screen = all(&small).pop().unwrap();
     assert!(small_screen.len() > 100, "blank 40x12 screen");
+}
+
+/// What a viewer's terminal shows now, as text.
+fn text_on(watcher: &Watcher) -> String {
+    let mut parser = vt100::Parser::new(watcher.size.1, watcher.size.0, 0);
+    parser.process(&watcher.received());
+    parser.screen().contents()
+}
+
+/// Waits until `watcher`'s screen satisfies `done`.
+async fn wait_screen(watcher: &Watcher, what: &str, done: impl Fn(&str) -> bool) {
+    let seen = timeout(WAIT, async {
+        while !done(&text_on(watcher)) {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    });
+    assert!(seen.await.is_ok(), "{what}: {}", text_on(watcher));
+}
+
+/// `serve --control-socket`: `vitrine ctl` drives the broadcast show, with or without anyone
+/// watching; a viewer who connects during a message sees it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctl_drives_the_broadcast_show() {
+    let dir = std::env::temp_dir().join(format!("vitrine-serve-ctl-{}", std::process::id()));
+    let socket = dir.join("run").join("ctl.sock");
+    let path = socket.to_str().unwrap().to_string();
+    let server = Server::start(
+        "ctl",
+        &[
+            "--broadcast",
+            // After the harness's glitch.
+            "--effect",
+            "defrag,water",
+            "--duration",
+            "1h",
+            "--message",
+            "Hello lobby",
+            "--fps",
+            "10",
+            "--control-socket",
+            &path,
+        ],
+    );
+    let json = |args: &[&str]| -> serde_json::Value {
+        let out = common::ctl(&socket, &[&["--json"], args].concat());
+        serde_json::from_slice(&out.stdout).unwrap_or_default()
+    };
+    // Nobody watching: the commands still work, and what lasts waits for the first viewer.
+    assert_eq!(json(&["status"])["status"]["effect"], "glitch");
+    let out = common::ctl(
+        &socket,
+        &["say", "Fire drill", "--for", "1m", "--effect", "defrag"],
+    );
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(json(&["status"])["status"]["say"]["text"], "Fire drill");
+    let viewer = Watcher::start(&server, 80, 24).await;
+    wait_screen(&viewer, "the message", |s| s.contains("Fire drill")).await;
+    assert_eq!(json(&["status"])["status"]["viewers"], 1);
+
+    assert!(common::ctl(&socket, &["clear"]).status.success());
+    assert!(common::ctl(&socket, &["goto", "defrag"]).status.success());
+    wait_screen(&viewer, "the show again", |s| {
+        s.contains("Hello lobby") && !s.contains("Fire drill")
+    })
+    .await;
+    let out = common::ctl(&socket, &["next"]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("3/3: water"),
+        "{out:?}"
+    );
+    let wrong = common::ctl(&socket, &["goto", "9"]);
+    assert_eq!(wrong.status.code(), Some(2), "{wrong:?}");
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("no item 9"));
+
+    // Blank: the viewer's screen goes black and nothing more is sent; wake draws again.
+    assert!(common::ctl(&socket, &["goto", "2"]).status.success());
+    wait_screen(&viewer, "defrag again", |s| s.contains("Hello lobby")).await;
+    assert!(common::ctl(&socket, &["blank"]).status.success());
+    wait_screen(&viewer, "a black screen", |s| s.trim().is_empty()).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let before = viewer.received().len();
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert_eq!(viewer.received().len(), before, "bytes sent while dark");
+    assert!(common::ctl(&socket, &["wake"]).status.success());
+    wait_screen(&viewer, "lit again", |s| s.contains("Hello lobby")).await;
+    assert!(common::ctl(&socket, &["reload"]).status.success());
+    assert!(server.log().contains("control socket"), "{}", server.log());
+    drop(server);
+
+    // The socket is for the broadcast show only.
+    let out = Command::new(env!("CARGO_BIN_EXE_vitrine"))
+        .args([
+            "serve",
+            "--open",
+            "--no-broadcast",
+            "--control-socket",
+            &path,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("add --broadcast"));
+}
+
+/// What the terminal fed by `output` (all bytes so far) shows now, read as they come.
+fn visible_now<'a>(
+    output: impl Fn() -> Vec<u8> + 'a,
+    (cols, rows): (u16, u16),
+) -> impl FnMut() -> Vec<u8> + 'a {
+    let (mut parser, mut read) = (vt100::Parser::new(rows, cols, 0), 0);
+    move || {
+        let bytes = output();
+        parser.process(&bytes[read..]);
+        read = bytes.len();
+        visible(parser.screen(), (cols, rows))
+    }
+}
+
+/// `serve --sync`: a broadcast viewer sees the lobby's frame, the one a local screen with the
+/// same settings shows at the same moment (compared as `tests/sync.rs` compares two screens).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn synchronised_viewers_see_the_lobby_frame() {
+    // After the harness's `--effect glitch --seed 7`, which the lobby screen gets too.
+    let synced = [
+        "--sync",
+        "--effect",
+        "defrag",
+        "--duration",
+        "6s",
+        "--tick-rate",
+        "2",
+        "--transition",
+        "none",
+        "--message",
+        "Lobby",
+        "--color",
+        "256",
+    ];
+    let server = Server::start("sync", &[&["--broadcast"][..], &synced].concat());
+    let (cols, rows) = (60, 16);
+    let lobby = common::Pty::spawn(
+        &[&["--effect", "glitch", "--seed", "7"][..], &synced].concat(),
+        cols,
+        rows,
+    );
+    lobby.wait_frames(2);
+    let viewer = Watcher::start(&server, cols, rows).await;
+    let shown = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+    tokio::task::block_in_place(|| {
+        common::agree_mid_tick(
+            visible_now(|| lobby.output(), (cols, rows)),
+            visible_now(|| viewer.received(), (cols, rows)),
+            6,
+            &shown,
+        )
+    });
 }

@@ -211,11 +211,12 @@ impl PixelCanvas {
     }
 }
 
-/// Draws `pixels` (row-major within the cell) as one glyph with two colours: the pixels are
-/// split into a dark and a light group by two-means (two rounds of Lloyd's algorithm from the
-/// darkest and the lightest pixel), each group shown as its mean colour, the light one as the
-/// foreground so the 16-colour pass (dark backgrounds only) keeps both.
-fn draw_cell(cell: &mut Cell, grid: PixelGrid, pixels: &[Rgb]) {
+/// Draws `pixels` (row-major within the cell, `grid`'s count of them) as one glyph with two
+/// colours: the pixels are split into a dark and a light group by two-means (two rounds of
+/// Lloyd's algorithm from the darkest and the lightest pixel), each group shown as its mean
+/// colour, the light one as the foreground so the 16-colour pass (dark backgrounds only) keeps
+/// both.
+pub fn draw_cell(cell: &mut Cell, grid: PixelGrid, pixels: &[Rgb]) {
     let luma = |c: Rgb| 2 * u32::from(c.0) + 5 * u32::from(c.1) + u32::from(c.2);
     let (mut dark, mut light) = (pixels[0], pixels[0]);
     for &p in pixels {

@@ -40,8 +40,9 @@ use rand::Rng as _;
 use ratatui_core::buffer::{Buffer, Cell};
 use ratatui_core::layout::Rect;
 
+use crate::ansi;
 use crate::banner::Banner;
-use crate::effect::{Context, Effect};
+use crate::effect::{Context, Effect, LayerKind};
 use crate::rgb::Rgb;
 use crate::rng::{self, Rng};
 use crate::text;
@@ -722,7 +723,9 @@ impl Confetti {
         Rect::new(x, y, right - x, bottom - y)
     }
 
-    fn draw_pieces(&self, area: Rect, buf: &mut Buffer, hidden: Rect) {
+    /// Draws the pieces in `area`, except over `hidden`, each faded toward [`BACKGROUND`] or,
+    /// `over_below`, toward the background of the cell it lands on (as a layer).
+    fn draw_pieces(&self, area: Rect, buf: &mut Buffer, hidden: Rect, over_below: bool) {
         for piece in &self.pieces {
             let (glyph, px, py) = piece.glyph();
             let col = (px / CELL_W).floor();
@@ -744,7 +747,12 @@ impl Confetti {
             // The fade in a few visible steps rather than a new colour every frame: a piece
             // that stays in its cell then costs no bytes until its glyph or step changes.
             let alpha = (piece.alpha() * FADE_STEPS).ceil() / FADE_STEPS;
-            let color = piece.color.over(BACKGROUND, alpha);
+            let below = if over_below {
+                ansi::rgb_of(buf[pos].bg).unwrap_or(BACKGROUND)
+            } else {
+                BACKGROUND
+            };
+            let color = piece.color.over(below, alpha);
             buf[pos].set_char(glyph).set_fg(color.into());
         }
     }
@@ -798,9 +806,9 @@ impl Effect for Confetti {
         fill(buf, message_box, BOX);
         if self.params.confetti_front {
             self.banner.render(area, buf, TEXT, BOX);
-            self.draw_pieces(area, buf, Rect::default());
+            self.draw_pieces(area, buf, Rect::default(), false);
         } else {
-            self.draw_pieces(area, buf, message_box);
+            self.draw_pieces(area, buf, message_box, false);
             self.banner.render(area, buf, TEXT, BOX);
         }
     }
@@ -814,6 +822,21 @@ impl Effect for Confetti {
 
     fn poke(&mut self) {
         self.celebrate();
+    }
+
+    fn layer_kind(&self) -> LayerKind {
+        LayerKind::Over
+    }
+
+    /// Only the pieces, over whatever is below; the message is left to the layers (the base
+    /// effect's, or a message layer).
+    fn composite(&mut self, area: Rect, buf: &mut Buffer) {
+        let area = area.intersection(buf.area);
+        if area.is_empty() {
+            return;
+        }
+        self.resize(area.width, area.height);
+        self.draw_pieces(area, buf, Rect::default(), true);
     }
 }
 

@@ -13,12 +13,31 @@ use crate::font::Fonts;
 use crate::rgb::Rgb;
 use crate::text;
 
+/// How an effect draws when it is a layer above others (see [`Effect::composite`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LayerKind {
+    /// Writes every cell: nothing below it shows (defrag, and every effect that does not say
+    /// otherwise).
+    #[default]
+    Opaque,
+    /// Draws some cells or pixels over what is below and leaves the rest as they are
+    /// (confetti's pieces, a logo, the message).
+    Over,
+    /// Reads what is below and draws it changed (water refracts it, glitch splits its colours).
+    Filter,
+}
+
 /// One animated effect.
 ///
 /// The engine calls [`tick`](Effect::tick) with a fixed `dt` (1/60 s by default) as simulation
 /// time passes, and [`render`](Effect::render) whenever it wants a frame. `render` must cope with
 /// any area, including 0×0 and 1×1, and with an area that differs from the last one (re-lay out
 /// per-cell state then; never index old state with the new size).
+///
+/// An effect may also be a layer of a stack ([`crate::layers::Stack`]): the bottom layer is
+/// drawn with `render`, each one above it with [`composite`](Effect::composite), which by
+/// default is `render` too (an opaque layer). An effect written before layers existed keeps
+/// compiling and drawing exactly as it did.
 pub trait Effect: Send {
     /// The registry name, e.g. `"glitch"`.
     fn name(&self) -> &'static str;
@@ -35,6 +54,19 @@ pub trait Effect: Send {
 
     /// An outside nudge, such as a key press: confetti fires a burst, water drops a ripple.
     fn poke(&mut self) {}
+
+    /// How [`composite`](Effect::composite) treats what is below it.
+    fn layer_kind(&self) -> LayerKind {
+        LayerKind::Opaque
+    }
+
+    /// Draws the current state as a layer over what `buf` already holds in `area` (the layers
+    /// below it, drawn this frame). The default draws opaquely with [`render`](Effect::render);
+    /// an effect whose [`layer_kind`](Effect::layer_kind) is not [`LayerKind::Opaque`]
+    /// overrides it. Like `render`, it must cope with any area.
+    fn composite(&mut self, area: Rect, buf: &mut Buffer) {
+        self.render(area, buf);
+    }
 }
 
 /// What every effect is built from, besides its own parameters.

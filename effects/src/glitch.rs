@@ -59,7 +59,8 @@ use ratatui_core::style::{Modifier, Style};
 use unicode_segmentation::UnicodeSegmentation;
 
 use crate::canvas::PixelCanvas;
-use crate::effect::{Context, Effect};
+use crate::effect::{Context, Effect, LayerKind};
+use crate::layers::{Backdrop, set_halves};
 use crate::lettering::{self, Fit, Lettering, Raster};
 use crate::rgb::Rgb;
 use crate::{duration, rng, text};
@@ -293,6 +294,8 @@ pub struct Glitch {
     scratch: Vec<Rgb>,
     /// Plain text: which cells of the current row are already drawn.
     taken: Vec<bool>,
+    /// What is below the glitch when it is a layer (see [`Effect::composite`]).
+    backdrop: Backdrop,
 }
 
 impl Glitch {
@@ -359,6 +362,7 @@ impl Glitch {
             canvas: PixelCanvas::with_grid(ctx.pixels, 0, 0, BG),
             scratch: Vec::new(),
             taken: Vec::new(),
+            backdrop: Backdrop::default(),
         })
     }
 
@@ -401,6 +405,73 @@ impl Glitch {
             blur,
             scan,
             slot: (self.look == GlitchStyle::Corrupt).then(|| (t / slot_len) as u64),
+        }
+    }
+}
+
+/// Pixels per offset unit when the glitch is a layer: as if the picture below were letters a
+/// third of the screen tall (the big text's unit is 1/16 of its em).
+fn layer_unit(pixel_rows: i32) -> f32 {
+    pixel_rows as f32 / 48.0
+}
+
+impl Glitch {
+    /// The glitch as a layer: the picture below (half-block pixels) with its colour channels
+    /// pulled apart along the copies' hops — each copy's colour says which channels it carries
+    /// (red, blue and #00FF0B: one each), a channel no copy carries stays in place — sheared
+    /// by the skew jolt, shifted in the corruption bands and crossed by the scanlines. Cells
+    /// of text are left as they are.
+    fn split(&mut self, area: Rect, buf: &mut Buffer) {
+        self.backdrop.read(area, buf);
+        let frame = self.frame();
+        let (w, h) = (i32::from(area.width), 2 * i32::from(area.height));
+        let unit = layer_unit(h);
+        for l in &mut self.layers {
+            l.px = (
+                scaled(l.hop.0, self.offset, unit),
+                scaled(l.hop.1, self.offset, unit),
+            );
+        }
+        let bands = frame.slot.map_or([None; 2], |slot| {
+            bands(self.seed, slot, i32::from(area.height))
+        });
+        // Which channels the copies carry, and whether every channel is carried by one.
+        let carried = |pick: fn(Rgb) -> u8| self.layers.iter().any(|l| pick(l.color) >= 128);
+        let fixed = [!carried(|c| c.0), !carried(|c| c.1), !carried(|c| c.2)];
+        let scan_rows = frame.scan.map(|s| s.map(|f| (f * h as f32) as i32));
+        let pixel = |x: i32, y: i32| -> Rgb {
+            let base = self.backdrop.pixel(x, y);
+            let mut out = Rgb(
+                if fixed[0] { base.0 } else { 0 },
+                if fixed[1] { base.1 } else { 0 },
+                if fixed[2] { base.2 } else { 0 },
+            );
+            for l in &self.layers {
+                let s = self.backdrop.pixel(x - l.px.0, y - l.px.1);
+                let carry = |c: u8, v: u8| (u16::from(c) * u16::from(v) / 255) as u8;
+                out.0 = out.0.max(carry(l.color.0, s.0) * u8::from(!fixed[0]));
+                out.1 = out.1.max(carry(l.color.1, s.1) * u8::from(!fixed[1]));
+                out.2 = out.2.max(carry(l.color.2, s.2) * u8::from(!fixed[2]));
+            }
+            if scan_rows.contains(&Some(y)) {
+                out = BG.over(out, 0.5);
+            }
+            out
+        };
+        for row in 0..i32::from(area.height) {
+            let band_shift =
+                band_at(&bands, row).map_or(0, |b| scaled(b.shift as f32 * 2.0, self.offset, unit));
+            for col in 0..w {
+                let (x, y) = (area.x + col as u16, area.y + row as u16);
+                if self.backdrop.text(col, row).is_some() {
+                    continue;
+                }
+                let [upper, lower] = [2 * row, 2 * row + 1].map(|py| {
+                    let shift = (frame.skew * py as f32).round() as i32 + band_shift;
+                    pixel(col - shift, py)
+                });
+                set_halves(&mut buf[(x, y)], upper, lower);
+            }
         }
     }
 }
@@ -898,6 +969,19 @@ impl Effect for Glitch {
 
     fn set_message(&mut self, message: &str) {
         self.lettering.set_message(&message.to_uppercase());
+    }
+
+    fn layer_kind(&self) -> LayerKind {
+        LayerKind::Filter
+    }
+
+    /// The layers below, their colours split (the glitch's own message is left to a message
+    /// layer).
+    fn composite(&mut self, area: Rect, buf: &mut Buffer) {
+        let area = area.intersection(buf.area);
+        if !area.is_empty() {
+            self.split(area, buf);
+        }
     }
 }
 

@@ -30,7 +30,10 @@ pub mod depth;
 pub mod duration;
 pub mod effect;
 pub mod font;
+pub mod layers;
 pub mod lettering;
+pub mod logo;
+pub mod message;
 pub mod palette;
 pub mod registry;
 pub mod rgb;
@@ -42,6 +45,6 @@ pub mod defrag;
 pub mod glitch;
 pub mod water;
 
-pub use crate::effect::{Context, Effect};
+pub use crate::effect::{Context, Effect, LayerKind};
 pub use crate::registry::{EffectInfo, Params};
 pub use crate::rgb::Rgb;

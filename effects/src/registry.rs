@@ -134,7 +134,8 @@ mod tests {
         assert!(find("nope").is_none());
     }
 
-    /// Every effect, every style, survives any area including 0x0 and 1x1 and area changes.
+    /// Every effect, every style, survives any area including 0x0 and 1x1 and area changes,
+    /// alone and as a layer.
     #[test]
     fn every_effect_survives_any_area() {
         let sizes = [
@@ -163,6 +164,9 @@ mod tests {
                         fx.render(Rect::new(0, 0, w, h), &mut buf);
                         let mut exact = Buffer::empty(Rect::new(0, 0, w, h));
                         fx.render(exact.area, &mut exact);
+                        // And as a layer over what is there.
+                        fx.composite(Rect::new(0, 0, w, h), &mut buf);
+                        fx.composite(Rect::new(0, 0, w.saturating_add(9), h), &mut exact);
                         fx.poke();
                     }
                 }

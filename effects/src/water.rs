@@ -75,7 +75,8 @@ pub use self::params::WaterParams;
 use self::ripple::Waves;
 use self::style::{Colors, WaterStyle};
 use crate::canvas::PixelCanvas;
-use crate::effect::{Context, Effect};
+use crate::effect::{Context, Effect, LayerKind};
+use crate::layers::{Backdrop, set_halves};
 use crate::lettering::{self, Fit, Lettering};
 use crate::rgb::Rgb;
 use crate::rng::{self, Rng};
@@ -150,6 +151,8 @@ pub struct Water {
     canvas: PixelCanvas,
     rng: Rng,
     next_drop: f64,
+    /// What is below the water when it is a layer (see [`Effect::composite`]).
+    backdrop: Backdrop,
 }
 
 /// What is seen through the water.
@@ -196,6 +199,7 @@ impl Water {
             canvas: PixelCanvas::with_grid(ctx.pixels, 0, 0, Rgb::BLACK),
             rng,
             next_drop: 0.0,
+            backdrop: Backdrop::default(),
         };
         water.next_drop = water.drop_interval();
         Ok(water)
@@ -440,6 +444,90 @@ impl Water {
         }
     }
 
+    /// The water as a layer: what is below (in `buf`) seen through the same moving surface,
+    /// each half-block pixel taken from where the field displaces it, with the style's light
+    /// (caustics, wave crests) on top. A cell of text moves whole, never cut.
+    fn refract(&mut self, area: Rect, buf: &mut Buffer) {
+        self.backdrop.read(area, buf);
+        // Displacement in the effect's grid pixels, scaled with the screen rather than with
+        // letters that are not there.
+        let calm = if self.calm { 0.5 } else { 1.0 };
+        let unit = (self.height as f32 / 40.0).max(1.0);
+        let px = unit * self.params.strength * calm;
+        let settle = self.settle();
+        self.field.amount = self.style.amplitude() * px * settle;
+        self.field.wave_amount = WAVE_GAIN * px;
+        self.field.limit = 3.0 * px;
+        let feature = f64::from(self.params.scale * unit);
+        match self.style {
+            WaterStyle::Sway => self.field.fill_sway(self.t, feature),
+            WaterStyle::Ripple => {}
+            _ => self
+                .field
+                .fill_noise(self.t, feature, self.width, self.height, 0..self.height),
+        }
+        let (cx, cy) = self.canvas.grid().cell();
+        let (cx, cy) = (usize::from(cx), usize::from(cy));
+        let waves = self.waves.active().then_some(&self.waves);
+        let caustics = self.style == WaterStyle::Caustics;
+        let limit = self.field.limit;
+        let light_colour = self.colors.light;
+        for row in 0..usize::from(area.height) {
+            for col in 0..usize::from(area.width) {
+                // Where each half of the cell looks, in the backdrop's pixels, and its light.
+                let look = |half: usize| {
+                    let (gx, gy) = (col * cx + cx / 2, row * cy + half * cy / 2 + cy / 4);
+                    let (mut dx, mut dy) = self.field.at(gx, gy);
+                    let mut shade = 0;
+                    if let Some(waves) = waves {
+                        let (sx, sy) = waves.slope(gx, gy);
+                        dx += sx as f32 * self.field.wave_amount;
+                        dy += sy as f32 * self.field.wave_amount;
+                        shade = (sy * 256 / CREST_SLOPE / CREST_STEP * CREST_STEP)
+                            .clamp(-CREST_MAX, CREST_MAX);
+                    }
+                    let light = if caustics {
+                        LIGHT_MAX * self.field.caustic(gx, gy) / CAUSTIC_LEVELS
+                    } else {
+                        0
+                    };
+                    let x = col as f32 + dx.clamp(-limit, limit) / cx as f32;
+                    let y = (2 * row + half) as f32 + dy.clamp(-limit, limit) * 2.0 / cy as f32;
+                    ((x.round() as i32, y.round() as i32), shade, light)
+                };
+                let ((top, top_shade, top_light), (bottom, bottom_shade, bottom_light)) =
+                    (look(0), look(1));
+                let (x, y) = (area.x + col as u16, area.y + row as u16);
+                // Both halves look into the same text cell: that cell, whole.
+                if top.0 == bottom.0
+                    && top.1.div_euclid(2) == bottom.1.div_euclid(2)
+                    && let Some(cell) = self.backdrop.text(top.0, top.1.div_euclid(2))
+                {
+                    buf[(x, y)].clone_from(cell);
+                    continue;
+                }
+                let lit = |pixel: Rgb, shade: i32, light: u32| {
+                    let mut c = pixel;
+                    if light > 0 {
+                        c = mix(c, light_colour, light);
+                    }
+                    match shade {
+                        s if s > 0 => mix(c, light_colour, s.unsigned_abs()),
+                        s if s < 0 => mix(c, Rgb::BLACK, s.unsigned_abs()),
+                        _ => c,
+                    }
+                };
+                let upper = lit(self.backdrop.pixel(top.0, top.1), top_shade, top_light);
+                let lower = lit(
+                    self.backdrop.pixel(bottom.0, bottom.1),
+                    bottom_shade,
+                    bottom_light,
+                );
+                set_halves(&mut buf[(x, y)], upper, lower);
+            }
+        }
+    }
+
     /// Draws the message at normal size over the water: whole lines shift by at most one cell
     /// and take their colour from the water, so no glyph is ever split.
     fn draw_plain(&self, area: Rect, buf: &mut Buffer) {
@@ -553,6 +641,22 @@ impl Effect for Water {
             lettering.set_message(message);
             self.layout_for = None;
         }
+    }
+
+    fn layer_kind(&self) -> LayerKind {
+        LayerKind::Filter
+    }
+
+    /// The layers below, refracted (the water's own message is left to a message layer).
+    fn composite(&mut self, area: Rect, buf: &mut Buffer) {
+        let area = area.intersection(buf.area);
+        if self.layout_for != Some((area.width, area.height)) {
+            self.layout(area.width, area.height);
+        }
+        if area.is_empty() {
+            return;
+        }
+        self.refract(area, buf);
     }
 
     fn poke(&mut self) {

@@ -8,7 +8,7 @@ use vitrine_effects::depth::ColorDepth;
 use crate::ctl::protocol::{Failure, Request, SayStatus, Status};
 use crate::dark::Dark;
 use crate::overlay::Overlays;
-use crate::show::Show;
+use crate::show::{SYNCHRONISED, Show};
 
 /// The running show and what status reports about it.
 pub struct Running<'a> {
@@ -32,6 +32,16 @@ impl Running<'_> {
     ) -> Result<Status, Failure> {
         let now = Instant::now();
         let lighting = matches!(request, Request::Blank { .. } | Request::Wake);
+        let moves = matches!(
+            request,
+            Request::Next | Request::Prev | Request::Goto { .. } | Request::Pause
+        );
+        if moves && self.show.synchronised() {
+            return Err(Failure::usage(format!(
+                "{}: {SYNCHRONISED}",
+                request.name()
+            )));
+        }
         match request {
             Request::Status => {}
             Request::Next => self.show.next(),
@@ -48,7 +58,7 @@ impl Running<'_> {
                 effect,
             } => self
                 .show
-                .say(&text, effect.as_deref(), duration)
+                .say(&text, effect.as_deref(), duration.map(|d| d.0))
                 .map_err(|e| Failure::usage(e.to_string()))?,
             Request::Clear => {
                 if !self.show.clear_say() {
@@ -63,7 +73,7 @@ impl Running<'_> {
                     )));
                 }
             }
-            Request::Blank { duration } => self.dark.blank(now, duration),
+            Request::Blank { duration } => self.dark.blank(now, duration.map(|d| d.0)),
             Request::Wake => self.dark.wake(jiff::ZonedDateTime::now().datetime()),
         }
         if lighting {

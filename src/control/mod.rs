@@ -45,6 +45,15 @@ pub struct Inbox {
 }
 
 impl Inbox {
+    /// The next request and where its answer goes, for a show that runs on tokio itself
+    /// (`vitrine serve`); `None` when every client end is gone.
+    pub async fn recv(&mut self) -> Option<(Request, oneshot::Sender<Response>)> {
+        self.requests
+            .recv()
+            .await
+            .map(|envelope| (envelope.request, envelope.reply))
+    }
+
     /// Answers the requests waiting now (at most [`PER_FRAME`]) with `handle`.
     pub fn answer(&mut self, mut handle: impl FnMut(Request) -> Result<Status, Failure>) {
         for _ in 0..PER_FRAME {
@@ -203,6 +212,20 @@ pub fn start(listen: &Listen) -> Result<Option<Control>> {
         _socket: socket,
         runtime: Some(runtime),
     }))
+}
+
+/// Binds the control socket at `path` and serves it on the tokio runtime this is called
+/// from (`vitrine serve`'s own); the socket file goes when the returned guard is dropped.
+pub fn serve_socket(path: &std::path::Path) -> Result<(SocketFile, Inbox)> {
+    let bound = socket::bind(path)?;
+    let (asker, inbox) = queue();
+    tokio::spawn(socket::serve(bound.listener()?, asker));
+    Ok((SocketFile { _bound: bound }, inbox))
+}
+
+/// A bound control socket's file, removed on drop.
+pub struct SocketFile {
+    _bound: socket::Bound,
 }
 
 pub use http::HttpOptions;

@@ -45,14 +45,9 @@ pub enum Request {
         /// The message (quote it); escape sequences and control characters are removed.
         text: String,
         /// How long the message stays up.
-        #[arg(long = "for", value_name = "DURATION", value_parser = parse_for)]
-        #[serde(
-            rename = "for",
-            default,
-            skip_serializing_if = "Option::is_none",
-            with = "human_duration"
-        )]
-        duration: Option<Duration>,
+        #[arg(long = "for", value_name = "DURATION")]
+        #[serde(rename = "for", default, skip_serializing_if = "Option::is_none")]
+        duration: Option<Lasting>,
         /// The effect that shows it (default: glitch).
         #[arg(long, value_name = "NAME")]
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -65,14 +60,9 @@ pub enum Request {
     /// Blank the screen (and power the display down where possible) until `wake`.
     Blank {
         /// Wake by itself after this long.
-        #[arg(long = "for", value_name = "DURATION", value_parser = parse_for)]
-        #[serde(
-            rename = "for",
-            default,
-            skip_serializing_if = "Option::is_none",
-            with = "human_duration"
-        )]
-        duration: Option<Duration>,
+        #[arg(long = "for", value_name = "DURATION")]
+        #[serde(rename = "for", default, skip_serializing_if = "Option::is_none")]
+        duration: Option<Lasting>,
     },
     /// Light the screen again after `blank` or during dark hours.
     Wake,
@@ -146,18 +136,14 @@ impl Request {
         }
     }
 
-    /// Checks what serde cannot: lengths and durations. Text is sanitised by the show.
+    /// Checks what serde cannot: lengths. Text is sanitised by the show.
     pub fn validate(&self) -> Result<(), Failure> {
         match self {
-            Request::Say { text, duration, .. } => {
-                if text.chars().count() > MAX_SAY_CHARS {
-                    return Err(Failure::usage(format!(
-                        "say: text too long (at most {MAX_SAY_CHARS} characters)"
-                    )));
-                }
-                check_for(*duration)
+            Request::Say { text, .. } if text.chars().count() > MAX_SAY_CHARS => {
+                Err(Failure::usage(format!(
+                    "say: text too long (at most {MAX_SAY_CHARS} characters)"
+                )))
             }
-            Request::Blank { duration } => check_for(*duration),
             Request::Goto { item } if item.trim().is_empty() => {
                 Err(Failure::usage("goto: name an effect or a position"))
             }
@@ -166,20 +152,36 @@ impl Request {
     }
 }
 
-fn check_for(duration: Option<Duration>) -> Result<(), Failure> {
-    match duration {
-        Some(d) if d.is_zero() || d > MAX_FOR => Err(Failure::usage(
-            "--for must be longer than zero and at most 7 days",
-        )),
-        _ => Ok(()),
+/// A `--for` duration, written as on the command line (`5m`, `1h30m`), longer than zero and
+/// at most [`MAX_FOR`]; it travels in JSON as that text too.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Lasting(pub Duration);
+
+impl std::str::FromStr for Lasting {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let d =
+            humantime::parse_duration(s.trim()).map_err(|e| format!("{e} (try 30s, 5m, 1h)"))?;
+        if d.is_zero() || d > MAX_FOR {
+            return Err("--for must be longer than zero and at most 7 days".into());
+        }
+        Ok(Lasting(d))
     }
 }
 
-/// `--for`: a duration as the command line writes them (`5m`, `1h30m`), within bounds.
-fn parse_for(s: &str) -> Result<Duration, String> {
-    let d = humantime::parse_duration(s.trim()).map_err(|e| format!("{e} (try 30s, 5m, 1h)"))?;
-    check_for(Some(d)).map_err(|f| f.message)?;
-    Ok(d)
+impl Serialize for Lasting {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&humantime::format_duration(self.0).to_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for Lasting {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d)?
+            .parse()
+            .map_err(serde::de::Error::custom)
+    }
 }
 
 /// `goto` takes `"glitch"` or `2` in JSON.
@@ -194,24 +196,6 @@ fn name_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
         NameOrNumber::Name(name) => name,
         NameOrNumber::Number(n) => n.to_string(),
     })
-}
-
-/// Durations travel as human strings ("5m", "1h30m"), like on the command line.
-mod human_duration {
-    use super::*;
-
-    pub fn serialize<S: Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
-        match d {
-            Some(d) => s.serialize_str(&humantime::format_duration(*d).to_string()),
-            None => s.serialize_none(),
-        }
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
-        let text: Option<String> = Option::deserialize(d)?;
-        text.map(|t| parse_for(&t).map_err(serde::de::Error::custom))
-            .transpose()
-    }
 }
 
 /// Whose fault a failed command is: the asker's (exit code 2) or the show's (exit code 1).
@@ -418,7 +402,7 @@ mod tests {
                 r#"{"cmd":"say","text":"회의 5분 전","for":"5m","effect":"water"}"#,
                 Request::Say {
                     text: "회의 5분 전".into(),
-                    duration: Some(Duration::from_secs(300)),
+                    duration: Some(Lasting(Duration::from_secs(300))),
                     effect: Some("water".into()),
                 },
             ),

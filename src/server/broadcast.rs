@@ -27,7 +27,9 @@ use tokio::sync::watch;
 use tokio::time::{Instant, MissedTickBehavior};
 use vitrine_effects::depth::{ColorDepth, ColorMapper, Dither};
 
+use super::remote::Remote;
 use super::session::{self, End, FAREWELL_TIMEOUT, Report, SessionIo};
+use crate::dark::{Change, Dark};
 use crate::encode::Encoder;
 use crate::keymap::Action;
 use crate::overlay::Overlays;
@@ -46,6 +48,8 @@ pub struct Hub {
     spec: ShowSpec,
     fps: u32,
     groups: Mutex<HashMap<GroupKey, Arc<Group>>>,
+    /// `--control-socket`: commands for every group.
+    remote: Option<Arc<Remote>>,
 }
 
 #[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
@@ -85,12 +89,22 @@ struct Subscription {
 }
 
 impl Hub {
-    pub fn new(spec: ShowSpec, fps: u32) -> Arc<Self> {
+    pub fn new(spec: ShowSpec, fps: u32, remote: Option<Arc<Remote>>) -> Arc<Self> {
         Arc::new(Self {
             spec,
             fps,
             groups: Mutex::default(),
+            remote,
         })
+    }
+
+    /// The show a new group (or a viewer's own) starts from: the last config reloaded over
+    /// the control socket, else the one the server started with.
+    fn spec(&self) -> ShowSpec {
+        match &self.remote {
+            Some(remote) => remote.spec(&self.spec),
+            None => self.spec.clone(),
+        }
     }
 
     /// Joins the group for `area` and `depth`, starting it if there is none.
@@ -110,7 +124,7 @@ impl Hub {
         let group = match groups.get(&key) {
             Some(group) => group.clone(),
             None => {
-                let show = Show::new(self.spec.clone())?;
+                let show = Show::new(self.spec())?;
                 let group = Arc::new(Group {
                     frames: watch::Sender::new(Arc::default()),
                     want_keyframe: AtomicBool::new(true),
@@ -156,12 +170,33 @@ async fn produce(hub: Arc<Hub>, key: GroupKey, group: Arc<Group>, mut show: Show
     let mut ticker = tokio::time::interval(Duration::from_secs(1) / hub.fps);
     ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut last = Instant::now();
+    let mut orders = hub.remote.as_ref().map(|remote| remote.subscribe());
+    let mut dark = Dark::new(None);
     loop {
         let now = ticker.tick().await;
         if hub.retire_if_unwatched(key) {
             return;
         }
-        let ticked = show.advance(now - last) | overlays.advance(now - last, &show);
+        let ordered = orders.as_mut().is_some_and(|orders| {
+            let size = (key.width, key.height);
+            let viewers = group.frames.receiver_count();
+            orders.carry_out(
+                &mut show,
+                &mut overlays,
+                &mut dark,
+                key.depth,
+                size,
+                viewers,
+            )
+        });
+        let lighting = dark.update(
+            std::time::Instant::now(),
+            jiff::ZonedDateTime::now().datetime(),
+        );
+        // A dark screen (`blank`) stands still and, once black, sends nothing.
+        let ticked = ordered
+            || lighting != Change::None
+            || !dark.is_dark() && (show.advance(now - last) | overlays.advance(now - last, &show));
         last = now;
         if show.finished() {
             hub.retire(key);
@@ -175,7 +210,14 @@ async fn produce(hub: Arc<Hub>, key: GroupKey, group: Arc<Group>, mut show: Show
         if !(ticked || keyframe_wanted) {
             continue;
         }
-        screen::compose(&mut next, area, &mut show, &overlays);
+        if dark.is_dark() {
+            if next.area != area {
+                next.resize(area);
+            }
+            next.reset();
+        } else {
+            screen::compose(&mut next, area, &mut show, &overlays);
+        }
         colors.apply(&mut next, area);
         // Every frame stands alone (absolute first move, full first style), since a viewer
         // may have come in through a keyframe written by the other encoder.
@@ -319,10 +361,10 @@ pub async fn watch(
         Ok(end) => end,
         Err(action) => {
             // From the effect the group shows (effects cannot be copied mid-animation).
-            let Ok(mut show) = Show::new(hub.spec.clone()) else {
+            let Ok(mut show) = Show::new(hub.spec()) else {
                 return report;
             };
-            for _ in 0..hub.spec.items.len() {
+            for _ in 0..show.spec().items.len() {
                 if effect.is_empty() || show.current_name() == effect {
                     break;
                 }

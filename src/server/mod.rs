@@ -16,6 +16,7 @@ mod conn;
 mod keys;
 mod limits;
 mod proxy;
+mod remote;
 mod session;
 mod socket;
 
@@ -37,6 +38,8 @@ use vitrine_effects::depth::Dither;
 
 use crate::cli::{ServeArgs, Settings};
 use crate::color_depth::ColorChoice;
+use crate::config::Source;
+use crate::control;
 use crate::error::UsageError;
 use crate::keymap::Chord;
 use crate::spec::ShowSpec;
@@ -85,7 +88,7 @@ pub struct Shared {
 
 /// Runs `vitrine serve` until SIGTERM, SIGINT or SIGHUP: every viewer gets a show built from
 /// `spec`, drawn and keyed as `settings` say.
-pub fn run(spec: ShowSpec, settings: &Settings, args: &ServeArgs) -> Result<()> {
+pub fn run(spec: ShowSpec, settings: &Settings, args: &ServeArgs, source: Source) -> Result<()> {
     // Everything the user can get wrong is checked before the port is bound.
     let access = match (&args.authorized_keys, args.open) {
         (Some(path), _) => Access::Keys(auth::AuthorizedKeys::load(path)?),
@@ -122,11 +125,26 @@ pub fn run(spec: ShowSpec, settings: &Settings, args: &ServeArgs) -> Result<()> 
             log::warn!("!!! any key. Use --authorized-keys to restrict.");
         }
     }
+    let broadcast = args.broadcast || (args.open && !args.no_broadcast);
+    let control_socket = args
+        .control_socket
+        .as_ref()
+        .filter(|path| path.as_os_str() != "none");
+    if control_socket.is_some() && !broadcast {
+        return Err(UsageError(
+            "--control-socket controls the broadcast show: add --broadcast (the default with \
+             --open)"
+                .into(),
+        )
+        .into());
+    }
+    let remote = control_socket.map(|_| remote::Remote::new(source.config_path().map(Into::into)));
     let (shutdown_tx, shutdown) = watch::channel(false);
     let shared = Arc::new(Shared {
-        vary_seed: settings.playlist.seed.is_none(),
-        broadcast: (args.broadcast || (args.open && !args.no_broadcast))
-            .then(|| broadcast::Hub::new(spec.clone(), settings.output.fps)),
+        // Synchronised viewers all see the one clock-locked show.
+        vary_seed: settings.playlist.seed.is_none() && !spec.sync,
+        broadcast: broadcast
+            .then(|| broadcast::Hub::new(spec.clone(), settings.output.fps, remote.clone())),
         access,
         fps: settings.output.fps,
         color: settings.output.color,
@@ -148,7 +166,19 @@ pub fn run(spec: ShowSpec, settings: &Settings, args: &ServeArgs) -> Result<()> 
         .thread_name("vitrine-serve")
         .build()
         .context("cannot start the server runtime")?;
-    runtime.block_on(serve(args, shared, config, shutdown_tx))
+    runtime.block_on(async {
+        // Bound before the port, so a socket in use is an error before anyone connects.
+        let _socket = match (control_socket, remote) {
+            (Some(path), Some(remote)) => {
+                let (file, inbox) = control::serve_socket(path)?;
+                let spec = shared.spec.clone();
+                tokio::spawn(remote::answer(inbox, remote, spec, source));
+                Some(file)
+            }
+            _ => None,
+        };
+        serve(args, shared, config, shutdown_tx).await
+    })
 }
 
 fn ssh_config(host_key: PrivateKey, access: &Access) -> Config {

@@ -61,8 +61,8 @@ impl Show {
         let current = &self.spec.items[self.playlist.current()];
         let mut context = Context::new(self.spec.seed ^ self.started, &text);
         // The viewers' needs (reduced motion, brand colours) hold for urgent messages too.
-        context.calm = current.context.calm;
-        context.palette = current.context.palette.clone();
+        context.calm = current.context().calm;
+        context.palette = current.context().palette.clone();
         let effect = (info.build)(&context, &Params::default())
             .map_err(|e| anyhow::anyhow!("say: effect {}: {e}", info.name))?;
         log::info!("say ({}): {text}", info.name);

@@ -200,6 +200,17 @@ impl Drop for Pty {
     }
 }
 
+/// `vitrine ctl --socket SOCKET ARGS...`.
+pub fn ctl(socket: &std::path::Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_vitrine"))
+        .arg("ctl")
+        .arg("--socket")
+        .arg(socket)
+        .args(args)
+        .output()
+        .expect("run vitrine ctl")
+}
+
 pub fn count(haystack: &[u8], needle: &[u8]) -> usize {
     haystack
         .windows(needle.len())
@@ -227,5 +238,53 @@ pub fn assert_restored(output: &[u8]) {
     assert!(
         rfind(output, ENTER_ALT) < Some(leave),
         "re-entered the alternate screen after restoring"
+    );
+}
+
+/// Sleeps until `offset` after the next whole half second of UTC time; returns which one.
+pub fn mid_tick(offset: Duration) -> u128 {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    let tick = (now.as_millis() / 500) + 1;
+    let at = Duration::from_millis((tick * 500) as u64) + offset;
+    thread::sleep(at.saturating_sub(now));
+    tick
+}
+
+/// For `--sync --tick-rate 2` shows, which change only at whole half seconds of UTC time:
+/// reads two screens 300 ms after such moments until they have agreed at `wanted` of them,
+/// showing at least three different pictures (so they animate, and are not merely blank).
+/// Panics, showing both screens through `shown`, if they do not within 40 ticks. A screen late
+/// drawing (a loaded machine) is read again at a later tick; screens out of step never agree.
+pub fn agree_mid_tick(
+    mut first: impl FnMut() -> Vec<u8>,
+    mut second: impl FnMut() -> Vec<u8>,
+    wanted: usize,
+    shown: &dyn Fn(&[u8]) -> String,
+) {
+    let mut agreed: Vec<Vec<u8>> = Vec::new();
+    let mut last_disagreement = None;
+    for _ in 0..40 {
+        let tick = mid_tick(Duration::from_millis(300));
+        let (a, b) = (first(), second());
+        if a == b {
+            agreed.push(a);
+        } else {
+            last_disagreement = Some((tick, a, b));
+        }
+        let mut pictures: Vec<&Vec<u8>> = agreed.iter().collect();
+        pictures.sort();
+        pictures.dedup();
+        if agreed.len() >= wanted && pictures.len() >= 3 {
+            return;
+        }
+    }
+    let (tick, a, b) = last_disagreement.expect("they agreed, on too few pictures");
+    panic!(
+        "the screens agreed at {} tick(s) of 40; at tick {tick} one showed\n{}\nand the other\n{}",
+        agreed.len(),
+        shown(&a),
+        shown(&b)
     );
 }
