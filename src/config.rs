@@ -333,6 +333,15 @@ fn parse_item(
             "style" => style = Some(value),
             name if matches!(value.get_ref(), Value::Table(_)) => {
                 let Some(info) = effects.iter().find(|e| e.name.eq_ignore_ascii_case(name)) else {
+                    if sources.iter().any(|s| s.name().eq_ignore_ascii_case(name)) {
+                        return Err(Located(
+                            key.span(),
+                            format!(
+                                "the {name} layer has no table of its own; its settings \
+                                 (logo_position, logo_size, logo_drift...) go in the item itself"
+                            ),
+                        ));
+                    }
                     return Err(Located(
                         key.span(),
                         format!(
@@ -1059,6 +1068,10 @@ style = "strobe"
         let (err, position) = error("[[item]]\nlayers = [\"logo\", \"water\"]\n");
         assert!(err.contains("the logo layer needs --logo PATH"), "{err}");
         assert_eq!(position.0, 1);
+        let (err, position) =
+            error("[[item]]\nlayers = [\"logo\", \"water\"]\n[item.logo]\nlogo_size = 3\n");
+        assert!(err.contains("go in the item itself"), "{err}");
+        assert_eq!(position, (3, 7));
         let (err, position) = error(&item("stars = 3\n"));
         assert!(err.contains("'stars' is a glitch setting"), "{err}");
         assert_eq!(position, (3, 1));

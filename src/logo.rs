@@ -8,7 +8,7 @@
 
 use std::io::Cursor;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use anyhow::Result;
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
@@ -24,15 +24,39 @@ pub const MAX_LOGO_BYTES: u64 = 16 * 1024 * 1024;
 /// only memory (4096² RGBA is 64 MiB while it is scaled down).
 pub const MAX_LOGO_SIDE: u32 = 4096;
 
+/// How many decoded logos are kept, with the file contents they came from.
+const KEPT: usize = 2;
+
+/// The last logos decoded. A config builds every item from its settings, so a logo named
+/// for the whole show is read for each item and again on every reload: it is decoded once
+/// while its file's contents stay the same.
+static DECODED: Mutex<Vec<(Vec<u8>, Arc<Picture>)>> = Mutex::new(Vec::new());
+
 /// Reads and decodes the logo at `path`; every error is one line naming the flag and the path.
 pub fn load(path: &Path) -> Result<Arc<Picture>> {
-    let fail = |why: String| UsageError(format!("--logo {}: {why}", path.display()));
     let (file, _) = textfile::open(path, "PNG or JPEG file", MAX_LOGO_BYTES)
         .map_err(|e| UsageError(format!("--logo {e}")))?;
     let bytes = textfile::read_bytes(file, path, MAX_LOGO_BYTES)
         .map_err(|e| UsageError(format!("--logo {e}")))?;
-    let mut reader = ImageReader::new(Cursor::new(&bytes[..]));
-    match image::guess_format(&bytes) {
+    let mut decoded = DECODED
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some((_, picture)) = decoded.iter().find(|(seen, _)| *seen == bytes) {
+        return Ok(picture.clone());
+    }
+    let picture = decode(path, &bytes)?;
+    if decoded.len() == KEPT {
+        decoded.remove(0);
+    }
+    decoded.push((bytes, picture.clone()));
+    Ok(picture)
+}
+
+/// Decodes `bytes`, read from `path`, checking the picture's size before decoding it.
+fn decode(path: &Path, bytes: &[u8]) -> Result<Arc<Picture>> {
+    let fail = |why: String| UsageError(format!("--logo {}: {why}", path.display()));
+    let mut reader = ImageReader::new(Cursor::new(bytes));
+    match image::guess_format(bytes) {
         Ok(format @ (ImageFormat::Png | ImageFormat::Jpeg)) => reader.set_format(format),
         _ => return Err(fail("not a PNG or JPEG image".into()).into()),
     }
@@ -231,8 +255,9 @@ pub mod tests {
     }
 
     #[test]
-    fn the_sample_logo_loads() {
+    fn the_sample_logo_loads_and_is_decoded_once() {
         let picture = load(Path::new(LOGO)).unwrap();
         assert_eq!((picture.width(), picture.height()), (192, 192));
+        assert!(Arc::ptr_eq(&picture, &load(Path::new(LOGO)).unwrap()));
     }
 }

@@ -77,6 +77,8 @@ struct Locked {
     ticks: u64,
     /// Whether the effect has caught up with the clock.
     in_step: bool,
+    /// The outgoing item's own ticks, still to replay after joining mid-transition.
+    preroll: Option<Preroll>,
     /// Frames drawn so far while catching up, since the item was joined at `joined`.
     catch_up_frames: u32,
     joined: std::time::Instant,
@@ -84,6 +86,16 @@ struct Locked {
     /// screen coordinates, so an effect only ticks once it has been, and every screen of one
     /// size then runs the same simulation however late it joined.
     sized: bool,
+}
+
+/// The outgoing effect of a screen that joined during a transition, replaying its item
+/// (playlist position `index`) up to its end before it ticks along with the incoming one.
+struct Preroll {
+    index: usize,
+    ticks: u64,
+    done: u64,
+    /// Which of the item's messages it shows.
+    message: usize,
 }
 
 /// The item on its way out during a transition.
@@ -195,6 +207,7 @@ impl Show {
             number: 0,
             ticks: 0,
             in_step: false,
+            preroll: None,
             catch_up_frames: 0,
             joined: std::time::Instant::now(),
             sized: false,
@@ -217,13 +230,37 @@ impl Show {
 
     /// Starts the item the clock says is on screen, from its start (its ticks are caught up
     /// by [`Show::advance_locked`]); with a transition from the old one when `transition`.
+    /// Joining during the transition into an item (a start or restart then) rebuilds the
+    /// outgoing item too, to be replayed to its end first ([`Preroll`]), so the screen shows
+    /// the transition the others show.
     fn join(&mut self, transition: bool) {
         let point = sync::locate(&self.spec.items, self.locked_time(Duration::ZERO));
+        let items = self.spec.items.len();
+        let mid_transition = !transition
+            && self.spec.transition != Transition::None
+            && point.elapsed < self.spec.transition_time
+            && point.number > 0;
+        self.outgoing = None;
+        let mut preroll = None;
+        if mid_transition {
+            let index = (point.index + items - 1) % items;
+            self.playlist.seek(index);
+            self.started = point.number - 1;
+            self.message_index = 0;
+            self.switch();
+            let item = &self.spec.items[index];
+            preroll = Some(Preroll {
+                index,
+                ticks: sync::ticks_at(item.duration, item.speed, self.spec.tick),
+                done: 0,
+                message: 0,
+            });
+        }
         self.playlist.seek(point.index);
         self.started = point.number;
         self.message_index = 0;
         self.switch();
-        if !transition {
+        if !transition && !mid_transition {
             self.outgoing = None;
         }
         let sized = match self.screen {
@@ -232,6 +269,9 @@ impl Show {
                     self.scratch.resize(area);
                 }
                 self.effect.render(area, &mut self.scratch);
+                if let (Some(out), Some(_)) = (&mut self.outgoing, &preroll) {
+                    out.effect.render(area, &mut self.scratch);
+                }
                 true
             }
             None => false,
@@ -239,6 +279,7 @@ impl Show {
         if let Some(locked) = &mut self.locked {
             locked.number = point.number;
             locked.ticks = 0;
+            locked.preroll = preroll;
             locked.in_step = false;
             locked.catch_up_frames = 0;
             locked.joined = std::time::Instant::now();
@@ -311,7 +352,7 @@ impl Show {
             return ticked;
         };
         let was_in_step = locked.in_step;
-        locked.in_step = locked.ticks == target;
+        locked.in_step = locked.ticks == target && locked.preroll.is_none();
         if !locked.in_step {
             locked.catch_up_frames += 1;
         } else if !was_in_step && locked.catch_up_frames > 0 {
@@ -343,16 +384,36 @@ impl Show {
         let Some(locked) = &mut self.locked else {
             return 0;
         };
+        let started = std::time::Instant::now();
+        let over_budget = |done: u64| {
+            done > 0
+                && done.is_multiple_of(sync::TICKS_PER_TIME_CHECK)
+                && started.elapsed() >= sync::MAX_CATCH_UP_TIME
+        };
+        let mut done = 0;
+        if let (Some(preroll), Some(out)) = (&mut locked.preroll, &mut self.outgoing) {
+            let item = &self.spec.items[preroll.index];
+            while preroll.done < preroll.ticks {
+                if done == sync::MAX_CATCH_UP_TICKS || over_budget(done) {
+                    return done;
+                }
+                let message = sync::message_at(item, preroll.done, self.spec.tick);
+                if message != preroll.message {
+                    preroll.message = message;
+                    out.effect.set_message(item.message(message));
+                }
+                out.effect.tick(self.spec.tick);
+                preroll.done += 1;
+                done += 1;
+            }
+        }
+        locked.preroll = None;
         let item = &self.spec.items[index];
         let todo = target
             .saturating_sub(locked.ticks)
-            .min(sync::MAX_CATCH_UP_TICKS);
-        let started = std::time::Instant::now();
-        for done in 0..todo {
-            if done > 0
-                && done % sync::TICKS_PER_TIME_CHECK == 0
-                && started.elapsed() >= sync::MAX_CATCH_UP_TIME
-            {
+            .min(sync::MAX_CATCH_UP_TICKS - done);
+        for _ in 0..todo {
+            if over_budget(done) {
                 return done;
             }
             let message = sync::message_at(item, locked.ticks, self.spec.tick);
@@ -366,8 +427,9 @@ impl Show {
                 out.effect.tick(self.spec.tick);
             }
             locked.ticks += 1;
+            done += 1;
         }
-        todo
+        done
     }
 
     /// Lets `real` time pass: runs as many fixed ticks as fit, rotates messages and moves on to
@@ -964,6 +1026,31 @@ pub mod tests {
         }
         show.advance(Duration::from_millis(200));
         assert!(show.outgoing.is_none(), "the transition is over");
+    }
+
+    /// A stack of layers is one item: named by its layers, found by any of them, moved
+    /// past, back to and paused as a whole.
+    #[test]
+    fn a_layered_item_is_one_item() {
+        let mut s = spec(&["defrag", "water"]);
+        let confetti = item("confetti").layers.remove(0);
+        s.items[0].layers.push(confetti);
+        let mut show = Show::new(s).unwrap();
+        assert_eq!(show.on_screen(), "defrag+confetti");
+        let mut buf = Buffer::empty(Rect::new(0, 0, 40, 12));
+        show.render(buf.area, &mut buf);
+        show.next();
+        assert_eq!(show.on_screen(), "water");
+        show.goto("confetti").unwrap();
+        assert_eq!(
+            (show.position(), show.on_screen()),
+            (0, "defrag+confetti".into())
+        );
+        show.toggle_pause();
+        assert!(!show.advance(Duration::from_secs(1)));
+        show.toggle_pause();
+        show.previous();
+        assert_eq!(show.on_screen(), "water");
     }
 
     #[test]

@@ -281,7 +281,19 @@ pub fn resolve_effects(names: &[String]) -> Result<Vec<Vec<Source>>> {
     names
         .iter()
         .filter(|n| !n.trim().is_empty())
-        .map(|name| name.split('+').map(resolve_layer).collect())
+        .map(|name| {
+            name.split('+')
+                .map(|layer| {
+                    if layer.trim().is_empty() {
+                        bail!(
+                            "'{}' has an empty layer name; stack effects like defrag+confetti",
+                            name.trim()
+                        );
+                    }
+                    resolve_layer(layer)
+                })
+                .collect()
+        })
         .collect()
 }
 
@@ -461,6 +473,17 @@ mod tests {
     #[test]
     fn rejects_unknown_effects() {
         assert!(resolve_effects(&["nope".into()]).is_err());
+        let err = resolve_effects(&["defrag++confetti".into()]).unwrap_err();
+        assert!(err.to_string().contains("empty layer name"), "{err}");
+        let stacks = resolve_effects(&["defrag + CONFETTI".into(), "logo+message".into()]).unwrap();
+        assert_eq!(
+            stacks[0],
+            [
+                Source::Effect(registry::find("defrag").unwrap()),
+                Source::Effect(registry::find("confetti").unwrap())
+            ]
+        );
+        assert_eq!(stacks[1], [Source::Logo, Source::Message]);
         assert_eq!(resolve_effects(&[]).unwrap().len(), registry::EFFECTS.len());
     }
 }

@@ -203,6 +203,25 @@ mod tests {
         }
     }
 
+    /// A screen restarted during the transition into an item rebuilds the outgoing item and
+    /// replays it to its end, so it shows the transition the others show (every effect, both
+    /// as the incoming and as the outgoing one, and across the end of the cycle).
+    #[test]
+    fn a_restart_during_a_transition_shows_the_same_transition() {
+        let mut spec = spec(&all_effects());
+        spec.transition = Transition::Dissolve;
+        let uninterrupted = frames(&spec, at(0.0), (30, 10), 100);
+        for restart in [21, 42, 61, 80] {
+            let restarted = frames(&spec, at(f64::from(restart) / 10.0), (30, 10), 8);
+            let start = restart as usize;
+            assert_eq!(
+                restarted[..],
+                uninterrupted[start..start + 8],
+                "restarted at {restart}00 ms"
+            );
+        }
+    }
+
     /// Tiles of a wall recorded separately, placed side by side, are the whole wall's picture;
     /// with a bezel, exactly the bezel's columns and rows are nobody's.
     #[test]

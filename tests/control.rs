@@ -536,6 +536,7 @@ fn the_live_view_mirrors_the_terminal() {
     }
     // The viewers follow the show as it animates, then it pauses: all three screens agree.
     first.watch(Duration::from_millis(1500));
+    clear_of_badge_drift(Duration::from_secs(10));
     ctl(&pty.socket(), &["pause"]);
     first.watch(Duration::from_millis(500));
     second.watch(Duration::from_millis(2000));
@@ -723,6 +724,7 @@ fn the_page_plays_the_show_and_its_buttons_work_in_a_real_browser() {
         "the status line",
         "document.getElementById('now').dataset.effect === 'defrag'",
     );
+    clear_of_badge_drift(Duration::from_secs(5));
     ctl(&pty.socket(), &["pause"]);
     thread::sleep(Duration::from_millis(1500));
     let terminal = letters(&terminal_rows(&pty, 80, 24));

@@ -8,8 +8,13 @@ use divan::Bencher;
 use ratatui_core::buffer::Buffer;
 use ratatui_core::layout::Rect;
 use vitrine_effects::depth::{ColorDepth, ColorMapper, Dither};
+use vitrine_effects::layers::Stack;
+use vitrine_effects::logo::{Logo, LogoParams};
 use vitrine_effects::registry::EFFECTS;
-use vitrine_effects::{Context, Params};
+use vitrine_effects::{Context, Effect, Params};
+
+#[path = "../tests/support/picture.rs"]
+mod picture;
 
 const SIZES: [(u16, u16); 3] = [(80, 24), (200, 60), (400, 120)];
 const TICK: Duration = Duration::from_micros(16_667);
@@ -34,7 +39,12 @@ fn bench_frame(bencher: Bencher, name: &str, style: Option<&str>, (w, h): (u16, 
     let info = vitrine_effects::registry::find(name).expect("registered effect");
     let mut ctx = Context::new(7, "Welcome to the office");
     ctx.style = style.map(str::to_string);
-    let mut effect = (info.build)(&ctx, &Params::default()).expect("builds");
+    let effect = (info.build)(&ctx, &Params::default()).expect("builds");
+    bench_effect(bencher, effect, (w, h));
+}
+
+/// One tick and one full render of `effect` at `w` × `h`, once warm.
+fn bench_effect(bencher: Bencher, mut effect: Box<dyn Effect>, (w, h): (u16, u16)) {
     let area = Rect::new(0, 0, w, h);
     let mut buf = Buffer::empty(area);
     // Warm up past start-up phases and let per-size caches fill.
@@ -111,4 +121,51 @@ fn color_pass_16(bencher: Bencher, size: (u16, u16)) {
 #[divan::bench(args = COLOR_SIZES)]
 fn color_pass_mono(bencher: Bencher, size: (u16, u16)) {
     bench_color_pass(bencher, ColorDepth::Mono, size);
+}
+
+/// Layers, bottom first, and the single effects they are made of, for comparison.
+const STACKS: [&str; 9] = [
+    "defrag",
+    "confetti",
+    "defrag+confetti",
+    "glitch+confetti",
+    "logo",
+    "water",
+    "logo+water",
+    "glitch",
+    "logo+glitch",
+];
+
+/// `names` (`logo+water`) as one effect: the layer alone, or a stack; the logo is
+/// [`picture::logo`] filling 60 % of the screen, as a logo under water would.
+fn layered(names: &str) -> Box<dyn Effect> {
+    let ctx = Context::new(7, "Welcome to the office");
+    let build = |name: &str| -> Box<dyn Effect> {
+        if name == vitrine_effects::logo::NAME {
+            let params = LogoParams {
+                size: 0.6,
+                ..LogoParams::default()
+            };
+            return Box::new(Logo::new(&ctx, picture::logo(), params).expect("builds"));
+        }
+        let info = vitrine_effects::registry::find(name).expect("registered effect");
+        (info.build)(&ctx, &Params::default()).expect("builds")
+    };
+    let mut layers = names.split('+');
+    let base = build(layers.next().expect("a name"));
+    if !names.contains('+') {
+        return base;
+    }
+    let mut stack = Stack::new(base);
+    for name in layers {
+        stack.push(build(name));
+    }
+    Box::new(stack)
+}
+
+/// A frame of a layered item at 200x60 next to its layers alone (targets, issue 15: a stack
+/// of two under 2 ms).
+#[divan::bench(args = STACKS)]
+fn layered_200x60(bencher: Bencher, names: &str) {
+    bench_effect(bencher, layered(names), (200, 60));
 }

@@ -13,7 +13,7 @@ use ratatui_core::buffer::{Buffer, Cell};
 use ratatui_core::layout::Rect;
 
 use crate::ansi;
-use crate::canvas::HalfBlock;
+use crate::canvas::{self, HalfBlock, PixelGrid};
 use crate::effect::{Effect, LayerKind};
 use crate::rgb::Rgb;
 
@@ -171,6 +171,31 @@ pub fn halves(cell: &Cell) -> (Rgb, Rgb) {
     let fg = ansi::rgb_of(cell.fg).unwrap_or(Rgb::WHITE);
     let bg = ansi::rgb_of(cell.bg).unwrap_or(Rgb::BLACK);
     HalfBlock::of(cell.symbol()).map_or((bg, bg), |block| block.halves(fg, bg))
+}
+
+/// Paints the pixels of one cell of `grid` over what the cell shows: `paint(i, below)` is the
+/// colour of pixel `i` (row-major within the cell) given the colour under it (the cell's top
+/// or bottom half). The cell becomes the glyph and two colours that show them best.
+pub fn paint_cell(cell: &mut Cell, grid: PixelGrid, paint: impl Fn(usize, Rgb) -> Rgb) {
+    let (cx, cy) = grid.cell();
+    let (cx, cy) = (usize::from(cx), usize::from(cy));
+    let (top, bottom) = halves(cell);
+    let mut pixels = [Rgb::BLACK; 8];
+    for (i, pixel) in pixels[..cx * cy].iter_mut().enumerate() {
+        *pixel = paint(i, if (i / cx) * 2 < cy { top } else { bottom });
+    }
+    cell.reset();
+    canvas::draw_cell(cell, grid, &pixels[..cx * cy]);
+}
+
+/// Fills `area` (clipped to `buf`) with blank black cells: the ground of a layer that is
+/// drawn alone (a logo, the message).
+pub fn clear_to_black(area: Rect, buf: &mut Buffer) {
+    let mut black = Cell::EMPTY;
+    black.set_bg(Rgb::BLACK.into());
+    for pos in area.intersection(buf.area).positions() {
+        buf[pos].clone_from(&black);
+    }
 }
 
 /// Draws two stacked pixels into `cell` (a space when they are equal), dropping whatever glyph

@@ -14,12 +14,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use ratatui_core::buffer::{Buffer, Cell};
+use ratatui_core::buffer::Buffer;
 use ratatui_core::layout::Rect;
 
-use crate::canvas::{self, PixelGrid};
+use crate::canvas::PixelGrid;
 use crate::effect::{Context, Effect, LayerKind};
-use crate::layers::halves;
+use crate::layers::{clear_to_black, paint_cell};
 use crate::rgb::Rgb;
 
 /// The layer's name, on the command line (`--effect logo+water`) and in configs.
@@ -247,7 +247,6 @@ impl Logo {
         let (cx, cy) = self.grid.cell();
         let (cx, cy) = (usize::from(cx), usize::from(cy));
         let bw = usize::from(self.cells.0) * cx;
-        let mut pixels = [Rgb::BLACK; 8];
         for row in 0..usize::from(placed.height) {
             for col in 0..usize::from(placed.width) {
                 let texel = |i: usize| {
@@ -258,14 +257,10 @@ impl Logo {
                     continue;
                 }
                 let cell = &mut buf[(placed.x + col as u16, placed.y + row as u16)];
-                let (top, bottom) = halves(cell);
-                for (i, pixel) in pixels[..cx * cy].iter_mut().enumerate() {
-                    let below = if (i / cx) * 2 < cy { top } else { bottom };
+                paint_cell(cell, self.grid, |i, below| {
                     let t = texel(i);
-                    *pixel = t.color.over(below, f32::from(t.alpha) / 255.0);
-                }
-                cell.reset();
-                canvas::draw_cell(cell, self.grid, &pixels[..cx * cy]);
+                    t.color.over(below, f32::from(t.alpha) / 255.0)
+                });
             }
         }
     }
@@ -314,15 +309,8 @@ impl Effect for Logo {
 
     /// The logo alone, on black.
     fn render(&mut self, area: Rect, buf: &mut Buffer) {
-        let area = area.intersection(buf.area);
-        let mut black = Cell::EMPTY;
-        black.set_bg(Rgb::BLACK.into());
-        for pos in area.positions() {
-            buf[pos].clone_from(&black);
-        }
-        if !area.is_empty() {
-            self.draw(area, buf);
-        }
+        clear_to_black(area, buf);
+        self.composite(area, buf);
     }
 
     /// A logo has no message.

@@ -4,13 +4,13 @@
 
 use std::time::Duration;
 
-use ratatui_core::buffer::{Buffer, Cell};
+use ratatui_core::buffer::Buffer;
 use ratatui_core::layout::Rect;
 use ratatui_core::style::{Modifier, Style};
 
-use crate::canvas::{self, PixelGrid};
+use crate::canvas::PixelGrid;
 use crate::effect::{Context, Effect, LayerKind};
-use crate::layers::halves;
+use crate::layers::{clear_to_black, paint_cell};
 use crate::lettering::{self, Fit, Lettering};
 use crate::rgb::Rgb;
 use crate::text;
@@ -62,7 +62,6 @@ impl MessageLayer {
         let cols = (origin.0.div_euclid(cx)).max(0)..((origin.0 + rw + 1) / cx + 1).min(w / cx);
         let rows = (origin.1.div_euclid(cy)).max(0)..((origin.1 + rh + 1) / cy + 1).min(h / cy);
         let n = (cx * cy) as usize;
-        let mut pixels = [Rgb::BLACK; 8];
         for row in rows {
             for col in cols.clone() {
                 let coverage = |i: usize, dx: i32, dy: i32| {
@@ -73,19 +72,11 @@ impl MessageLayer {
                     continue;
                 }
                 let cell = &mut buf[(area.x + col as u16, area.y + row as u16)];
-                let (top, bottom) = halves(cell);
-                for (i, pixel) in pixels[..n].iter_mut().enumerate() {
-                    let below = if (i as i32 / cx) * 2 < cy {
-                        top
-                    } else {
-                        bottom
-                    };
+                paint_cell(cell, grid, |i, below| {
                     let shadow = f32::from(coverage(i, 1, 1)) / 255.0;
                     let ink = f32::from(coverage(i, 0, 0)) / 255.0;
-                    *pixel = INK.over(Rgb::BLACK.over(below, SHADOW_OPACITY * shadow), ink);
-                }
-                cell.reset();
-                canvas::draw_cell(cell, grid, &pixels[..n]);
+                    INK.over(Rgb::BLACK.over(below, SHADOW_OPACITY * shadow), ink)
+                });
             }
         }
         let inline = style.bg(Rgb::BLACK.into());
@@ -102,15 +93,8 @@ impl Effect for MessageLayer {
 
     /// The message alone, on black.
     fn render(&mut self, area: Rect, buf: &mut Buffer) {
-        let area = area.intersection(buf.area);
-        let mut black = Cell::EMPTY;
-        black.set_bg(Rgb::BLACK.into());
-        for pos in area.positions() {
-            buf[pos].clone_from(&black);
-        }
-        if !area.is_empty() {
-            self.draw(area, buf);
-        }
+        clear_to_black(area, buf);
+        self.composite(area, buf);
     }
 
     fn set_message(&mut self, message: &str) {

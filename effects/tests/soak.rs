@@ -151,3 +151,57 @@ fn steady_state_frames_do_not_allocate() {
         }
     }
 }
+
+#[path = "support/picture.rs"]
+mod picture;
+
+/// Stacks too: every effect under every effect with the message over them, and a logo under
+/// and over water, glitch and confetti, allocate (almost) nothing per frame once warm.
+#[test]
+fn steady_state_stacks_do_not_allocate() {
+    use vitrine_effects::layers::Stack;
+    use vitrine_effects::logo::{Logo, LogoParams};
+    use vitrine_effects::message::MessageLayer;
+    let ctx = Context::new(11, "Welcome");
+    let logo = || -> Box<dyn Effect> {
+        Box::new(Logo::new(&ctx, picture::logo(), LogoParams::default()).unwrap())
+    };
+    let mut stacks: Vec<(String, Stack)> = Vec::new();
+    for base in EFFECTS {
+        for top in EFFECTS {
+            let mut stack = Stack::new(build(base.name, None, "Welcome"));
+            stack.push(build(top.name, None, "Welcome"));
+            stack.push(Box::new(MessageLayer::new(&ctx)));
+            stacks.push((stack.names(), stack));
+        }
+    }
+    for top in ["water", "glitch", "confetti"] {
+        let mut stack = Stack::new(logo());
+        stack.push(build(top, None, "Welcome"));
+        stacks.push((stack.names(), stack));
+        let mut stack = Stack::new(build(top, None, "Welcome"));
+        stack.push(logo());
+        stacks.push((stack.names(), stack));
+    }
+    for (name, mut stack) in stacks {
+        let area = Rect::new(0, 0, 80, 24);
+        let mut buf = Buffer::empty(area);
+        for _ in 0..600 {
+            stack.tick(TICK);
+            stack.render(area, &mut buf);
+        }
+        let before = allocations();
+        for _ in 0..600 {
+            stack.tick(TICK);
+            stack.render(area, &mut buf);
+        }
+        let count = allocations() - before;
+        // The same allowance as one effect alone, per effect in the stack.
+        let effects = name.split('+').filter(|n| *n != "message" && *n != "logo");
+        let allowed = 10 * effects.count().max(1);
+        assert!(
+            count <= allowed,
+            "{name}: {count} allocations in 600 frames"
+        );
+    }
+}

@@ -88,7 +88,7 @@ impl Running<'_> {
         Status {
             item: show.position() + 1,
             items: show.spec().items.len(),
-            effect: show.on_screen().to_string(),
+            effect: show.on_screen(),
             style: show.style().map(str::to_string),
             message: show.message().to_string(),
             time_left: show.time_left().map(|d| d.as_secs_f64()),

@@ -85,11 +85,12 @@ impl Show {
         self.say.as_ref().map(|s| (s.text.as_str(), s.left))
     }
 
-    /// The effect on screen: the message's while one is up, else the playlist's.
-    pub fn on_screen(&self) -> &'static str {
+    /// The effect on screen: the message's while one is up, else the playlist item's (all
+    /// its layers: `defrag+confetti`).
+    pub fn on_screen(&self) -> String {
         match &self.say {
-            Some(say) => say.effect.name(),
-            None => self.effect.name(),
+            Some(say) => say.effect.name().to_string(),
+            None => self.item().name(),
         }
     }
 }

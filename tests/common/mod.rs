@@ -288,3 +288,21 @@ pub fn agree_mid_tick(
         shown(&b)
     );
 }
+
+/// `overlay::DRIFT_PERIOD`: the fixed badges (paused, clock) move a cell at every multiple of
+/// it in UTC time, against burn-in.
+pub const DRIFT_PERIOD: Duration = Duration::from_secs(180);
+
+/// Waits, if need be, until the badges will not move within `needed`, for a test that expects
+/// a paused screen to stand still that long.
+pub fn clear_of_badge_drift(needed: Duration) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    let into = Duration::from_nanos((now.as_nanos() % DRIFT_PERIOD.as_nanos()) as u64);
+    let left = DRIFT_PERIOD - into;
+    if left < needed {
+        // Past the move, and past the frame that draws it.
+        thread::sleep(left + Duration::from_millis(500));
+    }
+}
