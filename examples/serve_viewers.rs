@@ -2,22 +2,67 @@
 //! no key), asks each for a pty and the showcase, and counts the frames each receives (each
 //! starts with a synchronized-update mark). Prints each viewer's frame rate and longest gap
 //! between frames over the measured window, and, given the server's pid, its CPU time and
-//! memory over that window (from /proc).
+//! memory over that window (from /proc), and its own CPU time.
 //!
 //!     cargo run --release --example serve_viewers -- PORT VIEWERS SECONDS [COLSxROWS] [PID]
 //!
+//! It is one thread for all the viewers (so it takes at most one of the machine's cores from
+//! the server; `BENCH_CLIENT_THREADS=N` for more) and does nothing per byte but decrypt and
+//! look for the frame mark.
+//! `BENCH_CIPHER` picks the cipher the viewers ask for (default `chacha20-poly1305@openssh.com`,
+//! what OpenSSH asks for first; `aes256-gcm@openssh.com` is the other one russh offers).
+//!
 //! `scripts/bench-serve.sh` starts a server and runs this at 1, 10, 100 and 1,000 viewers.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
+use memchr::memmem::Finder;
 use russh::client::{self, Handle};
 use russh::keys::PublicKeyOrCertificate;
-use russh::{ChannelMsg, Disconnect};
+use russh::{ChannelMsg, Disconnect, Preferred, cipher};
 use tokio::sync::Semaphore;
 
 const BEGIN_FRAME: &[u8] = b"\x1b[?2026h";
+
+/// Counts frame marks in a stream that arrives in chunks, a mark possibly split between two.
+struct MarkCounter {
+    finder: Finder<'static>,
+    /// The last bytes of the stream so far (fewer than a mark).
+    tail: Vec<u8>,
+}
+
+impl MarkCounter {
+    fn new() -> Self {
+        Self {
+            finder: Finder::new(BEGIN_FRAME),
+            tail: Vec::with_capacity(2 * BEGIN_FRAME.len()),
+        }
+    }
+
+    /// The marks that end in `data`.
+    fn count(&mut self, data: &[u8]) -> usize {
+        let keep = BEGIN_FRAME.len() - 1;
+        let mut marks = self.finder.find_iter(data).count();
+        // Marks that start in the tail and end in `data`.
+        let from_tail = self.tail.len();
+        self.tail.extend_from_slice(&data[..data.len().min(keep)]);
+        marks += self
+            .finder
+            .find_iter(&self.tail)
+            .filter(|&at| at < from_tail && at + BEGIN_FRAME.len() > from_tail)
+            .count();
+        if data.len() >= keep {
+            self.tail.clear();
+            self.tail.extend_from_slice(&data[data.len() - keep..]);
+        } else {
+            let cut = self.tail.len().saturating_sub(keep);
+            self.tail.drain(..cut);
+        }
+        marks
+    }
+}
 
 struct Viewer;
 
@@ -34,16 +79,69 @@ struct Frames {
     times: Vec<Duration>,
 }
 
+/// The measured window, shared by every viewer: it opens once all are connected.
+#[derive(Default)]
+struct Window {
+    /// Viewers connected and watching (or failed).
+    settled: AtomicUsize,
+    start: OnceLock<Instant>,
+    /// Closed when the window is over.
+    over: tokio::sync::Notify,
+}
+
 async fn view(
     port: u16,
+    cipher: cipher::Name,
     (cols, rows): (u32, u32),
     connecting: Arc<Semaphore>,
-    window: Arc<(AtomicBool, std::sync::OnceLock<Instant>)>,
-    stop: Instant,
+    window: Arc<Window>,
 ) -> Result<Frames, String> {
-    let permit = connecting.acquire().await.map_err(|e| e.to_string())?;
+    let watching = connect(port, cipher, (cols, rows), &connecting).await;
+    window.settled.fetch_add(1, Ordering::Relaxed);
+    let (handle, mut channel) = watching?;
+    let mut frames = Frames { times: Vec::new() };
+    let mut marks = MarkCounter::new();
+    let over = window.over.notified();
+    tokio::pin!(over);
+    loop {
+        let msg = tokio::select! {
+            msg = channel.wait() => msg,
+            () = &mut over => break,
+        };
+        match msg {
+            Some(ChannelMsg::Data { data }) => {
+                let marks = marks.count(&data);
+                if marks > 0
+                    && let Some(start) = window.start.get()
+                {
+                    let at = start.elapsed();
+                    frames.times.extend(std::iter::repeat_n(at, marks));
+                }
+            }
+            Some(ChannelMsg::Close) | None => return Err("closed by the server".into()),
+            Some(_) => {}
+        }
+    }
+    let _ = handle.disconnect(Disconnect::ByApplication, "", "").await;
+    Ok(frames)
+}
+
+/// Connects one viewer and starts its showcase (a few at a time: the server caps connections
+/// still authenticating).
+async fn connect(
+    port: u16,
+    cipher: cipher::Name,
+    (cols, rows): (u32, u32),
+    connecting: &Semaphore,
+) -> Result<(Handle<Viewer>, russh::Channel<client::Msg>), String> {
+    let _permit = connecting.acquire().await.map_err(|e| e.to_string())?;
     let config = Arc::new(client::Config {
         inactivity_timeout: None,
+        nodelay: true,
+        preferred: Preferred {
+            cipher: std::borrow::Cow::Owned(vec![cipher]),
+            ..Preferred::default()
+        },
         ..client::Config::default()
     });
     let mut handle: Handle<Viewer> = client::connect(config, ("127.0.0.1", port), Viewer)
@@ -57,7 +155,7 @@ async fn view(
     {
         return Err("auth refused (start the server with --open)".into());
     }
-    let mut channel = handle
+    let channel = handle
         .channel_open_session()
         .await
         .map_err(|e| format!("open: {e}"))?;
@@ -69,44 +167,7 @@ async fn view(
         .request_shell(false)
         .await
         .map_err(|e| format!("shell: {e}"))?;
-    drop(permit);
-    let mut frames = Frames { times: Vec::new() };
-    // The last bytes of the previous chunk, in case a mark is split between two.
-    let mut tail: Vec<u8> = Vec::new();
-    let deadline = tokio::time::Instant::from_std(stop);
-    loop {
-        let msg = tokio::select! {
-            msg = channel.wait() => msg,
-            () = tokio::time::sleep_until(deadline) => break,
-        };
-        match msg {
-            Some(ChannelMsg::Data { data }) => {
-                let now = Instant::now();
-                tail.extend_from_slice(&data);
-                let marks = tail
-                    .windows(BEGIN_FRAME.len())
-                    .filter(|w| *w == BEGIN_FRAME)
-                    .count();
-                if window.0.load(Ordering::Relaxed)
-                    && let Some(start) = window.1.get()
-                {
-                    for _ in 0..marks {
-                        frames.times.push(now.duration_since(*start));
-                    }
-                }
-                let keep = tail.len().min(BEGIN_FRAME.len() - 1);
-                if marks > 0 {
-                    tail.clear();
-                } else {
-                    tail.drain(..tail.len() - keep);
-                }
-            }
-            Some(ChannelMsg::Close) | None => return Err("closed by the server".into()),
-            Some(_) => {}
-        }
-    }
-    let _ = handle.disconnect(Disconnect::ByApplication, "", "").await;
-    Ok(frames)
+    Ok((handle, channel))
 }
 
 /// utime + stime (seconds) and resident/peak memory (KiB) of `pid`.
@@ -141,36 +202,60 @@ fn main() {
         .and_then(|(c, r)| Some((c.parse().ok()?, r.parse().ok()?)))
         .unwrap_or((100, 30));
     let pid = arg(4).and_then(|s| s.parse::<u32>().ok());
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let cipher_name = std::env::var("BENCH_CIPHER")
+        .unwrap_or_else(|_| cipher::CHACHA20_POLY1305.as_ref().to_string());
+    let Ok(cipher) = cipher::Name::try_from(cipher_name.as_str()) else {
+        eprintln!("BENCH_CIPHER: unknown cipher {cipher_name}");
+        std::process::exit(2);
+    };
+    // One thread unless BENCH_CLIENT_THREADS says otherwise (on a machine busy with other
+    // work, more threads get the client a larger share of the cores).
+    let threads = std::env::var("BENCH_CLIENT_THREADS")
+        .ok()
+        .and_then(|n| n.parse::<usize>().ok())
+        .unwrap_or(1);
+    let runtime = match threads {
+        0 | 1 => tokio::runtime::Builder::new_current_thread(),
+        _ => {
+            let mut builder = tokio::runtime::Builder::new_multi_thread();
+            builder.worker_threads(threads);
+            builder
+        }
+    }
+    .enable_all()
+    .build()
+    .unwrap();
     runtime.block_on(async move {
         // Connect in small batches: the server caps connections still authenticating.
         let connecting = Arc::new(Semaphore::new(8));
-        let window = Arc::new((AtomicBool::new(false), std::sync::OnceLock::new()));
-        // Time to connect everyone, then a second to settle, then the window.
-        let connect_time = Duration::from_millis(30 * viewers as u64 + 2000);
-        let start = Instant::now() + connect_time;
-        let stop = start + Duration::from_secs(seconds);
+        let window = Arc::new(Window::default());
         let tasks: Vec<_> = (0..viewers)
-            .map(|_| {
-                tokio::spawn(view(port, size, connecting.clone(), window.clone(), stop))
-            })
+            .map(|_| tokio::spawn(view(port, cipher, size, connecting.clone(), window.clone())))
             .collect();
-        tokio::time::sleep_until(tokio::time::Instant::from_std(start)).await;
+        // Everyone connected (or given up), then a second to settle, then the window.
+        let give_up = Instant::now() + Duration::from_millis(100 * viewers as u64 + 10_000);
+        while window.settled.load(Ordering::Relaxed) < viewers && Instant::now() < give_up {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
         let before = pid.and_then(usage);
-        window.1.set(Instant::now()).unwrap();
-        window.0.store(true, Ordering::Relaxed);
-        tokio::time::sleep_until(tokio::time::Instant::from_std(stop)).await;
+        let client_before = usage(std::process::id());
+        let start = *window.start.get_or_init(Instant::now);
+        tokio::time::sleep_until(tokio::time::Instant::from_std(start + Duration::from_secs(seconds))).await;
+        window.over.notify_waiters();
         let after = pid.and_then(usage);
+        let client_after = usage(std::process::id());
         let mut rates = Vec::new();
         let mut worst_gap = Duration::ZERO;
         let (mut slow, mut gappy, mut failed) = (0, 0, 0);
         let window_len = Duration::from_secs(seconds);
         for task in tasks {
-            match task.await.unwrap() {
+            // A viewer still connecting when the window is over failed.
+            let outcome = tokio::time::timeout(Duration::from_secs(5), task)
+                .await
+                .map_err(|_| "still connecting".to_string())
+                .and_then(|joined| joined.map_err(|e| e.to_string())?);
+            match outcome {
                 Ok(frames) => {
                     let fps = frames.times.len() as f64 / seconds as f64;
                     let mut gap = frames.times.first().copied().unwrap_or(window_len);
@@ -194,8 +279,8 @@ fn main() {
         rates.sort_by(f64::total_cmp);
         let pick = |q: f64| rates.get(((rates.len() as f64 - 1.0) * q) as usize).copied().unwrap_or(0.0);
         println!(
-            "viewers {viewers} ({}x{}): {} ok, {failed} failed; fps min {:.1} median {:.1}; \
-             below 29 fps: {slow}; longest gap {} ms (over 100 ms: {gappy})",
+            "viewers {viewers} ({}x{}, {cipher_name}): {} ok, {failed} failed; fps min {:.1} \
+             median {:.1}; below 29 fps: {slow}; longest gap {} ms (over 100 ms: {gappy})",
             size.0,
             size.1,
             rates.len(),
@@ -213,5 +298,11 @@ fn main() {
                 rss as f64 / viewers as f64,
             );
         }
+        if let (Some((cpu0, _, _)), Some((cpu1, _, _))) = (client_before, client_after) {
+            let cpu = (cpu1 - cpu0) / seconds as f64 * 100.0;
+            println!("client: CPU {cpu:.1}% of one core");
+        }
+        // Without waiting for the viewers still connected to wind down.
+        std::process::exit(0);
     });
 }

@@ -1,4 +1,4 @@
-//! The message as a layer: the big lettering, sharp and white with a soft shadow, over whatever
+//! The message as a layer: the big lettering, sharp and white with a dark outline, over whatever
 //! is below — water refracting a logo, confetti over defrag — so it stays readable while
 //! the layers under it move. Alone it is the message on black.
 
@@ -20,8 +20,9 @@ pub const NAME: &str = "message";
 
 /// The ink of the letters.
 const INK: Rgb = Rgb::WHITE;
-/// How dark the shadow one pixel down and right of the letters is, at full coverage.
-const SHADOW_OPACITY: f32 = 0.7;
+/// How dark the outline one pixel around the letters is, at full coverage: enough for white
+/// letters to read over white.
+const OUTLINE_OPACITY: f32 = 0.75;
 
 /// The message layer.
 #[derive(Clone, Debug)]
@@ -39,7 +40,7 @@ impl MessageLayer {
         }
     }
 
-    /// Draws the message centred in `area` over what `buf` holds; cells without ink or shadow
+    /// Draws the message centred in `area` over what `buf` holds; cells without ink or outline
     /// are left as they are.
     fn draw(&mut self, area: Rect, buf: &mut Buffer) {
         let grid = self.grid;
@@ -59,8 +60,11 @@ impl MessageLayer {
         let (rw, rh) = (i32::from(raster.width), i32::from(raster.height));
         // Centred, starting on a cell boundary like the other effects' lettering.
         let origin = ((w - rw) / 2, (h / 2 - (rh + 1) / 2).div_euclid(cy) * cy);
-        let cols = (origin.0.div_euclid(cx)).max(0)..((origin.0 + rw + 1) / cx + 1).min(w / cx);
-        let rows = (origin.1.div_euclid(cy)).max(0)..((origin.1 + rh + 1) / cy + 1).min(h / cy);
+        // The raster and its one-pixel outline.
+        let cols =
+            ((origin.0 - 1).div_euclid(cx)).max(0)..((origin.0 + rw + 1) / cx + 1).min(w / cx);
+        let rows =
+            ((origin.1 - 1).div_euclid(cy)).max(0)..((origin.1 + rh + 1) / cy + 1).min(h / cy);
         let n = (cx * cy) as usize;
         for row in rows {
             for col in cols.clone() {
@@ -68,14 +72,22 @@ impl MessageLayer {
                     let (px, py) = (col * cx + i as i32 % cx, row * cy + i as i32 / cx);
                     raster.get(px - origin.0 - dx, py - origin.1 - dy)
                 };
-                if (0..n).all(|i| coverage(i, 0, 0) == 0 && coverage(i, 1, 1) == 0) {
+                // The most ink within one pixel: the outline's coverage.
+                let outline = |i: usize| {
+                    (-1..=1)
+                        .flat_map(|dy| (-1..=1).map(move |dx| (dx, dy)))
+                        .map(|(dx, dy)| coverage(i, dx, dy))
+                        .max()
+                        .unwrap_or(0)
+                };
+                if (0..n).all(|i| outline(i) == 0) {
                     continue;
                 }
                 let cell = &mut buf[(area.x + col as u16, area.y + row as u16)];
                 paint_cell(cell, grid, |i, below| {
-                    let shadow = f32::from(coverage(i, 1, 1)) / 255.0;
+                    let dark = f32::from(outline(i)) / 255.0;
                     let ink = f32::from(coverage(i, 0, 0)) / 255.0;
-                    INK.over(Rgb::BLACK.over(below, SHADOW_OPACITY * shadow), ink)
+                    INK.over(Rgb::BLACK.over(below, OUTLINE_OPACITY * dark), ink)
                 });
             }
         }

@@ -345,7 +345,7 @@ mod tests {
         write_private(&empty, b"");
         for (path, want) in [
             (&fifo, "is a FIFO (named pipe), not a key file"),
-            (&dangling, "is a symlink to"),
+            (&dangling, "which does not exist; fix or remove the link"),
             (&empty, "is empty; delete it"),
             (&dir, "is a directory"),
         ] {

@@ -3,10 +3,11 @@
 //!
 //! A [`Group`] per size and colour depth runs the show once and encodes each frame once; its
 //! viewers hold a cursor into that stream (the number of the last frame they were sent), not a
-//! screen. A viewer that kept up gets the frame's difference; one that fell behind (a slow
-//! link), just joined, or resized gets a keyframe: the whole current picture, encoded at most
-//! once per frame for all who need it. So a slow viewer skips to the latest frame and never
-//! holds a queue. A viewer whose size differs joins (or starts) the group of its size: a show
+//! screen. A viewer that kept up gets the frame's difference; one a few frames behind (a busy
+//! moment, a slow link) gets the differences since its last frame as one update; one further
+//! behind, or that just joined or resized, gets a keyframe: the whole current picture, encoded
+//! at most once per frame for all who need it. So a slow viewer skips to the latest frame and
+//! never holds a queue, and a late one does not pay for a whole picture. A viewer whose size differs joins (or starts) the group of its size: a show
 //! of its own, from the same spec and seed.
 //!
 //! A key that changes the show (next, previous, pause, poke, help) forks: from that moment the
@@ -14,7 +15,7 @@
 //! other viewers do not notice. (Effects cannot be copied mid-animation, so the fork's effect
 //! starts from its beginning.)
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -22,13 +23,12 @@ use std::time::Duration;
 use bytes::Bytes;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use russh::Disconnect;
 use tokio::sync::watch;
 use tokio::time::{Instant, MissedTickBehavior};
 use vitrine_effects::depth::{ColorDepth, ColorMapper, Dither};
 
 use super::remote::Remote;
-use super::session::{self, End, FAREWELL_TIMEOUT, Report, SessionIo};
+use super::session::{self, Control, End, Report, SessionIo, say_goodbye};
 use crate::dark::{Change, Dark};
 use crate::encode::Encoder;
 use crate::keymap::Action;
@@ -36,12 +36,14 @@ use crate::overlay::Overlays;
 use crate::screen::{self, BEGIN_FRAME, END_FRAME};
 use crate::show::Show;
 use crate::spec::ShowSpec;
-use crate::terminal::RESTORE_SEQUENCE;
 
 /// What a viewer's terminal gets first: the alternate screen, cursor hidden.
 const ENTER: &[u8] = b"\x1b[?1049h\x1b[?25l";
 /// A keyframe starts from a cleared screen in the default colours.
 const RESET_AND_CLEAR: &[u8] = b"\x1b[0m\x1b[2J";
+/// How many frames behind a viewer may be and still catch up through the differences (a few:
+/// beyond that they add up to more than the whole picture).
+const CATCH_UP: usize = 4;
 
 /// Every broadcast group of one server.
 pub struct Hub {
@@ -72,14 +74,46 @@ struct Group {
 struct Frame {
     /// Counts from 1; 0 is "nothing yet".
     number: u64,
-    /// The change from frame `number - 1`, as one synchronized update.
-    diff: Bytes,
-    /// The whole picture, when a viewer asked for it.
-    keyframe: Option<Bytes>,
+    /// The differences that led to this frame, each from the frame before it, oldest first:
+    /// this frame's last, at most [`CATCH_UP`].
+    changes: Vec<Bytes>,
+    /// This frame's difference as one synchronized update.
+    update: Bytes,
+    /// The latest whole picture (from a cleared screen) and the number of its frame, while
+    /// [`Frame::changes`] reach back to it.
+    keyframe: Option<(u64, Bytes)>,
     /// The effect on screen, for a viewer that forks.
     effect: &'static str,
     /// The show is over (`--once`).
     finished: bool,
+}
+
+impl Frame {
+    /// What brings a screen that shows frame `shown` (`None`: nothing of this stream) to this
+    /// one, as one update: the differences since `shown` if there are few, else the latest
+    /// whole picture and the differences since it; `None` if neither is in reach.
+    fn update_from(&self, shown: Option<u64>) -> Option<Bytes> {
+        let since = |frame: u64| usize::try_from(self.number - frame.min(self.number)).ok();
+        let changes_since = |frame| {
+            let count = since(frame).filter(|&count| count <= self.changes.len())?;
+            Some(&self.changes[self.changes.len() - count..])
+        };
+        match shown.and_then(since) {
+            Some(1) => return Some(self.update.clone()),
+            Some(_) => {
+                if let Some(changes) = shown.and_then(changes_since) {
+                    return Some(synchronized(changes));
+                }
+            }
+            None => {}
+        }
+        let (at, picture) = self.keyframe.as_ref()?;
+        let changes = changes_since(*at)?;
+        let mut parts = Vec::with_capacity(changes.len() + 1);
+        parts.push(picture.clone());
+        parts.extend_from_slice(changes);
+        Some(synchronized(&parts))
+    }
 }
 
 /// A viewer's place in a group.
@@ -124,7 +158,7 @@ impl Hub {
         let group = match groups.get(&key) {
             Some(group) => group.clone(),
             None => {
-                let show = Show::new(self.spec())?;
+                let show = session::show_for(self.spec(), depth)?;
                 let group = Arc::new(Group {
                     frames: watch::Sender::new(Arc::default()),
                     want_keyframe: AtomicBool::new(true),
@@ -156,6 +190,19 @@ impl Hub {
             .unwrap_or_else(PoisonError::into_inner)
             .remove(&key);
     }
+
+    /// A show of a viewer's own, at the item showing `effect` (the one their group shows;
+    /// effects cannot be copied mid-animation, so it starts from its beginning).
+    fn show_at(&self, depth: ColorDepth, effect: &str) -> anyhow::Result<Show> {
+        let mut show = session::show_for(self.spec(), depth)?;
+        for _ in 0..show.spec().items.len() {
+            if effect.is_empty() || show.current_name() == effect {
+                break;
+            }
+            show.next();
+        }
+        Ok(show)
+    }
 }
 
 /// Runs a group's show until nobody watches it or it is over, publishing each frame.
@@ -166,6 +213,8 @@ async fn produce(hub: Arc<Hub>, key: GroupKey, group: Arc<Group>, mut show: Show
     let (mut next, mut shown) = (Buffer::empty(area), Buffer::empty(Rect::ZERO));
     let (mut encoder, mut keyframe_encoder) = (Encoder::new(), Encoder::new());
     let mut bytes = Vec::new();
+    let mut recent = VecDeque::with_capacity(CATCH_UP);
+    let mut keyframe: Option<(u64, Bytes)> = None;
     let mut number = 0;
     let mut ticker = tokio::time::interval(Duration::from_secs(1) / hub.fps);
     ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);
@@ -229,17 +278,25 @@ async fn produce(hub: Arc<Hub>, key: GroupKey, group: Arc<Group>, mut show: Show
             continue;
         }
         number += 1;
-        let diff = synchronized(&[&bytes]);
-        let keyframe = keyframe_wanted.then(|| {
+        let change = Bytes::copy_from_slice(&bytes);
+        if recent.len() == CATCH_UP {
+            recent.pop_front();
+        }
+        recent.push_back(change.clone());
+        if keyframe_wanted {
             keyframe_encoder.forget_state();
             bytes.clear();
+            bytes.extend_from_slice(RESET_AND_CLEAR);
             keyframe_encoder.encode(None, &shown, &mut bytes);
-            synchronized(&[RESET_AND_CLEAR, &bytes])
-        });
+            keyframe = Some((number, Bytes::copy_from_slice(&bytes)));
+        }
+        // Out of reach once the changes since it are no longer all kept.
+        keyframe = keyframe.filter(|(at, _)| number - at <= CATCH_UP as u64);
         group.frames.send_replace(Arc::new(Frame {
             number,
-            diff,
-            keyframe,
+            update: synchronized(&[&change]),
+            changes: recent.iter().cloned().collect(),
+            keyframe: keyframe.clone(),
             effect: show.current_name(),
             finished: false,
         }));
@@ -247,12 +304,13 @@ async fn produce(hub: Arc<Hub>, key: GroupKey, group: Arc<Group>, mut show: Show
 }
 
 /// `parts` as one synchronized update (DEC mode 2026).
-fn synchronized(parts: &[&[u8]]) -> Bytes {
-    let len = parts.iter().map(|p| p.len()).sum::<usize>() + BEGIN_FRAME.len() + END_FRAME.len();
+fn synchronized(parts: &[impl AsRef<[u8]>]) -> Bytes {
+    let len =
+        parts.iter().map(|p| p.as_ref().len()).sum::<usize>() + BEGIN_FRAME.len() + END_FRAME.len();
     let mut out = Vec::with_capacity(len);
     out.extend_from_slice(BEGIN_FRAME);
     for part in parts {
-        out.extend_from_slice(part);
+        out.extend_from_slice(part.as_ref());
     }
     out.extend_from_slice(END_FRAME);
     out.into()
@@ -260,149 +318,126 @@ fn synchronized(parts: &[&[u8]]) -> Bytes {
 
 /// Shows a viewer the broadcast until they quit, the show ends, the session idles out, the
 /// client goes away or the server shuts down; if they touch the show, it becomes their own.
-pub async fn watch(
-    hub: Arc<Hub>,
-    io: SessionIo,
-    depth: ColorDepth,
-    dither: Dither,
-    idle_timeout: Option<Duration>,
-) -> Report {
-    let SessionIo {
-        out,
-        connection,
-        mut input,
-        mut size,
-        mut shutdown,
-    } = io;
-    let mut report = Report {
-        end: End::Closed,
-        frames: 0,
-        skipped: 0,
-        bytes: 0,
-    };
-    let mut subscription = match hub.join(*size.borrow_and_update(), depth, dither) {
+pub async fn watch(hub: Arc<Hub>, mut io: SessionIo, depth: ColorDepth, dither: Dither) -> Report {
+    let mut report = Report::default();
+    let mut subscription = match hub.join(io.controls.size(), depth, dither) {
         Ok(subscription) => subscription,
         Err(e) => {
             log::error!("serve: cannot start the show: {e:#}");
             return report;
         }
     };
-    if out.data_bytes(Bytes::from_static(ENTER)).await.is_err() {
+    if io.out.data_bytes(Bytes::from_static(ENTER)).await.is_err() {
         return report;
     }
     // The last frame sent, if the viewer's screen follows the stream.
-    let mut sent: Option<u64> = None;
-    let mut input_open = true;
-    let idle = tokio::time::sleep(idle_timeout.unwrap_or(Duration::from_secs(86_400)));
-    tokio::pin!(idle);
+    let mut shown: Option<u64> = None;
     let outcome = loop {
-        tokio::select! {
+        let frame = tokio::select! {
             biased;
-            () = async { let _ = shutdown.wait_for(|down| *down).await; } => break Ok(End::Shutdown),
-            action = input.recv(), if input_open => {
-                let Some(action) = action else {
-                    input_open = false;
+            control = io.controls.next() => match control {
+                Control::Key(Action::Quit) => break Ok(End::Quit),
+                Control::Key(Action::Ignore) => continue,
+                // Touched: the show becomes this viewer's own.
+                Control::Key(action) => break Err(action),
+                Control::Resized => {
+                    match hub.join(io.controls.size(), depth, dither) {
+                        Ok(joined) => subscription = joined,
+                        Err(_) => break Ok(End::Closed),
+                    }
+                    shown = None;
                     continue;
-                };
-                if let Some(timeout) = idle_timeout {
-                    idle.as_mut().reset(Instant::now() + timeout);
                 }
-                match action {
-                    Action::Quit => break Ok(End::Quit),
-                    Action::Ignore => {}
-                    // Touched: the show becomes this viewer's own.
-                    action => break Err(action),
-                }
-            }
-            changed = size.changed() => {
-                if changed.is_err() {
-                    break Ok(End::Closed);
-                }
-                match hub.join(*size.borrow_and_update(), depth, dither) {
-                    Ok(joined) => subscription = joined,
-                    Err(_) => break Ok(End::Closed),
-                }
-                sent = None;
-            }
-            () = &mut idle, if idle_timeout.is_some() => break Ok(End::Idle),
+                Control::End(end) => break Ok(end),
+            },
             changed = subscription.frames.changed() => {
                 if changed.is_err() {
                     break Ok(End::Finished);
                 }
-                let frame = subscription.frames.borrow_and_update().clone();
-                if frame.finished {
-                    break Ok(End::Finished);
-                }
-                let bytes = match (sent, &frame.keyframe) {
-                    (Some(last), _) if last + 1 == frame.number => frame.diff.clone(),
-                    (_, Some(keyframe)) => keyframe.clone(),
-                    // Behind (or new): the whole picture comes with the next frame.
-                    (_, None) => {
-                        subscription.group.want_keyframe.store(true, Ordering::SeqCst);
-                        continue;
-                    }
-                };
-                report.skipped += sent.map_or(0, |last| frame.number.saturating_sub(last + 1));
-                report.bytes += bytes.len() as u64;
-                report.frames += 1;
-                // The client's window (its flow control) may hold this send up; frames that
-                // come meanwhile are skipped.
-                tokio::select! {
-                    sent_ok = out.data_bytes(bytes) => if sent_ok.is_err() { break Ok(End::Closed) },
-                    () = async { let _ = shutdown.wait_for(|down| *down).await; } => break Ok(End::Shutdown),
-                }
-                sent = Some(frame.number);
+                subscription.frames.borrow_and_update().clone()
             }
+        };
+        if frame.finished {
+            break Ok(End::Finished);
         }
+        if shown == Some(frame.number) {
+            continue;
+        }
+        let Some(update) = frame.update_from(shown) else {
+            // Far behind (or new): the whole picture comes with the next frame.
+            subscription
+                .group
+                .want_keyframe
+                .store(true, Ordering::SeqCst);
+            continue;
+        };
+        report.skipped += shown.map_or(0, |last| frame.number.saturating_sub(last + 1));
+        report.sent(update.len());
+        // The client's window (its flow control) may hold this send up; frames that come
+        // meanwhile are skipped.
+        tokio::select! {
+            sent = io.out.data_bytes(update) => if sent.is_err() { break Ok(End::Closed) },
+            () = io.controls.shutdown() => break Ok(End::Shutdown),
+        }
+        shown = Some(frame.number);
     };
     let effect = subscription.frames.borrow().effect;
     drop(subscription);
-    report.end = match outcome {
+    let end = match outcome {
         Ok(end) => end,
-        Err(action) => {
-            // From the effect the group shows (effects cannot be copied mid-animation).
-            let Ok(mut show) = Show::new(hub.spec()) else {
-                return report;
-            };
-            for _ in 0..show.spec().items.len() {
-                if effect.is_empty() || show.current_name() == effect {
-                    break;
-                }
-                show.next();
+        Err(action) => match hub.show_at(depth, effect) {
+            Ok(show) => {
+                let colors = ColorMapper::new(depth, dither);
+                let own = session::run(show, io, hub.fps, colors, Some(action)).await;
+                return report.then(own);
             }
-            let io = SessionIo {
-                out,
-                connection,
-                input,
-                size,
-                shutdown,
-            };
-            let colors = ColorMapper::new(depth, dither);
-            let own = session::run(show, io, hub.fps, colors, idle_timeout, Some(action)).await;
-            return Report {
-                frames: report.frames + own.frames,
-                skipped: report.skipped + own.skipped,
-                bytes: report.bytes + own.bytes,
-                ..own
-            };
-        }
+            Err(e) => {
+                log::error!("serve: cannot start the show: {e:#}");
+                End::Finished
+            }
+        },
     };
-    let mut goodbye = RESTORE_SEQUENCE.to_vec();
-    goodbye.extend_from_slice(report.end.farewell(idle_timeout).as_bytes());
-    let said = tokio::time::timeout(FAREWELL_TIMEOUT, async {
-        out.data_bytes(goodbye).await?;
-        out.exit_status(0).await?;
-        out.eof().await?;
-        out.close().await
-    });
-    if !matches!(said.await, Ok(Ok(()))) && report.end != End::Closed {
-        let _ = connection
-            .disconnect(
-                Disconnect::ByApplication,
-                "client stopped reading".into(),
-                String::new(),
-            )
-            .await;
-    }
+    report.end = end;
+    say_goodbye(
+        Some(&io.out),
+        &io.connection,
+        end,
+        io.controls.idle_timeout(),
+    )
+    .await;
     report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn update(text: &str) -> Option<Bytes> {
+        Some(synchronized(&[text]))
+    }
+
+    #[test]
+    fn a_viewer_behind_gets_one_update_to_the_latest_frame() {
+        let frame = Frame {
+            number: 10,
+            changes: ["7", "8", "9", "10"].map(Bytes::from).to_vec(),
+            update: synchronized(&["10"]),
+            keyframe: Some((8, Bytes::from_static(b"K8"))),
+            ..Frame::default()
+        };
+        assert_eq!(frame.update_from(Some(9)), update("10"));
+        // A few frames behind: the differences since.
+        assert_eq!(frame.update_from(Some(7)), update("8910"));
+        assert_eq!(frame.update_from(Some(6)), update("78910"));
+        // Further behind, or new: the latest whole picture and what changed since.
+        assert_eq!(frame.update_from(Some(2)), update("K8910"));
+        assert_eq!(frame.update_from(None), update("K8910"));
+        // With no whole picture in reach, nothing (the viewer asks for one).
+        let frame = Frame {
+            keyframe: None,
+            ..frame
+        };
+        assert_eq!(frame.update_from(None), None);
+        assert_eq!(frame.update_from(Some(7)), update("8910"));
+    }
 }

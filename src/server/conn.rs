@@ -27,7 +27,7 @@ use russh::{Channel, ChannelId, ChannelWriteHalf, Disconnect, Pty, Sig};
 use tokio::sync::{Notify, mpsc, watch};
 
 use super::broadcast::{self, Hub};
-use super::session::{self, SessionIo};
+use super::session::{self, Controls, SessionIo};
 use super::socket::{Admission, AdmissionCell};
 use super::{EXTRA_CONNECTIONS, MAX_AUTH_ATTEMPTS, Shared, auth, keys, log, log_at};
 use crate::color_depth;
@@ -264,13 +264,12 @@ impl Connection {
             Some(hub) => Showing::Broadcast(hub.clone()),
             None => {
                 let mut spec = self.shared.spec.clone();
-                spec.set_depth(depth);
                 if self.shared.vary_seed {
                     spec.seed = spec
                         .seed
                         .wrapping_add(self.id.wrapping_mul(0x9e37_79b9_7f4a_7c15));
                 }
-                match Show::new(spec) {
+                match session::show_for(spec, depth) {
                     Ok(show) => Showing::Own(Box::new(show)),
                     Err(e) => {
                         self.log(&format!("cannot start the show: {e:#}"));
@@ -308,15 +307,14 @@ impl Connection {
         let io = SessionIo {
             out,
             connection: session.handle(),
-            input: input_rx,
-            size: size_rx,
-            shutdown: self.shared.shutdown.clone(),
+            controls: Controls::new(
+                input_rx,
+                size_rx,
+                self.shared.shutdown.clone(),
+                self.shared.idle_timeout,
+            ),
         };
-        let (fps, idle, dither) = (
-            self.shared.fps,
-            self.shared.idle_timeout,
-            self.shared.dither,
-        );
+        let (fps, dither) = (self.shared.fps, self.shared.dither);
         let (id, peer, state) = (self.id, self.peer, self.state.clone());
         self.state.started.store(true, Ordering::SeqCst);
         self.state.showing.store(true, Ordering::SeqCst);
@@ -324,9 +322,9 @@ impl Connection {
             let report = match show {
                 Showing::Own(show) => {
                     let colors = ColorMapper::new(depth, dither);
-                    session::run(*show, io, fps, colors, idle, None).await
+                    session::run(*show, io, fps, colors, None).await
                 }
-                Showing::Broadcast(hub) => broadcast::watch(hub, io, depth, dither, idle).await,
+                Showing::Broadcast(hub) => broadcast::watch(hub, io, depth, dither).await,
             };
             log(
                 id,

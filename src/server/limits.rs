@@ -1,10 +1,12 @@
 //! Admission limits: how often one address may connect, and how many connections may be
 //! authenticating at once, per address and in all.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
+
+use tokio::sync::Notify;
 
 /// Above this many tracked addresses, addresses whose bucket has refilled are forgotten.
 const PRUNE_ABOVE: usize = 1024;
@@ -72,9 +74,11 @@ impl RateLimiter {
 ///
 /// OpenSSH drops *any* new connection at random once the startups pass a threshold, so a few
 /// hostile addresses holding many half-open connections turn real users away too. Here the
-/// early drop only hits addresses that already have a connection authenticating: a client
-/// that connects once (every real user) is refused only when every slot is taken, and the
-/// per-address cap keeps a few addresses from taking them all.
+/// early drop only hits addresses that already have a connection authenticating, and when
+/// every slot is taken, a first connection from an address evicts the oldest connection of
+/// the address that holds the most (if it holds more than one): a client that connects once
+/// (every real user) is never refused while some address crowds in, and the per-address cap
+/// keeps a few addresses from taking every slot in the first place.
 #[derive(Debug)]
 pub struct Startups {
     max_total: usize,
@@ -84,8 +88,11 @@ pub struct Startups {
 
 #[derive(Debug, Default)]
 struct StartupTable {
+    /// Slots counted (an evicted connection's is no longer, though its socket may still be
+    /// closing).
     total: usize,
-    by_client: HashMap<IpAddr, usize>,
+    /// Each address's slots, oldest first, as the signal that evicts them.
+    by_client: HashMap<IpAddr, VecDeque<Arc<Notify>>>,
 }
 
 /// Why a connection was not admitted.
@@ -128,8 +135,8 @@ impl Startups {
     pub fn admit(self: &Arc<Self>, ip: IpAddr, roll: f64) -> Result<StartupSlot, Refused> {
         let client = client(ip);
         let mut table = self.table.lock().unwrap_or_else(PoisonError::into_inner);
-        let held = table.by_client.get(&client).copied().unwrap_or(0);
-        if table.total >= self.max_total {
+        let held = table.by_client.get(&client).map_or(0, VecDeque::len);
+        if table.total >= self.max_total && !(held == 0 && table.evict_one()) {
             return Err(Refused::Full);
         }
         if held >= self.per_address {
@@ -142,11 +149,17 @@ impl Startups {
                 return Err(Refused::EarlyDrop);
             }
         }
+        let evict = Arc::new(Notify::new());
         table.total += 1;
-        *table.by_client.entry(client).or_insert(0) += 1;
+        table
+            .by_client
+            .entry(client)
+            .or_default()
+            .push_back(evict.clone());
         Ok(StartupSlot {
             startups: self.clone(),
             client,
+            evict,
         })
     }
 
@@ -159,11 +172,40 @@ impl Startups {
     }
 }
 
+impl StartupTable {
+    /// Evicts the oldest connection of the address holding the most, if it holds more than
+    /// one; says whether it did. Its slot counts as free at once: the socket is closing.
+    fn evict_one(&mut self) -> bool {
+        let Some(slots) = self
+            .by_client
+            .values_mut()
+            .max_by_key(|slots| slots.len())
+            .filter(|slots| slots.len() > 1)
+        else {
+            return false;
+        };
+        if let Some(oldest) = slots.pop_front() {
+            // Stored if the connection is not waiting yet: it sees it when it does.
+            oldest.notify_one();
+            self.total -= 1;
+        }
+        true
+    }
+}
+
 /// One connection's place among the [`Startups`]; dropping it frees the place.
 #[derive(Debug)]
 pub struct StartupSlot {
     startups: Arc<Startups>,
     client: IpAddr,
+    evict: Arc<Notify>,
+}
+
+impl StartupSlot {
+    /// Notified when the connection is evicted to make room for a newcomer: it must close.
+    pub fn eviction(&self) -> Arc<Notify> {
+        self.evict.clone()
+    }
 }
 
 impl Drop for StartupSlot {
@@ -173,13 +215,18 @@ impl Drop for StartupSlot {
             .table
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        table.total -= 1;
-        if let Some(held) = table.by_client.get_mut(&self.client) {
-            *held -= 1;
-            if *held == 0 {
-                table.by_client.remove(&self.client);
-            }
+        let Some(slots) = table.by_client.get_mut(&self.client) else {
+            return;
+        };
+        // Not there any more if it was evicted (and uncounted then).
+        let Some(at) = slots.iter().position(|slot| Arc::ptr_eq(slot, &self.evict)) else {
+            return;
+        };
+        slots.remove(at);
+        if slots.is_empty() {
+            table.by_client.remove(&self.client);
         }
+        table.total -= 1;
     }
 }
 
@@ -268,12 +315,46 @@ mod tests {
         assert_eq!(startups.admit(a, 1.0).unwrap_err(), Refused::PerAddress);
         let _b1 = startups.admit(b, 1.0).unwrap();
         let _b2 = startups.admit(b, 1.0).unwrap();
-        assert_eq!(startups.admit(c, 1.0).unwrap_err(), Refused::Full);
+        assert_eq!(startups.admit(a, 1.0).unwrap_err(), Refused::Full);
         assert_eq!(startups.count(), 4);
         // A slot is free again once its holder is gone.
         drop(a1);
         assert_eq!(startups.count(), 3);
         assert!(startups.admit(c, 1.0).is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_newcomer_evicts_the_oldest_of_the_most_crowding_address() {
+        let startups = Startups::new(4, 3);
+        let crowd: IpAddr = [10, 0, 0, 9].into();
+        let (one, two, three): (IpAddr, IpAddr, IpAddr) = (
+            [10, 0, 0, 1].into(),
+            [10, 0, 0, 2].into(),
+            [10, 0, 0, 3].into(),
+        );
+        let crowd_slots: Vec<_> = (0..3)
+            .map(|_| startups.admit(crowd, 1.0).unwrap())
+            .collect();
+        let _one = startups.admit(one, 1.0).unwrap();
+        // Full. A second connection from an address already waiting is refused...
+        assert_eq!(startups.admit(one, 1.0).unwrap_err(), Refused::Full);
+        // ...a first one evicts the crowding address's oldest, which is told to close.
+        let _two = startups.admit(two, 1.0).unwrap();
+        assert_eq!(startups.count(), 4);
+        let evicted = crowd_slots[0].eviction();
+        tokio::time::timeout(Duration::from_secs(1), evicted.notified())
+            .await
+            .expect("the oldest was not evicted");
+        // Its slot no longer counts, and freeing it later does not count twice.
+        drop(crowd_slots);
+        assert_eq!(startups.count(), 2);
+        // Nobody holds two any more: with every slot taken, nobody is evicted.
+        let _three = startups.admit(three, 1.0).unwrap();
+        let _crowd_again = startups.admit(crowd, 1.0).unwrap();
+        assert_eq!(
+            startups.admit([10, 0, 0, 4].into(), 1.0).unwrap_err(),
+            Refused::Full
+        );
     }
 
     #[test]

@@ -382,6 +382,10 @@ async fn connection(
         Err(e) => return log(id, peer, &format!("dropped: {e}")),
     };
     let state = Arc::new(ConnectionState::default());
+    // Room made for a newcomer (see `Startups`): this connection must go if it has not
+    // authenticated.
+    let eviction = slot.eviction();
+    let evicted = || async { eviction.notified().await };
     let admission = AdmissionCell::new(Admission::Startup { _slot: slot });
     let handler = Connection::new(shared.clone(), state.clone(), admission.clone(), id, peer);
     let shutdown = shared.shutdown.clone();
@@ -398,6 +402,7 @@ async fn connection(
             }
         }
         () = &mut deadline => return log(id, peer, "closed: authentication timed out"),
+        () = evicted() => return log(id, peer, EVICTED),
         () = server_down(shutdown.clone()) => return,
     };
     let handle = running.handle();
@@ -413,6 +418,13 @@ async fn connection(
                 }
                 break Event::SetupTimeout;
             }
+            // Eviction targets only connections still authenticating (one that got there
+            // meanwhile stays).
+            () = evicted(), if !state.authenticated.load(Ordering::SeqCst) => {
+                if !state.authenticated.load(Ordering::SeqCst) {
+                    break Event::Evicted;
+                }
+            }
             () = server_down(shutdown.clone()) => break Event::Shutdown,
             () = state.shown.notified() => break Event::ShowcaseEnded,
         }
@@ -422,12 +434,18 @@ async fn connection(
         // Nothing to say to a client that has not authenticated (it may not even have keys
         // to read a message with): end the socket.
         killer.kill();
-        if event == Event::SetupTimeout {
-            log(id, peer, "closed: authentication timed out");
+        match event {
+            Event::SetupTimeout => log(id, peer, "closed: authentication timed out"),
+            Event::Evicted => log(id, peer, EVICTED),
+            Event::Shutdown | Event::ShowcaseEnded => {}
         }
         return;
     }
     let reason = match event {
+        Event::Evicted => {
+            log(id, peer, EVICTED);
+            "evicted for another client"
+        }
         Event::SetupTimeout => {
             log(id, peer, "closed: no showcase requested in time");
             "no showcase requested"
@@ -466,6 +484,10 @@ async fn connection(
         killer.kill();
     }
 }
+
+/// The log line of a connection evicted to make room for a newcomer.
+const EVICTED: &str =
+    "closed: evicted for a first connection from another address (--max-startups)";
 
 /// How long a trusted proxy may take to send its header (balancers send it at once).
 const PROXY_HEADER_TIMEOUT: Duration = Duration::from_secs(5);
@@ -545,6 +567,8 @@ impl DropReport {
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Event {
     SetupTimeout,
+    /// Made room for a first connection from another address (see [`Startups`]).
+    Evicted,
     Shutdown,
     ShowcaseEnded,
 }

@@ -9,6 +9,7 @@
 //! absorb and the memory held for it stays at about two frames. The SSH channel window (the
 //! client's flow control) is what makes a slow client's sends wait.
 
+use std::pin::Pin;
 use std::time::Duration;
 
 use crossterm::cursor::Hide;
@@ -18,14 +19,15 @@ use ratatui::layout::Rect;
 use russh::server::{Handle, Msg};
 use russh::{ChannelWriteHalf, Disconnect};
 use tokio::sync::{mpsc, watch};
-use tokio::time::{Instant, MissedTickBehavior};
+use tokio::time::{Instant, MissedTickBehavior, Sleep};
 
 use crate::keymap::Action;
 use crate::overlay::Overlays;
 use crate::screen::{self, Screen};
 use crate::show::Show;
+use crate::spec::ShowSpec;
 use crate::terminal::RESTORE_SEQUENCE;
-use vitrine_effects::depth::ColorMapper;
+use vitrine_effects::depth::{ColorDepth, ColorMapper};
 
 /// Largest screen a client may ask for. A pty request carries any u32 size; the buffers of a
 /// 600x200 screen are a few MB, which bounds what one client can make the server allocate.
@@ -48,22 +50,113 @@ pub fn screen_area(cols: u32, rows: u32) -> Rect {
     Rect::new(0, 0, pick(cols, 80, MAX_COLS), pick(rows, 24, MAX_ROWS))
 }
 
+/// The show a viewer watches: `spec`, its lettering drawn for the viewer's colour depth.
+pub fn show_for(mut spec: ShowSpec, depth: ColorDepth) -> anyhow::Result<Show> {
+    spec.set_depth(depth);
+    Show::new(spec)
+}
+
 /// What a session needs besides its show.
 pub struct SessionIo {
     /// Where frames go.
     pub out: ChannelWriteHalf<Msg>,
     /// The connection, to drop it if the client stops reading even the goodbye.
     pub connection: Handle,
+    /// What the viewer and the server do meanwhile.
+    pub controls: Controls,
+}
+
+/// Key actions, window sizes and the server's shutdown, as one stream of [`Control`]s, with
+/// the idle timeout that key presses reset.
+pub struct Controls {
     /// Key actions from the client (closed when the client sends EOF or closes the channel).
-    pub input: mpsc::Receiver<Action>,
+    input: mpsc::Receiver<Action>,
+    /// False once the client sent EOF: no more keys, but the show goes on.
+    input_open: bool,
     /// The client's window size (closed when the client closes the channel).
-    pub size: watch::Receiver<Rect>,
+    size: watch::Receiver<Rect>,
     /// Becomes true when the server shuts down.
-    pub shutdown: watch::Receiver<bool>,
+    shutdown: watch::Receiver<bool>,
+    idle_timeout: Option<Duration>,
+    idle: Pin<Box<Sleep>>,
+}
+
+/// What happened while a session waited for its next frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Control {
+    Key(Action),
+    /// The client's window has a new size ([`Controls::size`]).
+    Resized,
+    /// The session is over.
+    End(End),
+}
+
+impl Controls {
+    pub fn new(
+        input: mpsc::Receiver<Action>,
+        size: watch::Receiver<Rect>,
+        shutdown: watch::Receiver<bool>,
+        idle_timeout: Option<Duration>,
+    ) -> Self {
+        // Without a timeout the sleep is never polled.
+        let idle = Box::pin(tokio::time::sleep(
+            idle_timeout.unwrap_or(Duration::from_secs(86_400)),
+        ));
+        Self {
+            input,
+            input_open: true,
+            size,
+            shutdown,
+            idle_timeout,
+            idle,
+        }
+    }
+
+    /// The client's window size, marked as seen.
+    pub fn size(&mut self) -> Rect {
+        *self.size.borrow_and_update()
+    }
+
+    /// Waits for the next key, resize or reason to end. Cancel-safe.
+    pub async fn next(&mut self) -> Control {
+        loop {
+            let input_open = self.input_open;
+            let control = tokio::select! {
+                biased;
+                _ = self.shutdown.wait_for(|down| *down) => Some(Control::End(End::Shutdown)),
+                action = self.input.recv(), if input_open => action.map(Control::Key),
+                changed = self.size.changed() => Some(match changed {
+                    Ok(()) => Control::Resized,
+                    Err(_) => Control::End(End::Closed),
+                }),
+                () = &mut self.idle, if self.idle_timeout.is_some() => Some(Control::End(End::Idle)),
+            };
+            match control {
+                // No more keys (the client sent EOF): the show goes on without them.
+                None => self.input_open = false,
+                Some(Control::Key(action)) => {
+                    if let Some(timeout) = self.idle_timeout {
+                        self.idle.as_mut().reset(Instant::now() + timeout);
+                    }
+                    return Control::Key(action);
+                }
+                Some(control) => return control,
+            }
+        }
+    }
+
+    /// Completes when the server shuts down.
+    pub async fn shutdown(&mut self) {
+        let _ = self.shutdown.wait_for(|down| *down).await;
+    }
+
+    pub fn idle_timeout(&self) -> Option<Duration> {
+        self.idle_timeout
+    }
 }
 
 /// Why a session ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum End {
     Quit,
     /// `--once` showed every effect.
@@ -71,6 +164,7 @@ pub enum End {
     Idle,
     Shutdown,
     /// The client closed the channel or the connection.
+    #[default]
     Closed,
 }
 
@@ -89,12 +183,65 @@ impl End {
 }
 
 /// What happened in a session, for the server log.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct Report {
     pub end: End,
     pub frames: u64,
     pub skipped: u64,
     pub bytes: u64,
+}
+
+impl Report {
+    /// Counts one frame of `bytes` sent.
+    pub fn sent(&mut self, bytes: usize) {
+        self.frames += 1;
+        self.bytes += bytes as u64;
+    }
+
+    /// This report followed by `later`'s (a broadcast viewer's own show after the fork).
+    pub fn then(self, later: Report) -> Report {
+        Report {
+            frames: self.frames + later.frames,
+            skipped: self.skipped + later.skipped,
+            bytes: self.bytes + later.bytes,
+            ..later
+        }
+    }
+}
+
+/// Ends a showcase on the viewer's side: restores their terminal, says why it ended, and
+/// closes the channel like a program that exited. `out` is `None` when the channel can no
+/// longer be written. A client that does not take even that within [`FAREWELL_TIMEOUT`] (and
+/// has not gone away itself) is disconnected.
+pub async fn say_goodbye(
+    out: Option<&ChannelWriteHalf<Msg>>,
+    connection: &Handle,
+    end: End,
+    idle: Option<Duration>,
+) {
+    let said = match out {
+        Some(out) => {
+            let mut goodbye = RESTORE_SEQUENCE.to_vec();
+            goodbye.extend_from_slice(end.farewell(idle).as_bytes());
+            let said = tokio::time::timeout(FAREWELL_TIMEOUT, async {
+                out.data_bytes(goodbye).await?;
+                out.exit_status(0).await?;
+                out.eof().await?;
+                out.close().await
+            });
+            matches!(said.await, Ok(Ok(())))
+        }
+        None => false,
+    };
+    if !said && end != End::Closed {
+        let _ = connection
+            .disconnect(
+                Disconnect::ByApplication,
+                "client stopped reading".into(),
+                String::new(),
+            )
+            .await;
+    }
 }
 
 /// Runs one showcase until the viewer quits, the show ends, the session idles out, the client
@@ -106,23 +253,15 @@ pub async fn run(
     io: SessionIo,
     fps: u32,
     colors: ColorMapper,
-    idle_timeout: Option<Duration>,
     first: Option<Action>,
 ) -> Report {
     let SessionIo {
         out,
         connection,
-        mut input,
-        mut size,
-        mut shutdown,
+        mut controls,
     } = io;
-    let mut report = Report {
-        end: End::Closed,
-        frames: 0,
-        skipped: 0,
-        bytes: 0,
-    };
-    let mut screen = Screen::new(Vec::new(), dimensions(*size.borrow_and_update()), colors);
+    let mut report = Report::default();
+    let mut screen = Screen::new(Vec::new(), dimensions(controls.size()), colors);
     let _ = queue!(
         screen.writer_mut(),
         EnterAlternateScreen,
@@ -140,88 +279,66 @@ pub async fn run(
         screen::apply(action, &mut show, &mut overlays);
     }
     let mut dirty = true;
-    let mut input_open = true;
     let mut ticker = tokio::time::interval(Duration::from_secs(1) / fps);
     ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut last = Instant::now();
-    // Without a timeout the branch below is disabled and this sleep never polled.
-    let idle = tokio::time::sleep(idle_timeout.unwrap_or(Duration::from_secs(86_400)));
-    tokio::pin!(idle);
 
     report.end = loop {
-        tokio::select! {
+        let now = tokio::select! {
             biased;
-            () = async { let _ = shutdown.wait_for(|down| *down).await; } => break End::Shutdown,
-            action = input.recv(), if input_open => {
-                // No more keys (the client sent EOF): the show goes on without them.
-                let Some(action) = action else {
-                    input_open = false;
-                    continue;
-                };
-                if let Some(timeout) = idle_timeout {
-                    idle.as_mut().reset(Instant::now() + timeout);
-                }
-                if action == Action::Quit {
-                    break End::Quit;
-                }
-                dirty |= screen::apply(action, &mut show, &mut overlays);
-            }
-            changed = size.changed() => {
-                if changed.is_err() {
-                    break End::Closed;
-                }
-                resized = true;
-                dirty = true;
-            }
-            () = &mut idle, if idle_timeout.is_some() => break End::Idle,
-            now = ticker.tick() => {
-                let ticked = show.advance(now - last) | overlays.advance(now - last, &show);
-                last = now;
-                if show.finished() {
-                    break End::Finished;
-                }
-                if !(ticked || dirty) {
+            control = controls.next() => match control {
+                Control::Key(Action::Quit) => break End::Quit,
+                Control::Key(action) => {
+                    dirty |= screen::apply(action, &mut show, &mut overlays);
                     continue;
                 }
-                match frames.try_reserve() {
-                    Ok(slot) => {
-                        if std::mem::take(&mut resized) {
-                            screen.resize(dimensions(*size.borrow_and_update()));
-                        }
-                        let _ = screen.draw(&mut show, &overlays);
-                        let bytes = std::mem::take(screen.writer_mut());
-                        report.frames += 1;
-                        report.bytes += bytes.len() as u64;
-                        slot.send(bytes);
-                        dirty = false;
-                    }
-                    // The client has not taken the previous frame yet: skip this one.
-                    Err(mpsc::error::TrySendError::Full(())) => report.skipped += 1,
-                    Err(mpsc::error::TrySendError::Closed(())) => break End::Closed,
+                Control::Resized => {
+                    resized = true;
+                    dirty = true;
+                    continue;
                 }
+                Control::End(end) => break end,
+            },
+            now = ticker.tick() => now,
+        };
+        let ticked = show.advance(now - last) | overlays.advance(now - last, &show);
+        last = now;
+        if show.finished() {
+            break End::Finished;
+        }
+        if !(ticked || dirty) {
+            continue;
+        }
+        match frames.try_reserve() {
+            Ok(slot) => {
+                if std::mem::take(&mut resized) {
+                    screen.resize(dimensions(controls.size()));
+                }
+                let _ = screen.draw(&mut show, &overlays);
+                let bytes = std::mem::take(screen.writer_mut());
+                report.sent(bytes.len());
+                slot.send(bytes);
+                dirty = false;
             }
+            // The client has not taken the previous frame yet: skip this one.
+            Err(mpsc::error::TrySendError::Full(())) => report.skipped += 1,
+            Err(mpsc::error::TrySendError::Closed(())) => break End::Closed,
         }
     };
 
-    // Goodbye: the restore sequence after every frame already queued, then the writer closes
-    // the channel. A client that does not even take that is disconnected.
-    let mut goodbye = RESTORE_SEQUENCE.to_vec();
-    goodbye.extend_from_slice(report.end.farewell(idle_timeout).as_bytes());
-    let sent = tokio::time::timeout(FAREWELL_TIMEOUT, frames.send(goodbye)).await;
+    // The goodbye goes after every frame already queued.
     drop(frames);
-    let closed = match sent {
-        Ok(_) => tokio::time::timeout(FAREWELL_TIMEOUT, writer).await.is_ok(),
-        Err(_) => false,
+    let out = match tokio::time::timeout(FAREWELL_TIMEOUT, writer).await {
+        Ok(Ok(out)) => out,
+        _ => None,
     };
-    if !closed && report.end != End::Closed {
-        let _ = connection
-            .disconnect(
-                Disconnect::ByApplication,
-                "client stopped reading".into(),
-                String::new(),
-            )
-            .await;
-    }
+    say_goodbye(
+        out.as_ref(),
+        &connection,
+        report.end,
+        controls.idle_timeout(),
+    )
+    .await;
     report
 }
 
@@ -230,17 +347,16 @@ fn dimensions(area: Rect) -> (u16, u16) {
     (area.width, area.height)
 }
 
-/// Sends frames in order, waiting on the channel window; when the frame queue closes, ends
-/// the channel like a program that exited.
-async fn write_frames(out: ChannelWriteHalf<Msg>, mut frames: mpsc::Receiver<Vec<u8>>) {
+/// Sends frames in order, waiting on the channel window, until the frame queue closes; gives
+/// the channel back then, or `None` if the client stopped taking data.
+async fn write_frames(
+    out: ChannelWriteHalf<Msg>,
+    mut frames: mpsc::Receiver<Vec<u8>>,
+) -> Option<ChannelWriteHalf<Msg>> {
     while let Some(bytes) = frames.recv().await {
-        if out.data_bytes(bytes).await.is_err() {
-            return;
-        }
+        out.data_bytes(bytes).await.ok()?;
     }
-    let _ = out.exit_status(0).await;
-    let _ = out.eof().await;
-    let _ = out.close().await;
+    Some(out)
 }
 
 #[cfg(test)]
