@@ -243,9 +243,9 @@ async fn produce(hub: Arc<Hub>, key: GroupKey, group: Arc<Group>, mut show: Show
             jiff::ZonedDateTime::now().datetime(),
         );
         // A dark screen (`blank`) stands still and, once black, sends nothing.
-        let ticked = ordered
-            || lighting != Change::None
-            || !dark.is_dark() && (show.advance(now - last) | overlays.advance(now - last, &show));
+        let advanced =
+            !dark.is_dark() && (show.advance(now - last) | overlays.advance(now - last, &show));
+        let ticked = ordered || lighting != Change::None || advanced;
         last = now;
         if show.finished() {
             hub.retire(key);
