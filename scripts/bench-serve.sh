@@ -9,6 +9,9 @@
 # ChaCha20-Poly1305 (OpenSSH's first choice). Needs about 2,100 file descriptors for 1,000
 # viewers (the script raises its soft limit).
 #
+# BENCH_SERVER=PATH measures another server binary (say, main's) with the same client, for a
+# before/after comparison in one run.
+#
 # On a machine busy with other work (other people's builds), the server and the client spend
 # most of their time waiting for a core, which is not what is being measured: as root,
 # `BENCH_NICE=-10 setsid scripts/bench-serve.sh ...` runs them in a session of their own whose
@@ -21,6 +24,7 @@ shift || true
 counts=("${@:-1 10 100 1000}")
 # The show: the default playlist unless BENCH_SHOW says otherwise (e.g. "--effect water").
 show=${BENCH_SHOW:-}
+server_bin=${BENCH_SERVER:-./target/release/vitrine}
 cargo build --release --quiet --bin vitrine --example serve_viewers
 if [ -n "${BENCH_NICE:-}" ]; then
   echo "$BENCH_NICE" > "/proc/$$/autogroup" || echo "note: cannot set the autogroup's nice" >&2
@@ -29,7 +33,7 @@ dir=$(mktemp -d)
 trap 'kill "$server" 2>/dev/null || true; rm -rf "$dir"' EXIT
 ulimit -n 8192 2>/dev/null || true
 for n in ${counts[@]}; do
-  ./target/release/vitrine serve --open --listen 127.0.0.1:0 --host-key "$dir/host_key" \
+  "$server_bin" serve --open --listen 127.0.0.1:0 --host-key "$dir/host_key" \
     --max-sessions 1024 --max-startups 1000 --max-startups-per-address 1000 --rate-limit 0 \
     --seed 1 --log-level info $show 2>"$dir/log" &
   server=$!

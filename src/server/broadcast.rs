@@ -23,12 +23,14 @@ use std::time::Duration;
 use bytes::Bytes;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use tokio::sync::watch;
+use russh::ChannelWriteHalf;
+use russh::server::Msg;
+use tokio::sync::{oneshot, watch};
 use tokio::time::{Instant, MissedTickBehavior};
 use vitrine_effects::depth::{ColorDepth, ColorMapper, Dither};
 
 use super::remote::Remote;
-use super::session::{self, Control, End, Report, SessionIo, say_goodbye};
+use super::session::{self, Control, Controls, End, Report, SessionIo, say_goodbye};
 use crate::dark::{Change, Dark};
 use crate::encode::Encoder;
 use crate::keymap::Action;
@@ -318,9 +320,13 @@ fn synchronized(parts: &[impl AsRef<[u8]>]) -> Bytes {
 
 /// Shows a viewer the broadcast until they quit, the show ends, the session idles out, the
 /// client goes away or the server shuts down; if they touch the show, it becomes their own.
+///
+/// The frames go out from a task of their own ([`stream`]), so a frame wakes only that task:
+/// the viewer's keys, size and the server's shutdown are waited on here, and are not polled
+/// again for each of the thousand viewers' thirty frames a second.
 pub async fn watch(hub: Arc<Hub>, mut io: SessionIo, depth: ColorDepth, dither: Dither) -> Report {
-    let mut report = Report::default();
-    let mut subscription = match hub.join(io.controls.size(), depth, dither) {
+    let report = Report::default();
+    let subscription = match hub.join(io.controls.size(), depth, dither) {
         Ok(subscription) => subscription,
         Err(e) => {
             log::error!("serve: cannot start the show: {e:#}");
@@ -330,57 +336,51 @@ pub async fn watch(hub: Arc<Hub>, mut io: SessionIo, depth: ColorDepth, dither: 
     if io.out.data_bytes(Bytes::from_static(ENTER)).await.is_err() {
         return report;
     }
-    // The last frame sent, if the viewer's screen follows the stream.
-    let mut shown: Option<u64> = None;
-    let outcome = loop {
-        let frame = tokio::select! {
-            biased;
-            control = io.controls.next() => match control {
-                Control::Key(Action::Quit) => break Ok(End::Quit),
-                Control::Key(Action::Ignore) => continue,
-                // Touched: the show becomes this viewer's own.
-                Control::Key(action) => break Err(action),
-                Control::Resized => {
-                    match hub.join(io.controls.size(), depth, dither) {
-                        Ok(joined) => subscription = joined,
-                        Err(_) => break Ok(End::Closed),
-                    }
-                    shown = None;
-                    continue;
-                }
-                Control::End(end) => break Ok(end),
-            },
-            changed = subscription.frames.changed() => {
-                if changed.is_err() {
-                    break Ok(End::Finished);
-                }
-                subscription.frames.borrow_and_update().clone()
-            }
-        };
-        if frame.finished {
-            break Ok(End::Finished);
-        }
-        if shown == Some(frame.number) {
-            continue;
-        }
-        let Some(update) = frame.update_from(shown) else {
-            // Far behind (or new): the whole picture comes with the next frame.
-            subscription
-                .group
-                .want_keyframe
-                .store(true, Ordering::SeqCst);
-            continue;
-        };
-        report.skipped += shown.map_or(0, |last| frame.number.saturating_sub(last + 1));
-        report.sent(update.len());
-        // The client's window (its flow control) may hold this send up; frames that come
-        // meanwhile are skipped.
-        tokio::select! {
-            sent = io.out.data_bytes(update) => if sent.is_err() { break Ok(End::Closed) },
-            () = io.controls.shutdown() => break Ok(End::Shutdown),
-        }
-        shown = Some(frame.number);
+    let mut streaming = Streaming {
+        subscription,
+        shown: None,
+        report,
     };
+    let outcome = loop {
+        let (stop, stopped) = oneshot::channel();
+        let mut sender = tokio::spawn(stream(io.out.clone(), streaming, stopped));
+        let (control, streamed) = tokio::select! {
+            control = next_control(&mut io.controls) => {
+                let _ = stop.send(());
+                (Some(control), sender.await)
+            }
+            streamed = &mut sender => (None, streamed),
+        };
+        let Ok((returned, ended)) = streamed else {
+            // The sender panicked: the viewer's terminal is restored all the same.
+            say_goodbye(Some(&io.out), &io.connection, End::Closed, None).await;
+            return Report::default();
+        };
+        streaming = returned;
+        if let Some(end) = ended {
+            break Ok(end);
+        }
+        match control {
+            Some(Control::Key(Action::Quit)) => break Ok(End::Quit),
+            // Touched: the show becomes this viewer's own.
+            Some(Control::Key(action)) => break Err(action),
+            Some(Control::Resized) => {
+                match hub.join(io.controls.size(), depth, dither) {
+                    Ok(joined) => streaming.subscription = joined,
+                    Err(_) => break Ok(End::Closed),
+                }
+                streaming.shown = None;
+            }
+            Some(Control::End(end)) => break Ok(end),
+            // The sender stops on its own only with a reason.
+            None => break Ok(End::Closed),
+        }
+    };
+    let Streaming {
+        subscription,
+        mut report,
+        ..
+    } = streaming;
     let effect = subscription.frames.borrow().effect;
     drop(subscription);
     let end = match outcome {
@@ -406,6 +406,75 @@ pub async fn watch(hub: Arc<Hub>, mut io: SessionIo, depth: ColorDepth, dither: 
     )
     .await;
     report
+}
+
+/// The next control that matters to a broadcast viewer (keys bound to nothing are dropped
+/// here, without stopping the frames).
+async fn next_control(controls: &mut Controls) -> Control {
+    loop {
+        match controls.next().await {
+            Control::Key(Action::Ignore) => continue,
+            control => return control,
+        }
+    }
+}
+
+/// A viewer's place in the broadcast, handed to its sender task and back.
+struct Streaming {
+    subscription: Subscription,
+    /// The last frame sent, if the viewer's screen follows the stream.
+    shown: Option<u64>,
+    report: Report,
+}
+
+/// Sends a viewer the group's frames until told to stop, the show ends or the client goes
+/// away (the last two are the returned end).
+async fn stream(
+    out: Arc<ChannelWriteHalf<Msg>>,
+    mut state: Streaming,
+    mut stop: oneshot::Receiver<()>,
+) -> (Streaming, Option<End>) {
+    let end = loop {
+        let frame = tokio::select! {
+            biased;
+            _ = &mut stop => break None,
+            changed = state.subscription.frames.changed() => {
+                if changed.is_err() {
+                    break Some(End::Finished);
+                }
+                state.subscription.frames.borrow_and_update().clone()
+            }
+        };
+        if frame.finished {
+            break Some(End::Finished);
+        }
+        if state.shown == Some(frame.number) {
+            continue;
+        }
+        let Some(update) = frame.update_from(state.shown) else {
+            // Far behind (or new): the whole picture comes with the next frame.
+            state
+                .subscription
+                .group
+                .want_keyframe
+                .store(true, Ordering::SeqCst);
+            continue;
+        };
+        let report = &mut state.report;
+        report.skipped += state
+            .shown
+            .map_or(0, |last| frame.number.saturating_sub(last + 1));
+        report.sent(update.len());
+        // The client's window (its flow control) may hold this send up; frames that come
+        // meanwhile are skipped.
+        tokio::select! {
+            biased;
+            _ = &mut stop => break None,
+            sent = out.data_bytes(update) => if sent.is_err() { break Some(End::Closed) },
+        }
+        state.shown = Some(frame.number);
+    };
+    (state, end)
 }
 
 #[cfg(test)]

@@ -305,7 +305,7 @@ impl Connection {
         session.channel_success(channel)?;
 
         let io = SessionIo {
-            out,
+            out: Arc::new(out),
             connection: session.handle(),
             controls: Controls::new(
                 input_rx,

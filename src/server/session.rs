@@ -10,6 +10,7 @@
 //! client's flow control) is what makes a slow client's sends wait.
 
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crossterm::cursor::Hide;
@@ -58,8 +59,8 @@ pub fn show_for(mut spec: ShowSpec, depth: ColorDepth) -> anyhow::Result<Show> {
 
 /// What a session needs besides its show.
 pub struct SessionIo {
-    /// Where frames go.
-    pub out: ChannelWriteHalf<Msg>,
+    /// Where frames go (shared with the task that sends them).
+    pub out: Arc<ChannelWriteHalf<Msg>>,
     /// The connection, to drop it if the client stops reading even the goodbye.
     pub connection: Handle,
     /// What the viewer and the server do meanwhile.
@@ -143,11 +144,6 @@ impl Controls {
                 Some(control) => return control,
             }
         }
-    }
-
-    /// Completes when the server shuts down.
-    pub async fn shutdown(&mut self) {
-        let _ = self.shutdown.wait_for(|down| *down).await;
     }
 
     pub fn idle_timeout(&self) -> Option<Duration> {
@@ -333,7 +329,7 @@ pub async fn run(
         _ => None,
     };
     say_goodbye(
-        out.as_ref(),
+        out.as_deref(),
         &connection,
         report.end,
         controls.idle_timeout(),
@@ -350,9 +346,9 @@ fn dimensions(area: Rect) -> (u16, u16) {
 /// Sends frames in order, waiting on the channel window, until the frame queue closes; gives
 /// the channel back then, or `None` if the client stopped taking data.
 async fn write_frames(
-    out: ChannelWriteHalf<Msg>,
+    out: Arc<ChannelWriteHalf<Msg>>,
     mut frames: mpsc::Receiver<Vec<u8>>,
-) -> Option<ChannelWriteHalf<Msg>> {
+) -> Option<Arc<ChannelWriteHalf<Msg>>> {
     while let Some(bytes) = frames.recv().await {
         out.data_bytes(bytes).await.ok()?;
     }
