@@ -516,6 +516,15 @@ pub struct ServeArgs {
     #[arg(long, default_value = "1h", value_parser = parse_timeout, value_name = "DURATION")]
     pub idle_timeout: Duration,
 
+    /// The ciphers offered to clients, comma-separated (default: all of them, ChaCha20 first).
+    /// The client picks: the first of its own list that is offered, and OpenSSH asks for
+    /// chacha20-poly1305 first. For a crowd on a CPU with AES instructions,
+    /// `aes128-gcm@openssh.com,aes256-gcm@openssh.com` makes OpenSSH clients use AES-GCM,
+    /// which costs the server about a third less CPU a viewer (BENCHMARKS.md); clients that
+    /// cannot do AES-GCM are then refused.
+    #[arg(long, value_delimiter = ',', value_enum, value_name = "CIPHER")]
+    pub ciphers: Vec<SshCipher>,
+
     #[command(flatten)]
     pub item: ItemArgs,
 
@@ -537,6 +546,23 @@ Viewers connect with `ssh -p 2222 HOST` (any user name). A shell request starts 
 shell, command, file transfer or forwarding is ever granted. Each viewer has their own keys, size
 and playlist position; q quits their session only. SIGTERM/SIGINT restore every viewer's
 terminal and stop the server.";
+
+/// A cipher `vitrine serve` can offer (`--ciphers`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SshCipher {
+    #[value(name = "chacha20-poly1305@openssh.com")]
+    Chacha20Poly1305,
+    #[value(name = "aes256-gcm@openssh.com")]
+    Aes256Gcm,
+    #[value(name = "aes128-gcm@openssh.com")]
+    Aes128Gcm,
+    #[value(name = "aes256-ctr")]
+    Aes256Ctr,
+    #[value(name = "aes192-ctr")]
+    Aes192Ctr,
+    #[value(name = "aes128-ctr")]
+    Aes128Ctr,
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum RecordFormat {

@@ -1153,6 +1153,37 @@ fn openssh_with_no_input_still_gets_frames() {
     assert!(frames >= 20, "{frames} frames after EOF\n{}", server.log());
 }
 
+#[test]
+fn openssh_uses_the_cipher_the_server_offers() {
+    let server = Server::start(
+        "ciphers",
+        &["--ciphers", "aes128-gcm@openssh.com,aes256-gcm@openssh.com"],
+    );
+    let Some(mut ssh) = openssh(&server) else {
+        return;
+    };
+    // The command is refused after the key exchange; `-v` shows what it settled on.
+    let out = run_bounded(ssh.args(["-v", "127.0.0.1", "true"]));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("kex: server->client cipher: aes128-gcm@openssh.com"),
+        "{err}"
+    );
+    // A client that asks only for ChaCha20 finds nothing in common (said at `-v` level).
+    let mut ssh = openssh(&server).unwrap();
+    let only_chacha = [
+        "-v",
+        "-c",
+        "chacha20-poly1305@openssh.com",
+        "127.0.0.1",
+        "true",
+    ];
+    let out = run_bounded(ssh.args(only_chacha));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(255), "{err}");
+    assert!(err.contains("no matching cipher found"), "{err}");
+}
+
 /// Asks for a signal with `want reply` set (which `ssh` never does, so python's asyncssh does
 /// it) on a running showcase, and prints the server's answer.
 const SIGNAL_WANTING_A_REPLY: &str = r#"

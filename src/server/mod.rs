@@ -30,13 +30,13 @@ use anyhow::{Context as _, Result};
 use rand::{Rng as _, SeedableRng as _};
 use russh::keys::PrivateKey;
 use russh::server::Config;
-use russh::{Disconnect, MethodKind, MethodSet, SshId};
+use russh::{Disconnect, MethodKind, MethodSet, Preferred, SshId};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::{Semaphore, watch};
 use vitrine_effects::depth::Dither;
 
-use crate::cli::{ServeArgs, Settings};
+use crate::cli::{ServeArgs, Settings, SshCipher};
 use crate::color_depth::ColorChoice;
 use crate::config::Source;
 use crate::control;
@@ -160,7 +160,7 @@ pub fn run(spec: ShowSpec, settings: &Settings, args: &ServeArgs, source: Source
         shutdown,
         spec,
     });
-    let config = Arc::new(ssh_config(host_key, &shared.access));
+    let config = Arc::new(ssh_config(host_key, &shared.access, &args.ciphers));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("vitrine-serve")
@@ -181,7 +181,11 @@ pub fn run(spec: ShowSpec, settings: &Settings, args: &ServeArgs, source: Source
     })
 }
 
-fn ssh_config(host_key: PrivateKey, access: &Access) -> Config {
+fn ssh_config(host_key: PrivateKey, access: &Access, ciphers: &[SshCipher]) -> Config {
+    let mut preferred = Preferred::default();
+    if !ciphers.is_empty() {
+        preferred.cipher = ciphers.iter().map(|&c| cipher_name(c)).collect();
+    }
     let mut methods = vec![MethodKind::PublicKey];
     if matches!(access, Access::Open) {
         methods.push(MethodKind::None);
@@ -201,7 +205,21 @@ fn ssh_config(host_key: PrivateKey, access: &Access) -> Config {
         keepalive_interval: Some(Duration::from_secs(30)),
         keepalive_max: 3,
         nodelay: true,
+        preferred,
         ..Config::default()
+    }
+}
+
+/// russh's name for a cipher of `--ciphers`.
+fn cipher_name(cipher: SshCipher) -> russh::cipher::Name {
+    use russh::cipher;
+    match cipher {
+        SshCipher::Chacha20Poly1305 => cipher::CHACHA20_POLY1305,
+        SshCipher::Aes256Gcm => cipher::AES_256_GCM,
+        SshCipher::Aes128Gcm => cipher::AES_128_GCM,
+        SshCipher::Aes256Ctr => cipher::AES_256_CTR,
+        SshCipher::Aes192Ctr => cipher::AES_192_CTR,
+        SshCipher::Aes128Ctr => cipher::AES_128_CTR,
     }
 }
 
