@@ -171,7 +171,8 @@ pub struct Settings {
 #[command(next_help_heading = None::<&'static str>)]
 pub struct ItemArgs {
     /// Effects to show, in order (comma-separated). Default: every effect (see `vitrine list`).
-    /// Stack effects in one item with +, bottom first: defrag+confetti, logo+water.
+    /// Stack effects in one item with +, bottom first: defrag+confetti, logo+water; give a
+    /// layer its own style after a colon: defrag:win98+confetti:snow.
     #[arg(short, long, value_delimiter = ',', value_name = "NAME")]
     pub effect: Vec<String>,
 
@@ -195,7 +196,8 @@ pub struct ItemArgs {
     #[arg(long, default_value_t = 1.0, value_parser = parse_speed)]
     pub speed: f32,
 
-    /// Effect style, for the effects that have it (`vitrine list` shows them), e.g. strobe.
+    /// Effect style, for the effects that have it (`vitrine list` shows them), e.g. strobe;
+    /// one layer's own style goes in --effect (confetti:snow).
     #[arg(long, value_name = "NAME")]
     pub style: Option<String>,
 
