@@ -92,4 +92,3 @@ fn a_stack_changes_only_what_its_layers_change() {
         assert!(counts.stack <= counts.either, "{base}+{top}: {counts:?}");
     }
 }
-
