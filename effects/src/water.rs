@@ -70,7 +70,7 @@ use ratatui_core::style::{Modifier, Style};
 pub use self::art::AsciiArt;
 use self::blur::BoxBlur;
 use self::field::{CAUSTIC_LEVELS, Field};
-use self::mask::{Region, ink_bounds, sample};
+use self::mask::{Reach, Region, ink_bounds, sample};
 pub use self::params::WaterParams;
 use self::ripple::Waves;
 use self::style::{Colors, WaterStyle};
@@ -142,6 +142,8 @@ pub struct Water {
     /// The ink resampled through the water and blurred, then composed into `canvas`.
     warped: Vec<u8>,
     blur: BoxBlur,
+    /// Where in `ink` displaced ink can come from (rebuilt with the layout or the limit).
+    reach: Reach,
     /// The field's displacement along the pixel row being warped.
     displacement_row: Vec<[f32; 2]>,
     /// Caustic light of the pixel row being composed.
@@ -193,6 +195,7 @@ impl Water {
             region: Region::default(),
             warped: Vec::new(),
             blur: BoxBlur::default(),
+            reach: Reach::default(),
             displacement_row: Vec::new(),
             light_row: Vec::new(),
             bg_rows: Vec::new(),
@@ -251,6 +254,7 @@ impl Water {
         self.light_row.resize(w, 0);
         self.displacement_row.clear();
         self.displacement_row.resize(w, [0.0; 2]);
+        self.reach.clear();
         self.plain.clear();
         self.unit = 1.0;
         match &mut self.subject {
@@ -369,19 +373,27 @@ impl Water {
         let waves = self.waves.active().then_some(&self.waves);
         let (limit, wave_amount) = (self.field.limit, self.field.wave_amount);
         let region = self.region;
-        let displacement = &mut self.displacement_row[..region.x1.saturating_sub(region.x0)];
+        // Sampling reads up to `limit` + 1 pixels away: only pixels with ink that near can
+        // receive any.
+        let reach = limit.ceil() as usize + 1;
+        if self.reach.radius() != Some(reach) {
+            self.reach.build(&self.ink, w, h, reach);
+        }
         for y in region.y0..region.y1 {
-            self.field.row(y, region.x0..region.x1, displacement);
-            let warped = &mut self.warped[y * w + region.x0..y * w + region.x1];
-            for ((x, &[mut dx, mut dy]), out) in (region.x0..).zip(&*displacement).zip(warped) {
-                if let Some(waves) = waves {
-                    let (sx, sy) = waves.slope(x, y);
-                    dx += sx as f32 * wave_amount;
-                    dy += sy as f32 * wave_amount;
+            for xs in self.reach.spans(y, region.x0..region.x1) {
+                let displacement = &mut self.displacement_row[..xs.len()];
+                self.field.row(y, xs.clone(), displacement);
+                let warped = &mut self.warped[y * w + xs.start..y * w + xs.end];
+                for ((x, &[mut dx, mut dy]), out) in xs.zip(&*displacement).zip(warped) {
+                    if let Some(waves) = waves {
+                        let (sx, sy) = waves.slope(x, y);
+                        dx += sx as f32 * wave_amount;
+                        dy += sy as f32 * wave_amount;
+                    }
+                    let dx = dx.clamp(-limit, limit);
+                    let dy = dy.clamp(-limit, limit);
+                    *out = sample(&self.ink, w, h, x as f32 + dx, y as f32 + dy);
                 }
-                let dx = dx.clamp(-limit, limit);
-                let dy = dy.clamp(-limit, limit);
-                *out = sample(&self.ink, w, h, x as f32 + dx, y as f32 + dy);
             }
         }
     }
