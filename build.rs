@@ -26,11 +26,7 @@ fn main() {
         .filter(|name| name != "default")
         .collect();
     features.sort();
-    let features = if features.is_empty() {
-        "none".to_string()
-    } else {
-        features.join(", ")
-    };
+    let features = features.join(", ");
     println!("cargo:rustc-env=VITRINE_BUILD_COMMIT={commit}");
     println!("cargo:rustc-env=VITRINE_BUILD_FEATURES={features}");
 }

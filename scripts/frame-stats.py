@@ -2,15 +2,19 @@
 """Bytes per changed cell in a terminal capture, against the shortest encoding we can argue.
 
     scripts/frame-stats.py --size 200x60 CAPTURE
+    scripts/frame-stats.py RECORDING.cast
 
-CAPTURE is what a program wrote to its terminal (e.g. `ptybench.py --save CAPTURE`). Frames are
-the synchronized updates (ESC[?2026h ... ESC[?2026l). Each frame is played into a terminal
+CAPTURE is what a program wrote to its terminal (e.g. `ptybench.py --save CAPTURE`); a file
+ending in `.cast` is an asciicast v2 recording (`vitrine record`), whose output events are
+concatenated and whose header gives the size. Frames are the synchronized updates
+(ESC[?2026h ... ESC[?2026l). Each frame is played into a terminal
 emulator (pyte); a cell "changed" when it looks different afterwards. Half-block pixel cells
 (blank, ▀, ▄, █) are compared by the colours of their two halves, so writing the same picture
 in another form is not a change.
 
 The floor is the fewest bytes this frame's changed cells can be written in with the same
-vocabulary (CUP/CUF/CR/LF motions, SGR 38;5/48;5 colours, UTF-8 glyphs), found per row by
+vocabulary (CUP/CUF/CR/LF motions, SGR 38;5/48;5 colours, or 38;2/48;2 with --truecolor, UTF-8
+glyphs), found per row by
 dynamic programming over the pen (foreground, background) through every choice of form
 (▀ or ▄, blank or █), plus the 16 bytes of the synchronized-output brackets. It leaves out
 only tricks most terminals lack (REP, scrolling regions).
@@ -35,10 +39,15 @@ def look(ch):
     return ("tx", ch.data, fg, ch.bg, attrs)
 
 
+TRUECOLOR = False  # set by --truecolor: an RGB colour is written as 38;2;R;G;B
+
+
 def color_len(c):
     """Bytes of one colour parameter as the encoder writes it."""
     if c is None or c == "default":
         return 2
+    if TRUECOLOR and re.fullmatch(r"[0-9a-f]{6}", c):
+        return 5 + sum(len(str(int(c[i:i + 2], 16))) + 1 for i in (0, 2, 4)) - 1
     n = INDEX.get(c)
     if n is None:  # a named colour (30-37 / 90-97)
         return 2
@@ -122,10 +131,20 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--size", default="80x24")
     ap.add_argument("--skip", type=int, default=1, help="leading frames to leave out (the first full frame)")
+    ap.add_argument("--truecolor", action="store_true", help="cost RGB colours as 38;2;R;G;B (a truecolor capture)")
     ap.add_argument("capture")
     a = ap.parse_args()
+    global TRUECOLOR
+    TRUECOLOR = a.truecolor
     cols, rows = map(int, a.size.split("x"))
-    data = open(a.capture, "rb").read()
+    if a.capture.endswith(".cast"):
+        with open(a.capture, encoding="utf-8") as f:
+            header = json.loads(f.readline())
+            cols, rows = header["width"], header["height"]
+            events = [json.loads(line) for line in f if line.strip()]
+        data = "".join(e[2] for e in events if e[1] == "o").encode("utf-8")
+    else:
+        data = open(a.capture, "rb").read()
     screen = pyte.Screen(cols, rows)
     stream = pyte.ByteStream(screen)
     parts = data.split(BEGIN)

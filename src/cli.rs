@@ -23,7 +23,7 @@ use crate::transition::Transition;
 ///
 /// With no options vitrine cycles through every effect, 30 seconds each, until you quit.
 #[derive(Debug, Parser)]
-#[command(name = "vitrine", version = VERSION, max_term_width = 100)]
+#[command(name = "vitrine", version = VERSION, long_version = long_version(), max_term_width = 100)]
 #[command(after_help = KEYS_HELP)]
 pub struct Cli {
     #[command(subcommand)]
@@ -43,16 +43,40 @@ pub struct Cli {
     pub panic_after: Option<Duration>,
 }
 
-/// `vitrine --version`: the version, the commit it was built from and its cargo features
-/// (see build.rs).
+/// `vitrine -V`: the version and the commit it was built from (see build.rs).
 pub const VERSION: &str = concat!(
     env!("CARGO_PKG_VERSION"),
     " (commit ",
     env!("VITRINE_BUILD_COMMIT"),
-    "; features: ",
-    env!("VITRINE_BUILD_FEATURES"),
     ")"
 );
+
+/// `vitrine --version`: [`VERSION`], then what this build holds: the bundled fonts (whose
+/// Hangul coverage the cargo feature `all-hangul` widens), the SSH server, the remote control,
+/// and any cargo features it was built with.
+fn long_version() -> &'static str {
+    static LONG: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    LONG.get_or_init(|| {
+        let syllables = vitrine_effects::font::BUNDLED_HANGUL_SYLLABLES;
+        let ks_x_1001 = if syllables == 2_350 {
+            " of KS X 1001"
+        } else {
+            ""
+        };
+        let mut text = format!(
+            "{VERSION}\n\
+             fonts: Orbitron Black (Latin), NanumSquare ExtraBold (Hangul: {syllables} syllables\
+             {ks_x_1001})\n\
+             serve: SSH (vitrine serve)\n\
+             control: local socket (vitrine ctl), HTTP API and WebSocket live view (--http)"
+        );
+        let features = env!("VITRINE_BUILD_FEATURES");
+        if !features.is_empty() {
+            text += &format!("\ncargo features: {features}");
+        }
+        text
+    })
+}
 
 pub const KEYS_HELP: &str = "\
 Keys (when a keyboard is attached):
@@ -147,7 +171,8 @@ pub struct Settings {
 #[command(next_help_heading = None::<&'static str>)]
 pub struct ItemArgs {
     /// Effects to show, in order (comma-separated). Default: every effect (see `vitrine list`).
-    /// Stack effects in one item with +, bottom first: defrag+confetti, logo+water.
+    /// Stack effects in one item with +, bottom first: defrag+confetti, logo+water; give a
+    /// layer its own style after a colon: defrag:win98+confetti:snow.
     #[arg(short, long, value_delimiter = ',', value_name = "NAME")]
     pub effect: Vec<String>,
 
@@ -171,7 +196,8 @@ pub struct ItemArgs {
     #[arg(long, default_value_t = 1.0, value_parser = parse_speed)]
     pub speed: f32,
 
-    /// Effect style, for the effects that have it (`vitrine list` shows them), e.g. strobe.
+    /// Effect style, for the effects that have it (`vitrine list` shows them), e.g. strobe;
+    /// one layer's own style goes in --effect (confetti:snow).
     #[arg(long, value_name = "NAME")]
     pub style: Option<String>,
 
@@ -415,6 +441,16 @@ pub struct RecordArgs {
     pub at: Option<jiff::Timestamp>,
 
     #[command(flatten)]
+    pub show: ShowArgs,
+
+    #[command(flatten)]
+    pub config: ConfigArg,
+}
+
+/// The settings `record` and `serve` both take: what the show is and how it is drawn.
+#[derive(Clone, Debug, Args)]
+pub struct ShowArgs {
+    #[command(flatten)]
     pub item: ItemArgs,
 
     #[command(flatten)]
@@ -422,9 +458,6 @@ pub struct RecordArgs {
 
     #[command(flatten)]
     pub output: OutputArgs,
-
-    #[command(flatten)]
-    pub config: ConfigArg,
 }
 
 /// `vitrine serve`: listen for SSH clients and show each its own showcase.
@@ -517,13 +550,7 @@ pub struct ServeArgs {
     pub idle_timeout: Duration,
 
     #[command(flatten)]
-    pub item: ItemArgs,
-
-    #[command(flatten)]
-    pub playlist: PlaylistArgs,
-
-    #[command(flatten)]
-    pub output: OutputArgs,
+    pub show: ShowArgs,
 
     #[command(flatten)]
     pub kiosk: KioskArgs,
@@ -791,7 +818,7 @@ mod tests {
         let Some(Command::Record(rec)) = cli.command else {
             panic!("record expected")
         };
-        assert_eq!(rec.item.effect, ["glitch", "defrag"]);
+        assert_eq!(rec.show.item.effect, ["glitch", "defrag"]);
         assert_eq!(rec.size, (20, 5));
     }
 

@@ -306,12 +306,12 @@ fn parse_item(
     let sources = item_layers(table)?;
     let effects: Vec<&'static registry::EffectInfo> = sources
         .iter()
-        .filter_map(|s| match s {
-            spec::Source::Effect(info) => Some(*info),
+        .filter_map(|s| match s.source {
+            spec::Source::Effect(info) => Some(info),
             _ => None,
         })
         .collect();
-    let names: Vec<&str> = sources.iter().map(|s| s.name()).collect();
+    let names: Vec<String> = sources.iter().map(ToString::to_string).collect();
     item.effect = names.join("+");
     let per_item = crate::cli::ids::<ItemArgs>();
     let mut style = None;
@@ -333,7 +333,10 @@ fn parse_item(
             "style" => style = Some(value),
             name if matches!(value.get_ref(), Value::Table(_)) => {
                 let Some(info) = effects.iter().find(|e| e.name.eq_ignore_ascii_case(name)) else {
-                    if sources.iter().any(|s| s.name().eq_ignore_ascii_case(name)) {
+                    if sources
+                        .iter()
+                        .any(|s| s.source.name().eq_ignore_ascii_case(name))
+                    {
                         return Err(Located(
                             key.span(),
                             format!(
@@ -392,7 +395,7 @@ fn parse_item(
 
 /// The layers of an `[[item]]`: its `effect = "NAME"` (or `"a+b"`) or `layers = [...]`,
 /// bottom first.
-fn item_layers(table: &Spanned<Table>) -> Result<Vec<spec::Source>, Located> {
+fn item_layers(table: &Spanned<Table>) -> Result<Vec<spec::LayerName>, Located> {
     let find = |name: &str| table.get_ref().iter().find(|(k, _)| k.get_ref() == name);
     let one = "an item shows one effect, or a stack of them: effect = \"NAME\" or \
                layers = [\"defrag\", \"confetti\"]";
@@ -623,12 +626,8 @@ fn setting(
 
 /// The closest flag to a misspelt `name` (at most two edits away), as a config key.
 fn suggest(cmd: &Command, name: &str) -> Option<String> {
-    cmd.get_arguments()
-        .filter_map(|a| a.get_long())
-        .map(|long| (strsim::osa_distance(name, long), long))
-        .filter(|(d, _)| *d <= 2)
-        .min()
-        .map(|(_, long)| long.replace('-', "_"))
+    spec::closest(name, cmd.get_arguments().filter_map(|a| a.get_long()))
+        .map(|long| long.replace('-', "_"))
 }
 
 /// The settings the user actually typed (not defaults) on the command line `cmd` parsed into
@@ -809,9 +808,14 @@ fn resolve(text: &str, dir: &Path, overrides: &[Setting]) -> Result<Loaded, Unre
                 let over = layer(&settings, &table.settings);
                 let over: Vec<Setting> = over.into_iter().cloned().collect();
                 let layer_args = to_args(&cmd, &layer(&over, overrides), raw.span.clone())?;
+                // A style the table does not set stays as the item gave it (`--style`, or
+                // the layer's own in `layers = ["confetti:snow"]`).
+                let sets_style = table.settings.iter().any(|s| s.id == "style");
                 for layer in &mut item_spec.items[0].layers {
                     if layer.source.name() == table.effect {
-                        layer.context.style = layer_args.item.style.clone();
+                        if sets_style {
+                            layer.context.style = layer_args.item.style.clone();
+                        }
                         layer.params = layer_args.item.params.clone();
                     }
                 }
@@ -1024,6 +1028,24 @@ style = "strobe"
         assert_eq!(defrag.params.confetti.rate, None);
         assert_eq!(items[1].name(), "glitch+confetti");
         assert!(items[1].shows("glitch") && items[1].shows("GLITCH+confetti"));
+        // A layer's style after its name; a table's `style` wins over it.
+        let text = r#"
+[[item]]
+layers = ["defrag:win98", "confetti:burst", "glitch:strobe"]
+[item.glitch]
+style = "corrupt"
+"#;
+        let loaded = load(text, &[]).unwrap();
+        let item = &loaded.spec.items[0];
+        let styles: Vec<_> = item
+            .layers
+            .iter()
+            .map(|l| l.context.style.as_deref())
+            .collect();
+        assert_eq!(styles, [Some("win98"), Some("burst"), Some("corrupt")]);
+        assert_eq!(item.name(), "defrag+confetti+glitch");
+        let (err, _) = error("[[item]]\neffect = \"defrag:win89+confetti\"\n");
+        assert!(err.contains("did you mean 'win98'"), "{err}");
         // The same on the command line, bottom first.
         let loaded = load("fps = 20\n", &["--effect", "defrag+confetti,water"]).unwrap();
         let names: Vec<_> = loaded.spec.items.iter().map(|i| i.name()).collect();

@@ -209,8 +209,9 @@ fn list(out: &mut dyn Write) -> Result<()> {
     writeln!(
         out,
         "\nLayers: stack effects in one item with +, bottom first (--effect defrag+confetti, \
-         logo+water;\n  in a config, layers = [\"defrag\", \"confetti\"] with an [item.NAME] \
-         table per layer). Over another layer:"
+         logo+water),\n  each with its own style after a colon (defrag:win98+confetti:snow); \
+         in a config,\n  layers = [\"defrag\", \"confetti\"] with an [item.NAME] table per \
+         layer. Over another layer:"
     )?;
     for info in EFFECTS {
         let effect = (info.build)(&vitrine_effects::Context::new(0, ""), &Default::default())

@@ -50,6 +50,25 @@ impl Source {
     }
 }
 
+/// One layer as `--effect` and `layers = [...]` name it: `confetti`, or `confetti:snow` with a
+/// style of its own.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LayerName {
+    pub source: Source,
+    /// The layer's own style (spelt as the effect spells it), over the item's `--style`.
+    pub style: Option<&'static str>,
+}
+
+impl std::fmt::Display for LayerName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.source.name())?;
+        match self.style {
+            Some(style) => write!(f, ":{style}"),
+            None => Ok(()),
+        }
+    }
+}
+
 /// One layer of an item: what it draws, with its own style and parameters.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Layer {
@@ -270,12 +289,18 @@ impl ShowSpec {
 }
 
 /// Resolves effect names (empty = all) against the registry: one list of layers per name,
-/// `defrag+confetti` being two layers, bottom first (`logo` and `message` are layers too).
-pub fn resolve_effects(names: &[String]) -> Result<Vec<Vec<Source>>> {
+/// `defrag+confetti` being two layers, bottom first (`logo` and `message` are layers too), and
+/// `defrag:win98+confetti:snow` giving each its own style.
+pub fn resolve_effects(names: &[String]) -> Result<Vec<Vec<LayerName>>> {
     if names.is_empty() {
         return Ok(registry::EFFECTS
             .iter()
-            .map(|info| vec![Source::Effect(info)])
+            .map(|info| {
+                vec![LayerName {
+                    source: Source::Effect(info),
+                    style: None,
+                }]
+            })
             .collect());
     }
     names
@@ -297,19 +322,77 @@ pub fn resolve_effects(names: &[String]) -> Result<Vec<Vec<Source>>> {
         .collect()
 }
 
-/// One layer name: an effect, `logo` or `message`.
-fn resolve_layer(name: &str) -> Result<Source> {
-    let name = name.trim();
-    if name.eq_ignore_ascii_case(logo::NAME) {
-        return Ok(Source::Logo);
+/// One layer name: an effect, `logo` or `message`, and for an effect perhaps `:STYLE`.
+fn resolve_layer(name: &str) -> Result<LayerName> {
+    let (name, style) = match name.split_once(':') {
+        Some((name, style)) => (name.trim(), Some(style.trim())),
+        None => (name.trim(), None),
+    };
+    let source = if name.eq_ignore_ascii_case(logo::NAME) {
+        Source::Logo
+    } else if name.eq_ignore_ascii_case(message::NAME) {
+        Source::Message
+    } else {
+        let known = registry::EFFECTS.iter().map(|e| e.name);
+        let info = registry::find(name).ok_or_else(|| {
+            anyhow::anyhow!(
+                "unknown effect '{name}'{} (known: {})",
+                did_you_mean(name, known.clone()),
+                known.collect::<Vec<_>>().join(", ")
+            )
+        })?;
+        Source::Effect(info)
+    };
+    let Some(style) = style else {
+        return Ok(LayerName {
+            source,
+            style: None,
+        });
+    };
+    let styles: &[&'static str] = match source {
+        Source::Effect(info) => info.styles,
+        Source::Logo | Source::Message => &[],
+    };
+    let name = source.name();
+    if let Some(&known) = styles.iter().find(|s| s.eq_ignore_ascii_case(style)) {
+        return Ok(LayerName {
+            source,
+            style: Some(known),
+        });
     }
-    if name.eq_ignore_ascii_case(message::NAME) {
-        return Ok(Source::Message);
+    if styles.is_empty() {
+        bail!("the {name} layer has no styles ('{name}:{style}'); see `vitrine list`");
     }
-    registry::find(name).map(Source::Effect).ok_or_else(|| {
-        let known: Vec<&str> = registry::EFFECTS.iter().map(|e| e.name).collect();
-        anyhow::anyhow!("unknown effect '{name}' (known: {})", known.join(", "))
-    })
+    if style.is_empty() {
+        bail!(
+            "'{name}:' has an empty style name; give one of {name}'s styles ({}), e.g. {name}:{}",
+            styles.join(", "),
+            styles[styles.len() - 1]
+        );
+    }
+    bail!(
+        "{name} has no style '{style}'{} ({name}'s styles: {})",
+        did_you_mean(style, styles.iter().copied()),
+        styles.join(", ")
+    )
+}
+
+/// `; did you mean 'NAME'?` for the one of `known` closest to a misspelt `name` (at most two
+/// edits away, as clap suggests), or nothing.
+pub fn did_you_mean<'a>(name: &str, known: impl IntoIterator<Item = &'a str>) -> String {
+    closest(name, known).map_or(String::new(), |s| format!("; did you mean '{s}'?"))
+}
+
+/// The one of `known` closest to a misspelt `name`, if it is at most two edits away (the
+/// distance clap's own suggestions use), ignoring case.
+pub fn closest<'a>(name: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let name = name.to_ascii_lowercase();
+    known
+        .into_iter()
+        .map(|k| (strsim::osa_distance(&name, &k.to_ascii_lowercase()), k))
+        .filter(|(d, _)| *d <= 2)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
 }
 
 impl ShowSpec {
@@ -347,20 +430,32 @@ impl ShowSpec {
             }),
             None => None,
         };
-        let layer = |source| Layer {
-            source,
-            context: context.clone(),
+        let layer = |name: LayerName| Layer {
+            source: name.source,
+            context: Context {
+                // A layer's own style (`defrag:win98`) over the item's `--style`.
+                style: name
+                    .style
+                    .map(str::to_string)
+                    .or_else(|| context.style.clone()),
+                ..context.clone()
+            },
             params: params.clone(),
         };
         let items = stacks
             .into_iter()
             .map(|mut sources| {
                 // A logo no layer places goes over the effects; the message layer over all.
-                if logo.is_some() && !sources.contains(&Source::Logo) {
-                    sources.push(Source::Logo);
-                }
-                if item.message_layer && !sources.contains(&Source::Message) {
-                    sources.push(Source::Message);
+                for (wanted, source) in [
+                    (logo.is_some(), Source::Logo),
+                    (item.message_layer, Source::Message),
+                ] {
+                    if wanted && !sources.iter().any(|l| l.source == source) {
+                        sources.push(LayerName {
+                            source,
+                            style: None,
+                        });
+                    }
                 }
                 Item {
                     layers: sources.into_iter().map(layer).collect(),
@@ -475,15 +570,72 @@ mod tests {
         assert!(resolve_effects(&["nope".into()]).is_err());
         let err = resolve_effects(&["defrag++confetti".into()]).unwrap_err();
         assert!(err.to_string().contains("empty layer name"), "{err}");
-        let stacks = resolve_effects(&["defrag + CONFETTI".into(), "logo+message".into()]).unwrap();
+        let err = resolve_effects(&["defrg+confetti".into()]).unwrap_err();
         assert_eq!(
-            stacks[0],
+            err.to_string(),
+            "unknown effect 'defrg'; did you mean 'defrag'? (known: glitch, confetti, water, defrag)"
+        );
+        let sources = |names: &str| -> Vec<Source> {
+            resolve_effects(&[names.into()]).unwrap()[0]
+                .iter()
+                .map(|l| l.source)
+                .collect()
+        };
+        assert_eq!(
+            sources("defrag + CONFETTI"),
             [
                 Source::Effect(registry::find("defrag").unwrap()),
                 Source::Effect(registry::find("confetti").unwrap())
             ]
         );
-        assert_eq!(stacks[1], [Source::Logo, Source::Message]);
+        assert_eq!(sources("logo+message"), [Source::Logo, Source::Message]);
         assert_eq!(resolve_effects(&[]).unwrap().len(), registry::EFFECTS.len());
+    }
+
+    #[test]
+    fn a_layer_takes_its_own_style_after_a_colon() {
+        let styles = |args: &[&str]| -> Vec<Option<String>> {
+            let cli = Cli::parse_from(std::iter::once("vitrine").chain(args.iter().copied()));
+            let spec = ShowSpec::from_args(&cli.settings.item, &cli.settings.playlist).unwrap();
+            spec.validate().unwrap();
+            spec.items[0]
+                .layers
+                .iter()
+                .map(|l| l.context.style.clone())
+                .collect()
+        };
+        let named = |s: &[Option<&str>]| -> Vec<Option<String>> {
+            s.iter().map(|s| s.map(str::to_string)).collect()
+        };
+        assert_eq!(
+            styles(&["-e", "defrag:WIN98+confetti:snow"]),
+            named(&[Some("win98"), Some("snow")])
+        );
+        // A layer's own style wins over --style, which the others keep.
+        assert_eq!(
+            styles(&["-e", "glitch:corrupt+confetti", "--style", "snow"]),
+            named(&[Some("corrupt"), Some("snow")])
+        );
+        assert_eq!(
+            styles(&["-e", "defrag+confetti:burst"]),
+            named(&[None, Some("burst")])
+        );
+        let err = |name: &str| resolve_effects(&[name.into()]).unwrap_err().to_string();
+        assert_eq!(
+            err("defrag:win98+confetti:snwo"),
+            "confetti has no style 'snwo'; did you mean 'snow'? \
+             (confetti's styles: fall, snow, burst, pride, fireworks)"
+        );
+        assert_eq!(
+            err("defrag:cobalt"),
+            "defrag has no style 'cobalt' (defrag's styles: dos, win98)"
+        );
+        assert!(err("defrag:").contains("empty style name"));
+        assert!(err("logo:big").contains("the logo layer has no styles"));
+        // --style dos would change nothing: defrag has its own, water has no `dos`.
+        let cli = Cli::parse_from(["vitrine", "-e", "defrag:win98+water", "--style", "dos"]);
+        let spec = ShowSpec::from_args(&cli.settings.item, &cli.settings.playlist).unwrap();
+        let err = spec.validate().unwrap_err().to_string();
+        assert!(err.contains("unknown --style 'dos'"), "{err}");
     }
 }

@@ -124,6 +124,8 @@ fn bad_config_is_one_line_with_position_and_exit_2() {
 fn bad_input_is_one_line_and_exit_2() {
     for args in [
         &["--effect", "nope"][..],
+        &["--effect", "defrag:win89+confetti"],
+        &["--effect", "logo:big"],
         &["--duration", "soon"],
         &["--fps", "0"],
         &["--style", "nonsense"],

@@ -89,6 +89,7 @@ pub fn xterm_rgb(n: u8) -> Rgb {
 }
 
 /// The RGB a colour stands for, or `None` for [`Color::Reset`] (the terminal's default).
+#[inline]
 pub fn rgb_of(color: Color) -> Option<Rgb> {
     match color {
         Color::Reset => None,

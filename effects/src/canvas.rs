@@ -279,12 +279,15 @@ pub enum HalfBlock {
 
 impl HalfBlock {
     /// The half-block form of `symbol`, or `None` for any other glyph.
+    #[inline]
     pub fn of(symbol: &str) -> Option<HalfBlock> {
-        match symbol {
-            " " => Some(HalfBlock::Blank),
-            "▀" => Some(HalfBlock::Upper),
-            "▄" => Some(HalfBlock::Lower),
-            "█" => Some(HalfBlock::Full),
+        // Matched as bytes (U+2580, U+2584, U+2588): the colour pass asks this of every cell
+        // of every frame, and a byte pattern needs no string comparison call.
+        match symbol.as_bytes() {
+            b" " => Some(HalfBlock::Blank),
+            [0xe2, 0x96, 0x80] => Some(HalfBlock::Upper),
+            [0xe2, 0x96, 0x84] => Some(HalfBlock::Lower),
+            [0xe2, 0x96, 0x88] => Some(HalfBlock::Full),
             _ => None,
         }
     }

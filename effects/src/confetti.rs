@@ -43,6 +43,7 @@ use ratatui_core::layout::Rect;
 use crate::ansi;
 use crate::banner::Banner;
 use crate::effect::{Context, Effect, LayerKind};
+use crate::layers::draw_clipped;
 use crate::rgb::Rgb;
 use crate::rng::{self, Rng};
 use crate::text;
@@ -831,12 +832,10 @@ impl Effect for Confetti {
     /// Only the pieces, over whatever is below; the message is left to the layers (the base
     /// effect's, or a message layer).
     fn composite(&mut self, area: Rect, buf: &mut Buffer) {
-        let area = area.intersection(buf.area);
-        if area.is_empty() {
-            return;
-        }
-        self.resize(area.width, area.height);
-        self.draw_pieces(area, buf, Rect::default(), true);
+        draw_clipped(area, buf, |area, buf| {
+            self.resize(area.width, area.height);
+            self.draw_pieces(area, buf, Rect::default(), true);
+        });
     }
 }
 

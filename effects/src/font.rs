@@ -27,6 +27,14 @@ const HANGUL: &[u8] = include_bytes!("../../assets/fonts/VitrineHangul-ExtraBold
 #[cfg(feature = "all-hangul")]
 const HANGUL: &[u8] = include_bytes!("../../assets/fonts/VitrineHangul-ExtraBold-Full.ttf");
 
+/// How many Hangul syllables the bundled Hangul face draws: the 2,350 of KS X 1001, or all
+/// 11,172 with the cargo feature `all-hangul` (`vitrine --version` reports it).
+pub const BUNDLED_HANGUL_SYLLABLES: usize = if cfg!(feature = "all-hangul") {
+    11_172
+} else {
+    2_350
+};
+
 /// Largest font file read (the biggest CJK collections are about 30 MB): a wrong path to a
 /// huge file must not take the memory of a kiosk.
 pub const MAX_FONT_BYTES: u64 = 64 * 1024 * 1024;
@@ -214,6 +222,15 @@ mod tests {
         assert_eq!(fonts.glyph('👋'), None, "no emoji face is bundled");
         assert_eq!(fonts.glyph_in('W', Width::Condensed).map(|g| g.0), Some(1));
         assert_eq!(fonts, Fonts::bundled());
+    }
+
+    /// What `vitrine --version` says of the Hangul face is what it holds, with or without the
+    /// feature `all-hangul`.
+    #[test]
+    fn bundled_hangul_syllable_count_is_what_the_face_holds() {
+        let hangul = &bundled_faces()[1].font;
+        let drawn = ('가'..='힣').filter(|&c| hangul.glyph_id(c).0 != 0).count();
+        assert_eq!(drawn, BUNDLED_HANGUL_SYLLABLES);
     }
 
     #[test]

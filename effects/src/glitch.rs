@@ -60,7 +60,7 @@ use unicode_segmentation::UnicodeSegmentation;
 
 use crate::canvas::PixelCanvas;
 use crate::effect::{Context, Effect, LayerKind};
-use crate::layers::{Backdrop, set_halves};
+use crate::layers::{Backdrop, draw_clipped, set_halves};
 use crate::lettering::{self, Fit, Lettering, Raster};
 use crate::rgb::Rgb;
 use crate::{duration, rng, text};
@@ -978,10 +978,7 @@ impl Effect for Glitch {
     /// The layers below, their colours split (the glitch's own message is left to a message
     /// layer).
     fn composite(&mut self, area: Rect, buf: &mut Buffer) {
-        let area = area.intersection(buf.area);
-        if !area.is_empty() {
-            self.split(area, buf);
-        }
+        draw_clipped(area, buf, |area, buf| self.split(area, buf));
     }
 }
 

@@ -188,14 +188,25 @@ pub fn paint_cell(cell: &mut Cell, grid: PixelGrid, paint: impl Fn(usize, Rgb) -
     canvas::draw_cell(cell, grid, &pixels[..cx * cy]);
 }
 
-/// Fills `area` (clipped to `buf`) with blank black cells: the ground of a layer that is
-/// drawn alone (a logo, the message).
-pub fn clear_to_black(area: Rect, buf: &mut Buffer) {
+/// Clips `area` to `buf` and, unless nothing is left, calls `draw` with it: how a layer's
+/// [`Effect::composite`] starts, so a layer never draws outside the buffer.
+pub fn draw_clipped(area: Rect, buf: &mut Buffer, draw: impl FnOnce(Rect, &mut Buffer)) {
+    let area = area.intersection(buf.area);
+    if !area.is_empty() {
+        draw(area, buf);
+    }
+}
+
+/// Fills `area` (clipped to `buf`) with blank black cells, then draws over it as
+/// [`draw_clipped`] does: a layer drawn alone (a logo, the message), whose `render` is its
+/// `composite` on black.
+pub fn draw_on_black(area: Rect, buf: &mut Buffer, draw: impl FnOnce(Rect, &mut Buffer)) {
     let mut black = Cell::EMPTY;
     black.set_bg(Rgb::BLACK.into());
     for pos in area.intersection(buf.area).positions() {
         buf[pos].clone_from(&black);
     }
+    draw_clipped(area, buf, draw);
 }
 
 /// Draws two stacked pixels into `cell` (a space when they are equal), dropping whatever glyph

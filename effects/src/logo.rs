@@ -19,7 +19,7 @@ use ratatui_core::layout::Rect;
 
 use crate::canvas::PixelGrid;
 use crate::effect::{Context, Effect, LayerKind};
-use crate::layers::{clear_to_black, paint_cell};
+use crate::layers::{draw_clipped, draw_on_black, paint_cell};
 use crate::rgb::Rgb;
 
 /// The layer's name, on the command line (`--effect logo+water`) and in configs.
@@ -309,8 +309,7 @@ impl Effect for Logo {
 
     /// The logo alone, on black.
     fn render(&mut self, area: Rect, buf: &mut Buffer) {
-        clear_to_black(area, buf);
-        self.composite(area, buf);
+        draw_on_black(area, buf, |area, buf| self.draw(area, buf));
     }
 
     /// A logo has no message.
@@ -321,10 +320,7 @@ impl Effect for Logo {
     }
 
     fn composite(&mut self, area: Rect, buf: &mut Buffer) {
-        let area = area.intersection(buf.area);
-        if !area.is_empty() {
-            self.draw(area, buf);
-        }
+        draw_clipped(area, buf, |area, buf| self.draw(area, buf));
     }
 }
 

@@ -10,7 +10,7 @@ use ratatui_core::style::{Modifier, Style};
 
 use crate::canvas::PixelGrid;
 use crate::effect::{Context, Effect, LayerKind};
-use crate::layers::{clear_to_black, paint_cell};
+use crate::layers::{draw_clipped, draw_on_black, paint_cell};
 use crate::lettering::{self, Fit, Lettering};
 use crate::rgb::Rgb;
 use crate::text;
@@ -105,8 +105,7 @@ impl Effect for MessageLayer {
 
     /// The message alone, on black.
     fn render(&mut self, area: Rect, buf: &mut Buffer) {
-        clear_to_black(area, buf);
-        self.composite(area, buf);
+        draw_on_black(area, buf, |area, buf| self.draw(area, buf));
     }
 
     fn set_message(&mut self, message: &str) {
@@ -118,10 +117,7 @@ impl Effect for MessageLayer {
     }
 
     fn composite(&mut self, area: Rect, buf: &mut Buffer) {
-        let area = area.intersection(buf.area);
-        if !area.is_empty() {
-            self.draw(area, buf);
-        }
+        draw_clipped(area, buf, |area, buf| self.draw(area, buf));
     }
 }
 

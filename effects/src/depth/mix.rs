@@ -120,15 +120,15 @@ impl Mix {
         }
     }
 
-    /// Packed into a cache slot (never equal to [`UNSET`]: `share` is at most 16).
-    pub(super) fn pack(self) -> u32 {
+    /// Packed into a table slot (never equal to [`UNSET`]: `share` is at most 16).
+    fn pack(self) -> u32 {
         u32::from(self.a)
             | u32::from(self.b) << 8
             | u32::from(self.share) << 16
             | u32::from(self.nearest) << 24
     }
 
-    pub(super) fn unpack(slot: u32) -> Mix {
+    fn unpack(slot: u32) -> Mix {
         Mix {
             a: slot as u8,
             b: (slot >> 8) as u8,
@@ -137,9 +137,6 @@ impl Mix {
         }
     }
 }
-
-/// A cache slot not computed yet.
-pub(super) const UNSET: u32 = u32::MAX;
 
 /// How many of the palette colours nearest the wanted one are paired up to find a mix.
 const CANDIDATES: usize = 8;
@@ -350,47 +347,108 @@ const TUNING_16: Tuning = Tuning {
     min_share: 2,
 };
 
-/// Cache slots: 32 levels per channel.
-pub(super) const CACHE_SIZE: usize = 1 << 15;
+/// Levels per channel of the table's quantised RGB.
+const LEVELS: usize = 32;
 
-/// Per channel value, its cache level 0..32, and per level the value it stands for. Levels are
-/// spaced by the square root of the value, so dark colours (the night sky, deep water), where a
-/// few steps of the value are a large step to the eye, get narrow levels; pure black and white
-/// have a level each, so flat black and white stay flat.
-struct Levels {
-    level: [u8; 256],
-    value: [u8; 32],
-}
+/// Slots of a [`MixTable`]: one per quantised RGB.
+const SLOTS: usize = LEVELS * LEVELS * LEVELS;
 
-fn levels() -> &'static Levels {
-    static LEVELS: OnceLock<Levels> = OnceLock::new();
-    LEVELS.get_or_init(|| {
-        let level: [u8; 256] =
-            std::array::from_fn(|v| ((v as f32 / 255.0).sqrt() * 31.0).floor() as u8);
-        let mut value = [0u8; 32];
-        for (q, slot) in value.iter_mut().enumerate() {
-            let members: Vec<u32> = (0..=255u32)
-                .filter(|&v| usize::from(level[v as usize]) == q)
-                .collect();
-            if let (Some(first), Some(last)) = (members.first(), members.last()) {
-                *slot = ((first + last) / 2) as u8;
-            }
+/// Per channel value, its table level 0..32. Levels are spaced by the square root of the value
+/// (level = ⌊31·√(v/255)⌋, the largest n with 255·n² ≤ 961·v), so dark colours (the night sky,
+/// deep water), where a few steps of the value are a large step to the eye, get narrow levels;
+/// pure black and white have a level each, so flat black and white stay flat.
+const LEVEL: [u8; 256] = {
+    let mut level = [0u8; 256];
+    let mut v = 0;
+    while v < 256 {
+        let mut n = 0u32;
+        while n < 31 && 255 * (n + 1) * (n + 1) <= 961 * v as u32 {
+            n += 1;
         }
-        Levels { level, value }
-    })
-}
+        level[v] = n as u8;
+        v += 1;
+    }
+    level
+};
 
-/// The cache slot of a colour.
-pub(super) fn cache_key(c: Rgb) -> usize {
-    let level = &levels().level;
-    let q = |v: u8| usize::from(level[usize::from(v)]);
+/// Per level, the channel value it stands for: the middle of the values in it.
+const LEVEL_VALUE: [u8; LEVELS] = {
+    let (mut first, mut last) = ([u8::MAX; LEVELS], [0u8; LEVELS]);
+    let mut v = 256;
+    while v > 0 {
+        v -= 1;
+        first[LEVEL[v] as usize] = v as u8;
+    }
+    while v < 256 {
+        last[LEVEL[v] as usize] = v as u8;
+        v += 1;
+    }
+    let mut value = [0u8; LEVELS];
+    let mut q = 0;
+    while q < LEVELS {
+        value[q] = ((first[q] as u16 + last[q] as u16) / 2) as u8;
+        q += 1;
+    }
+    value
+};
+
+/// The table slot of a colour.
+fn slot_of(c: Rgb) -> usize {
+    let q = |v: u8| usize::from(LEVEL[usize::from(v)]);
     (q(c.0) << 10) | (q(c.1) << 5) | q(c.2)
 }
 
-/// The colour a cache slot stands for: the middle of its level.
-pub(super) fn slot_rgb(key: usize) -> Rgb {
-    let value = &levels().value;
-    Rgb(value[key >> 10], value[(key >> 5) & 31], value[key & 31])
+/// The colour a table slot stands for: the middle of its levels.
+fn slot_rgb(slot: usize) -> Rgb {
+    let value = |level: usize| LEVEL_VALUE[level % LEVELS];
+    Rgb(value(slot >> 10), value(slot >> 5), value(slot))
+}
+
+/// The mixes of one palette over RGB quantised to 32 levels per channel (32768 slots), each
+/// computed the first time a colour in it is asked for: after the first frames of an effect,
+/// finding a colour's mix is a table lookup. Built once per mapper, never per frame.
+#[derive(Clone, Debug)]
+pub(super) struct MixTable {
+    palette: &'static Palette,
+    mixing: bool,
+    /// Packed [`Mix`]es; [`UNSET`] until first needed.
+    slots: Box<[u32; SLOTS]>,
+}
+
+/// A slot not computed yet (never a packed [`Mix`]: `share` is at most 16).
+const UNSET: u32 = u32::MAX;
+
+impl MixTable {
+    /// An empty table for `palette`, mixing (or only taking the nearest colour) as `mixing`.
+    pub fn new(palette: &'static Palette, mixing: bool) -> MixTable {
+        let slots = vec![UNSET; SLOTS]
+            .into_boxed_slice()
+            .try_into()
+            .unwrap_or_else(|_| unreachable!("the slice has SLOTS entries"));
+        MixTable {
+            palette,
+            mixing,
+            slots,
+        }
+    }
+
+    /// How `c` is shown (see [`Palette::mix`]), from the table.
+    #[inline]
+    pub fn get(&mut self, c: Rgb) -> Mix {
+        let slot = slot_of(c);
+        match self.slots[slot] {
+            UNSET => self.fill(slot),
+            packed => Mix::unpack(packed),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn fill(&mut self, slot: usize) -> Mix {
+        let mix = self.palette.mix(slot_rgb(slot), self.mixing);
+        self.slots[slot] = mix.pack();
+        mix
+    }
 }
 
 #[cfg(test)]
@@ -456,12 +514,14 @@ mod tests {
     }
 
     #[test]
-    fn cache_levels_keep_black_and_white_and_are_finer_in_the_dark() {
+    fn table_levels_keep_black_and_white_and_are_finer_in_the_dark() {
         for c in [Rgb::BLACK, Rgb::WHITE] {
-            assert_eq!(slot_rgb(cache_key(c)), c);
+            assert_eq!(slot_rgb(slot_of(c)), c);
         }
         for v in 0..=255u8 {
-            let back = slot_rgb(cache_key(Rgb(v, v, v))).0;
+            let level = (f32::from(v) / 255.0).sqrt() * 31.0;
+            assert_eq!(LEVEL[usize::from(v)], level.floor() as u8, "{v}");
+            let back = slot_rgb(slot_of(Rgb(v, v, v))).0;
             let half_level = 1.0 + f32::from(v).sqrt() / 2.0;
             assert!(f32::from(back.abs_diff(v)) <= half_level, "{v} -> {back}");
         }

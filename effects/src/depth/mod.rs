@@ -45,8 +45,13 @@
 //! next to the frames it works on. Choosing the depth (the environment) and writing the bytes
 //! (the encoder) are the binary's.
 //!
-//! Mixes are cached in a table over RGB quantised to 5 bits per channel (32768 entries, filled
-//! lazily), so after a few frames the pass is a table lookup per pixel and never allocates.
+//! # Cost
+//!
+//! The pass touches every cell of every frame, so it is kept to a table lookup per pixel: mixes
+//! live in a table over RGB quantised to 32 levels per channel (32768 slots, built once per
+//! mapper and filled lazily), glyphs are recognised by their bytes and rewritten only when
+//! they change (copied from ready-made cells), mono's per-pixel lit share is a per-frame table
+//! by brightness, and rows are walked as slices. Nothing is allocated per frame.
 
 mod mix;
 
@@ -54,8 +59,8 @@ use ratatui_core::buffer::{Buffer, Cell};
 use ratatui_core::layout::Rect;
 use ratatui_core::style::{Color, Modifier};
 
-use self::mix::{CACHE_SIZE, Palette, STEPS, UNSET, cache_key, slot_rgb};
 pub use self::mix::{Mix, ordered_threshold, rank};
+use self::mix::{MixTable, Palette, STEPS};
 use crate::ansi::{NAMED, rgb_of};
 use crate::canvas::HalfBlock;
 use crate::rgb::Rgb;
@@ -131,8 +136,54 @@ fn rows_mut(buf: &mut Buffer, area: Rect) -> impl Iterator<Item = (u16, &mut [Ce
         })
 }
 
-/// The shade glyphs by how many quarters of the cell show the foreground (1–3).
-const SHADES: [&str; 3] = ["░", "▒", "▓"];
+/// A glyph the pass draws a pixel cell with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Glyph {
+    Block(HalfBlock),
+    /// A shade glyph `░ ▒ ▓`: how many quarters (1–3) show the foreground.
+    Shade(u8),
+}
+
+impl Glyph {
+    /// A cell showing this glyph, in the default style.
+    fn cell(self) -> &'static Cell {
+        static CELLS: [Cell; 7] = [
+            Cell::new(" "),
+            Cell::new("▀"),
+            Cell::new("▄"),
+            Cell::new("█"),
+            Cell::new("░"),
+            Cell::new("▒"),
+            Cell::new("▓"),
+        ];
+        let i = match self {
+            Glyph::Block(HalfBlock::Blank) => 0,
+            Glyph::Block(HalfBlock::Upper) => 1,
+            Glyph::Block(HalfBlock::Lower) => 2,
+            Glyph::Block(HalfBlock::Full) => 3,
+            Glyph::Shade(quarters) => 3 + usize::from(quarters.clamp(1, 3)),
+        };
+        &CELLS[i]
+    }
+
+    /// Draws this glyph into `cell`, which shows `current`, keeping its style. The symbol is
+    /// only rewritten when it changes (known without comparing strings), and then copied from
+    /// a ready-made cell: `Cell::set_symbol` builds the string anew, which took a fifth of the
+    /// pass.
+    fn put(self, cell: &mut Cell, current: HalfBlock) {
+        if self == Glyph::Block(current) {
+            return;
+        }
+        let mut drawn = self.cell().clone();
+        drawn.set_style(cell.style());
+        drawn.diff_option = cell.diff_option;
+        #[allow(deprecated)] // ratatui still honours the old flag: keep it as it was
+        {
+            drawn.skip = cell.skip;
+        }
+        *cell = drawn;
+    }
+}
 
 /// A cell is smooth (drawn with a shade glyph) when its two pixels want the same pair of
 /// colours with shares at most this far apart (sixteenths).
@@ -190,7 +241,7 @@ fn pixel_pair(top: Mix, bottom: Mix, x: u16, y: u16) -> (u8, u8) {
 /// where the glyph does not show it (the foreground of a blank), which costs no extra bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Look {
-    symbol: &'static str,
+    glyph: Glyph,
     fg: Option<u8>,
     bg: Option<u8>,
 }
@@ -198,20 +249,25 @@ struct Look {
 impl Look {
     fn blank(bg: u8) -> Look {
         Look {
-            symbol: " ",
+            glyph: Glyph::Block(HalfBlock::Blank),
             fg: None,
             bg: Some(bg),
         }
     }
 
-    /// Writes this look into `cell`, palette indices turned into colours by `color`; `plain`
-    /// are the cell's own colours mapped as text.
-    fn put(self, cell: &mut Cell, color: impl Fn(u8) -> Color, plain: (Color, Color)) {
-        if cell.symbol() != self.symbol {
-            cell.set_symbol(self.symbol);
-        }
-        cell.fg = self.fg.map_or(plain.0, &color);
-        cell.bg = self.bg.map_or(plain.1, &color);
+    /// Writes this look into `cell`, which shows `current`, palette indices turned into colours
+    /// by `color`; where the look keeps a colour, the cell's own colour mapped as text by
+    /// `plain` (given whether it is the background).
+    fn put(
+        self,
+        cell: &mut Cell,
+        current: HalfBlock,
+        color: impl Fn(u8) -> Color,
+        mut plain: impl FnMut(Color, bool) -> Color,
+    ) {
+        self.glyph.put(cell, current);
+        cell.fg = self.fg.map_or_else(|| plain(cell.fg, false), &color);
+        cell.bg = self.bg.map_or_else(|| plain(cell.bg, true), &color);
     }
 }
 
@@ -221,7 +277,7 @@ fn look_256(top: u8, bottom: u8) -> Look {
         Look::blank(top)
     } else {
         Look {
-            symbol: "▀",
+            glyph: Glyph::Block(HalfBlock::Upper),
             fg: Some(top),
             bg: Some(bottom),
         }
@@ -240,18 +296,18 @@ fn look_16(drawn: Drawn<u8>) -> Option<Look> {
     let pixels = |top: u8, bottom: u8| {
         Some(match (bright(top), bright(bottom)) {
             _ if top == bottom && bright(top) => Look {
-                symbol: "█",
+                glyph: Glyph::Block(HalfBlock::Full),
                 fg: Some(top),
                 bg: None,
             },
             _ if top == bottom => Look::blank(top),
             (_, false) => Look {
-                symbol: "▀",
+                glyph: Glyph::Block(HalfBlock::Upper),
                 fg: Some(top),
                 bg: Some(bottom),
             },
             (false, true) => Look {
-                symbol: "▄",
+                glyph: Glyph::Block(HalfBlock::Lower),
                 fg: Some(bottom),
                 bg: Some(top),
             },
@@ -266,12 +322,12 @@ fn look_16(drawn: Drawn<u8>) -> Option<Look> {
             quarters: 4, fg, ..
         } => pixels(fg, fg),
         Drawn::Shade { quarters, fg, bg } if !bright(bg) => Some(Look {
-            symbol: SHADES[usize::from(quarters - 1)],
+            glyph: Glyph::Shade(quarters),
             fg: Some(fg),
             bg: Some(bg),
         }),
         Drawn::Shade { quarters, fg, bg } if !bright(fg) => Some(Look {
-            symbol: SHADES[usize::from(3 - quarters)],
+            glyph: Glyph::Shade(4 - quarters),
             fg: Some(bg),
             bg: Some(fg),
         }),
@@ -312,15 +368,16 @@ fn mark_text_blanks(row: &[Cell], text: &mut Vec<bool>) {
     }
 }
 
-/// The RGB pixels of a cell that is two stacked pixels of concrete colour (not reversed, not
-/// the terminal's default colours), or `None` for text and anything else.
-fn pixel_colors(cell: &Cell) -> Option<(Rgb, Rgb)> {
+/// The glyph and RGB pixels of a cell that is two stacked pixels of concrete colour (not
+/// reversed, not the terminal's default colours), or `None` for text and anything else.
+#[inline]
+fn pixel_colors(cell: &Cell) -> Option<(HalfBlock, Rgb, Rgb)> {
     let block = HalfBlock::of(cell.symbol())?;
     if cell.modifier.contains(Modifier::REVERSED) {
         return None;
     }
     let (top, bottom) = block.halves(cell.fg, cell.bg);
-    Some((rgb_of(top)?, rgb_of(bottom)?))
+    Some((block, rgb_of(top)?, rgb_of(bottom)?))
 }
 
 /// Luma 0..=255 (Rec. 709 weights, integer).
@@ -349,13 +406,6 @@ const MONO_INVISIBLE: u8 = 20;
 const MONO_DARK: u8 = 0;
 const MONO_LIT: u8 = 1;
 
-/// The last colour mapped and its mix: neighbouring cells mostly share colours.
-#[derive(Clone, Copy)]
-struct Memo {
-    color: Rgb,
-    mix: Mix,
-}
-
 /// Maps a rendered frame to a [`ColorDepth`]; keep one per screen and call [`apply`] on each
 /// finished frame.
 ///
@@ -370,11 +420,11 @@ pub struct ColorMapper {
     depth: ColorDepth,
     /// Whether to mix (the [`Dither`] choice resolved for the depth).
     mixing: bool,
-    /// Per 5-bit RGB: the packed [`Mix`] in the depth's palette (16 colours: for foregrounds
-    /// and pixels); [`UNSET`] until first needed.
-    cache: Vec<u32>,
-    /// 16 colours: the same in the 8 background colours.
-    cache8: Vec<u32>,
+    /// 256 and 16 colours: the mixes in the depth's palette (16 colours: for foregrounds and
+    /// pixels).
+    table: Option<MixTable>,
+    /// 16 colours: the mixes in the 8 background colours.
+    table8: Option<MixTable>,
     /// Per cell of the row being mapped: whether it is a blank behind text (see
     /// [`mark_text_blanks`]); kept to avoid allocating per frame.
     text_blanks: Vec<bool>,
@@ -383,21 +433,20 @@ pub struct ColorMapper {
 }
 
 impl ColorMapper {
-    /// A mapper for `depth` that mixes colours as `dither` says. The caches are allocated here,
+    /// A mapper for `depth` that mixes colours as `dither` says. The tables are allocated here,
     /// once.
     pub fn new(depth: ColorDepth, dither: Dither) -> Self {
-        let table = |used: bool| {
-            if used {
-                vec![UNSET; CACHE_SIZE]
-            } else {
-                Vec::new()
-            }
+        let mixing = Self::mixes(depth, dither);
+        let (table, table8) = match depth {
+            ColorDepth::Ansi256 => (Some(Palette::xterm256()), None),
+            ColorDepth::Ansi16 => (Some(Palette::ansi16()), Some(Palette::ansi8())),
+            ColorDepth::TrueColor | ColorDepth::Mono => (None, None),
         };
         Self {
             depth,
-            mixing: Self::mixes(depth, dither),
-            cache: table(matches!(depth, ColorDepth::Ansi256 | ColorDepth::Ansi16)),
-            cache8: table(depth == ColorDepth::Ansi16),
+            mixing,
+            table: table.map(|palette| MixTable::new(palette, mixing)),
+            table8: table8.map(|palette| MixTable::new(palette, mixing)),
             text_blanks: Vec::new(),
             threshold: None,
         }
@@ -425,130 +474,77 @@ impl ColorMapper {
             ColorDepth::Ansi16 => self.apply_16(buf, area),
             ColorDepth::Mono => {
                 self.update_threshold(buf, area);
-                let threshold = self.threshold.unwrap_or(MONO_DEFAULT_THRESHOLD);
+                let shares = MonoShares::new(self.threshold.unwrap_or(MONO_DEFAULT_THRESHOLD));
                 let mixing = self.mixing;
                 let text_blanks = &mut self.text_blanks;
                 for (y, row) in rows_mut(buf, area) {
                     mark_text_blanks(row, text_blanks);
                     for ((cell, x), &text) in row.iter_mut().zip(area.x..).zip(text_blanks.iter()) {
-                        mono_cell(cell, threshold, mixing && !text, (x, y));
+                        mono_cell(cell, &shares, mixing && !text, (x, y));
                     }
                 }
             }
         }
     }
 
-    /// The mix for `c` in `cache` (filled from `palette` on first use).
-    fn lookup(cache: &mut [u32], palette: &Palette, mixing: bool, c: Rgb) -> Mix {
-        let key = cache_key(c);
-        if cache[key] == UNSET {
-            cache[key] = palette.mix(slot_rgb(key), mixing).pack();
-        }
-        Mix::unpack(cache[key])
-    }
-
-    /// The mix for `c`, remembering the last one in `memo`.
-    fn mix_memo(
-        cache: &mut [u32],
-        palette: &Palette,
-        mixing: bool,
-        memo: &mut Memo,
-        c: Rgb,
-    ) -> Mix {
-        if memo.color != c {
-            *memo = Memo {
-                color: c,
-                mix: Self::lookup(cache, palette, mixing, c),
-            };
-        }
-        memo.mix
-    }
-
     fn apply_256(&mut self, buf: &mut Buffer, area: Rect) {
-        let palette = Palette::xterm256();
-        let mixing = self.mixing;
-        let cache = &mut self.cache;
-        let black = Memo {
-            color: Rgb::BLACK,
-            mix: Self::lookup(cache, palette, mixing, Rgb::BLACK),
+        let Some(table) = &mut self.table else {
+            return;
         };
-        let (mut fg_memo, mut bg_memo) = (black, black);
+        let mixing = self.mixing;
         let text_blanks = &mut self.text_blanks;
         for (y, row) in rows_mut(buf, area) {
-            mark_text_blanks(row, text_blanks);
-            for ((cell, x), &text) in row.iter_mut().zip(area.x..).zip(text_blanks.iter()) {
-                // Every colour's plain mapping: text is never dithered.
-                let mut plain = |color: Color, memo: &mut Memo| match color {
-                    Color::Rgb(r, g, b) => {
-                        let mix = Self::mix_memo(cache, palette, mixing, memo, Rgb(r, g, b));
-                        Color::Indexed(mix.nearest)
-                    }
-                    other => other,
-                };
-                let plain = (plain(cell.fg, &mut fg_memo), plain(cell.bg, &mut bg_memo));
-                let pixels = if mixing && !text {
+            if mixing {
+                mark_text_blanks(row, text_blanks);
+            }
+            for ((cell, x), i) in row.iter_mut().zip(area.x..).zip(0..) {
+                // Text is never dithered: every colour takes its plain mapping.
+                let pixels = if mixing && !text_blanks[i] {
                     pixel_colors(cell)
                 } else {
                     None
                 };
-                let Some((top, bottom)) = pixels else {
-                    (cell.fg, cell.bg) = plain;
+                let Some((block, top, bottom)) = pixels else {
+                    cell.fg = plain_256(table, cell.fg);
+                    cell.bg = plain_256(table, cell.bg);
                     continue;
                 };
-                let top = Self::mix_memo(cache, palette, mixing, &mut fg_memo, top);
-                let bottom = Self::mix_memo(cache, palette, mixing, &mut bg_memo, bottom);
-                let (top, bottom) = pixel_pair(top, bottom, x, y);
-                look_256(top, bottom).put(cell, Color::Indexed, plain);
+                let (top, bottom) = pixel_pair(table.get(top), table.get(bottom), x, y);
+                look_256(top, bottom).put(cell, block, Color::Indexed, |c, _| plain_256(table, c));
             }
         }
     }
 
     fn apply_16(&mut self, buf: &mut Buffer, area: Rect) {
-        let (palette, palette8) = (Palette::ansi16(), Palette::ansi8());
-        let mixing = self.mixing;
-        let (cache, cache8) = (&mut self.cache, &mut self.cache8);
-        let black = Memo {
-            color: Rgb::BLACK,
-            mix: Mix::plain(0),
+        let (Some(table), Some(table8)) = (&mut self.table, &mut self.table8) else {
+            return;
         };
-        let (mut fg_memo, mut bg_memo, mut fg8_memo, mut bg8_memo) = (black, black, black, black);
-        let named = |n: u8| NAMED[usize::from(n)];
+        let mixing = self.mixing;
         let text_blanks = &mut self.text_blanks;
         for (y, row) in rows_mut(buf, area) {
             mark_text_blanks(row, text_blanks);
             for ((cell, x), &text) in row.iter_mut().zip(area.x..).zip(text_blanks.iter()) {
-                // Text colours: the nearest single colour; what shows as the background (the
-                // foreground of a reversed cell) from the 8 normal colours only.
-                let reversed = cell.modifier.contains(Modifier::REVERSED);
-                let mut plain = |color: Color, as_bg: bool, memo: &mut Memo, memo8: &mut Memo| {
-                    let Some(rgb) = rgb_of(color) else {
-                        return Color::Reset;
-                    };
-                    named(if as_bg {
-                        Self::mix_memo(cache8, palette8, mixing, memo8, rgb).nearest
-                    } else {
-                        Self::mix_memo(cache, palette, mixing, memo, rgb).nearest
-                    })
-                };
-                let plain = (
-                    plain(cell.fg, reversed, &mut fg_memo, &mut fg8_memo),
-                    plain(cell.bg, !reversed, &mut bg_memo, &mut bg8_memo),
-                );
                 let pixels = if text { None } else { pixel_colors(cell) };
-                let Some((top_rgb, bottom_rgb)) = pixels else {
-                    (cell.fg, cell.bg) = plain;
+                let Some((block, top_rgb, bottom_rgb)) = pixels else {
+                    // Text: what shows as the background (the foreground of a reversed cell)
+                    // from the 8 normal colours only.
+                    let reversed = cell.modifier.contains(Modifier::REVERSED);
+                    cell.fg = plain_16(table, table8, cell.fg, reversed);
+                    cell.bg = plain_16(table, table8, cell.bg, !reversed);
                     continue;
                 };
-                let top = Self::mix_memo(cache, palette, mixing, &mut fg_memo, top_rgb);
-                let bottom = Self::mix_memo(cache, palette, mixing, &mut bg_memo, bottom_rgb);
+                let (top, bottom) = (table.get(top_rgb), table.get(bottom_rgb));
                 let look = look_16(draw(top, bottom, x, y, mixing)).unwrap_or_else(|| {
                     // Both bright and different: the bottom pixel from the 8 normal colours.
                     let (t, _) = pixel_pair(top, bottom, x, y);
-                    let b8 = Self::mix_memo(cache8, palette8, mixing, &mut bg8_memo, bottom_rgb);
-                    let b = b8.at(rank(x, pixel_row(y).wrapping_add(1)));
+                    let b = table8
+                        .get(bottom_rgb)
+                        .at(rank(x, pixel_row(y).wrapping_add(1)));
                     look_16(Drawn::Pixels { top: t, bottom: b }).unwrap_or(Look::blank(b))
                 });
-                look.put(cell, named, plain);
+                look.put(cell, block, named_16, |c, as_bg| {
+                    plain_16(table, table8, c, as_bg)
+                });
             }
         }
     }
@@ -587,6 +583,29 @@ impl ColorMapper {
         };
         self.threshold = Some(next.clamp(MONO_MIN_THRESHOLD, MONO_MAX_THRESHOLD));
     }
+}
+
+/// A colour at 256 colours as text shows it: the single nearest palette colour.
+fn plain_256(table: &mut MixTable, color: Color) -> Color {
+    match color {
+        Color::Rgb(r, g, b) => Color::Indexed(table.get(Rgb(r, g, b)).nearest),
+        other => other,
+    }
+}
+
+/// A colour at 16 colours as text shows it: the single nearest colour, from the 8 normal ones
+/// when it shows as the background.
+fn plain_16(table: &mut MixTable, table8: &mut MixTable, color: Color, as_bg: bool) -> Color {
+    let Some(rgb) = rgb_of(color) else {
+        return Color::Reset;
+    };
+    let table = if as_bg { table8 } else { table };
+    named_16(table.get(rgb).nearest)
+}
+
+/// The named colour of an ANSI index 0–15.
+fn named_16(n: u8) -> Color {
+    NAMED[usize::from(n)]
 }
 
 /// The cell's colours as they appear on screen (reverse video swapped out).
@@ -628,15 +647,37 @@ fn otsu(histogram: &[u32; 256]) -> Option<f32> {
     (best > 0.0).then(|| (first + last) as f32 / 2.0)
 }
 
-/// Mono: one cell without colours.
-/// Mono: one cell without colours. Pixel cells are lit by brightness against `threshold`,
-/// mixed over a band around it when `mixing`; (`x`, `y`) places the cell in the pattern.
-fn mono_cell(cell: &mut Cell, threshold: f32, mixing: bool, (x, y): (u16, u16)) {
+/// Mono: per luma, how many sixteenths of a pixel are lit at one frame's threshold, worked out
+/// once per frame rather than per pixel.
+struct MonoShares {
+    /// Mixing: from 0 to 16 over a band around the threshold.
+    mixed: [u8; 256],
+    /// Not mixing: 16 above the threshold, else 0.
+    plain: [u8; 256],
+}
+
+impl MonoShares {
+    fn new(threshold: f32) -> MonoShares {
+        let above = |luma: usize| luma as f32 - threshold;
+        MonoShares {
+            mixed: std::array::from_fn(|luma| {
+                ((above(luma) / MONO_BAND + 0.5) * f32::from(STEPS))
+                    .round()
+                    .clamp(0.0, f32::from(STEPS)) as u8
+            }),
+            plain: std::array::from_fn(|luma| if above(luma) > 0.0 { STEPS } else { 0 }),
+        }
+    }
+}
+
+/// Mono: one cell without colours. Pixel cells are lit by brightness as `shares` says (mixed
+/// over a band around the threshold when `mixing`); (`x`, `y`) places the cell in the pattern.
+fn mono_cell(cell: &mut Cell, shares: &MonoShares, mixing: bool, (x, y): (u16, u16)) {
     let (fg, bg) = shown_colors(cell);
     cell.modifier.remove(Modifier::REVERSED);
     cell.fg = Color::Reset;
     cell.bg = Color::Reset;
-    let lit = |c: Color| rgb_of(c).is_some_and(|c| f32::from(luma(c)) > threshold);
+    let lit = |c: Color| rgb_of(c).is_some_and(|c| shares.plain[usize::from(luma(c))] == STEPS);
 
     if let Some(block) = HalfBlock::of(cell.symbol()) {
         // How much of a pixel is lit; the default foreground counts as lit, the default
@@ -645,16 +686,8 @@ fn mono_cell(cell: &mut Cell, threshold: f32, mixing: bool, (x, y): (u16, u16)) 
             let Some(c) = rgb_of(c) else {
                 return default;
             };
-            let above = f32::from(luma(c)) - threshold;
-            if mixing {
-                ((above / MONO_BAND + 0.5) * f32::from(STEPS))
-                    .round()
-                    .clamp(0.0, f32::from(STEPS)) as u8
-            } else if above > 0.0 {
-                STEPS
-            } else {
-                0
-            }
+            let shares = if mixing { &shares.mixed } else { &shares.plain };
+            shares[usize::from(luma(c))]
         };
         let (top, bottom) = block.halves(share(fg, STEPS), share(bg, 0));
         let mix = |share| Mix {
@@ -668,16 +701,14 @@ fn mono_cell(cell: &mut Cell, threshold: f32, mixing: bool, (x, y): (u16, u16)) 
             },
         };
         let glyph = match draw(mix(top), mix(bottom), x, y, mixing) {
-            Drawn::Shade { quarters: 0, .. } => " ",
-            Drawn::Shade { quarters: 4, .. } => "█",
-            Drawn::Shade { quarters, .. } => SHADES[usize::from(quarters - 1)],
+            Drawn::Shade { quarters: 0, .. } => Glyph::Block(HalfBlock::Blank),
+            Drawn::Shade { quarters: 4, .. } => Glyph::Block(HalfBlock::Full),
+            Drawn::Shade { quarters, .. } => Glyph::Shade(quarters),
             Drawn::Pixels { top, bottom } => {
-                HalfBlock::with(top == MONO_LIT, bottom == MONO_LIT).symbol()
+                Glyph::Block(HalfBlock::with(top == MONO_LIT, bottom == MONO_LIT))
             }
         };
-        if cell.symbol() != glyph {
-            cell.set_symbol(glyph);
-        }
+        glyph.put(cell, block);
         return;
     }
 
