@@ -336,43 +336,73 @@ fn look_16(drawn: Drawn<u8>) -> Option<Look> {
     }
 }
 
-/// Marks in `text` (resized to the row) the blanks of `row` that are the background of text
-/// rather than pixels: a run of blanks sharing a foreground and background that differ, next
-/// to a text glyph drawn in the same colours (the spaces of a line of text, an overlay's
-/// padding). Those take the flat colour of the glyphs beside them, never a pattern.
-fn mark_text_blanks(row: &[Cell], text: &mut Vec<bool>) {
-    text.clear();
-    text.resize(row.len(), false);
-    let pen = |cell: &Cell| (cell.fg, cell.bg, cell.modifier);
-    let is_blank_of_text = |cell: &Cell| cell.symbol() == " " && cell.fg != cell.bg;
-    let is_glyph = |cell: &Cell| HalfBlock::of(cell.symbol()).is_none();
-    let mut start = 0;
-    while start < row.len() {
-        if !is_blank_of_text(&row[start]) {
-            start += 1;
-            continue;
+/// What a text cell is drawn with: colours and modifiers.
+type Pen = (Color, Color, Modifier);
+
+fn pen(cell: &Cell) -> Pen {
+    (cell.fg, cell.bg, cell.modifier)
+}
+
+/// A blank that may be the background of text: its foreground and background differ.
+fn is_blank_of_text(cell: &Cell, block: Option<HalfBlock>) -> bool {
+    block == Some(HalfBlock::Blank) && cell.fg != cell.bg
+}
+
+/// Finds the blanks of a row that are the background of text rather than pixels: a run of
+/// blanks sharing a foreground and background that differ, next to a text glyph drawn in the
+/// same colours (the spaces of a line of text, an overlay's padding). Those take the flat
+/// colour of the glyphs beside them, never a pattern.
+///
+/// Asked cell by cell while the row is rewritten left to right, so that the pass walks each
+/// row once: it looks ahead only from the first blank of a run, and remembers the last glyph
+/// as it was before being rewritten.
+#[derive(Default)]
+struct TextBlanks {
+    /// Where the current run of blanks ends (exclusive), and whether it is text.
+    run_end: usize,
+    run_is_text: bool,
+    /// The last glyph passed: its position and its pen as drawn.
+    glyph: Option<(usize, Pen)>,
+}
+
+impl TextBlanks {
+    /// Whether cell `i` of `row`, whose half-block form is `block`, is a blank of text. Ask for
+    /// every cell in order, before rewriting it (the cells after it must be as drawn).
+    fn is_text(&mut self, row: &[Cell], i: usize, block: Option<HalfBlock>) -> bool {
+        if i < self.run_end {
+            return self.run_is_text;
         }
-        let style = pen(&row[start]);
-        let end = (start..row.len())
-            .find(|&i| !is_blank_of_text(&row[i]) || pen(&row[i]) != style)
+        let cell = &row[i];
+        if !is_blank_of_text(cell, block) {
+            if block.is_none() {
+                self.glyph = Some((i, pen(cell)));
+            }
+            return false;
+        }
+        let style = pen(cell);
+        let end = (i + 1..row.len())
+            .find(|&j| {
+                let next = &row[j];
+                !is_blank_of_text(next, HalfBlock::of(next.symbol())) || pen(next) != style
+            })
             .unwrap_or(row.len());
-        let beside = [start.checked_sub(1), Some(end).filter(|&e| e < row.len())];
-        if beside
-            .into_iter()
-            .flatten()
-            .any(|i| is_glyph(&row[i]) && pen(&row[i]) == style)
-        {
-            text[start..end].fill(true);
-        }
-        start = end;
+        let glyph_before = i
+            .checked_sub(1)
+            .is_some_and(|l| self.glyph == Some((l, style)));
+        let glyph_after = row
+            .get(end)
+            .is_some_and(|next| HalfBlock::of(next.symbol()).is_none() && pen(next) == style);
+        self.run_end = end;
+        self.run_is_text = glyph_before || glyph_after;
+        self.run_is_text
     }
 }
 
 /// The glyph and RGB pixels of a cell that is two stacked pixels of concrete colour (not
 /// reversed, not the terminal's default colours), or `None` for text and anything else.
-#[inline]
-fn pixel_colors(cell: &Cell) -> Option<(HalfBlock, Rgb, Rgb)> {
-    let block = HalfBlock::of(cell.symbol())?;
+#[inline(always)]
+fn pixel_colors(cell: &Cell, block: Option<HalfBlock>) -> Option<(HalfBlock, Rgb, Rgb)> {
+    let block = block?;
     if cell.modifier.contains(Modifier::REVERSED) {
         return None;
     }
@@ -425,9 +455,6 @@ pub struct ColorMapper {
     table: Option<MixTable>,
     /// 16 colours: the mixes in the 8 background colours.
     table8: Option<MixTable>,
-    /// Per cell of the row being mapped: whether it is a blank behind text (see
-    /// [`mark_text_blanks`]); kept to avoid allocating per frame.
-    text_blanks: Vec<bool>,
     /// Mono: the current lit/dark luma threshold (`None` before the first frame).
     threshold: Option<f32>,
 }
@@ -447,7 +474,6 @@ impl ColorMapper {
             mixing,
             table: table.map(|palette| MixTable::new(palette, mixing)),
             table8: table8.map(|palette| MixTable::new(palette, mixing)),
-            text_blanks: Vec::new(),
             threshold: None,
         }
     }
@@ -476,11 +502,12 @@ impl ColorMapper {
                 self.update_threshold(buf, area);
                 let shares = MonoShares::new(self.threshold.unwrap_or(MONO_DEFAULT_THRESHOLD));
                 let mixing = self.mixing;
-                let text_blanks = &mut self.text_blanks;
                 for (y, row) in rows_mut(buf, area) {
-                    mark_text_blanks(row, text_blanks);
-                    for ((cell, x), &text) in row.iter_mut().zip(area.x..).zip(text_blanks.iter()) {
-                        mono_cell(cell, &shares, mixing && !text, (x, y));
+                    let mut text_blanks = TextBlanks::default();
+                    for (i, x) in (0..row.len()).zip(area.x..) {
+                        let block = HalfBlock::of(row[i].symbol());
+                        let text = text_blanks.is_text(row, i, block);
+                        mono_cell(&mut row[i], block, &shares, mixing && !text, (x, y));
                     }
                 }
             }
@@ -492,18 +519,17 @@ impl ColorMapper {
             return;
         };
         let mixing = self.mixing;
-        let text_blanks = &mut self.text_blanks;
         for (y, row) in rows_mut(buf, area) {
-            if mixing {
-                mark_text_blanks(row, text_blanks);
-            }
-            for ((cell, x), i) in row.iter_mut().zip(area.x..).zip(0..) {
+            let mut text_blanks = TextBlanks::default();
+            for (i, x) in (0..row.len()).zip(area.x..) {
+                let block = HalfBlock::of(row[i].symbol());
                 // Text is never dithered: every colour takes its plain mapping.
-                let pixels = if mixing && !text_blanks[i] {
-                    pixel_colors(cell)
+                let pixels = if mixing && !text_blanks.is_text(row, i, block) {
+                    pixel_colors(&row[i], block)
                 } else {
                     None
                 };
+                let cell = &mut row[i];
                 let Some((block, top, bottom)) = pixels else {
                     cell.fg = plain_256(table, cell.fg);
                     cell.bg = plain_256(table, cell.bg);
@@ -520,11 +546,16 @@ impl ColorMapper {
             return;
         };
         let mixing = self.mixing;
-        let text_blanks = &mut self.text_blanks;
         for (y, row) in rows_mut(buf, area) {
-            mark_text_blanks(row, text_blanks);
-            for ((cell, x), &text) in row.iter_mut().zip(area.x..).zip(text_blanks.iter()) {
-                let pixels = if text { None } else { pixel_colors(cell) };
+            let mut text_blanks = TextBlanks::default();
+            for (i, x) in (0..row.len()).zip(area.x..) {
+                let block = HalfBlock::of(row[i].symbol());
+                let pixels = if text_blanks.is_text(row, i, block) {
+                    None
+                } else {
+                    pixel_colors(&row[i], block)
+                };
+                let cell = &mut row[i];
                 let Some((block, top_rgb, bottom_rgb)) = pixels else {
                     // Text: what shows as the background (the foreground of a reversed cell)
                     // from the 8 normal colours only.
@@ -672,14 +703,20 @@ impl MonoShares {
 
 /// Mono: one cell without colours. Pixel cells are lit by brightness as `shares` says (mixed
 /// over a band around the threshold when `mixing`); (`x`, `y`) places the cell in the pattern.
-fn mono_cell(cell: &mut Cell, shares: &MonoShares, mixing: bool, (x, y): (u16, u16)) {
+fn mono_cell(
+    cell: &mut Cell,
+    block: Option<HalfBlock>,
+    shares: &MonoShares,
+    mixing: bool,
+    (x, y): (u16, u16),
+) {
     let (fg, bg) = shown_colors(cell);
     cell.modifier.remove(Modifier::REVERSED);
     cell.fg = Color::Reset;
     cell.bg = Color::Reset;
     let lit = |c: Color| rgb_of(c).is_some_and(|c| shares.plain[usize::from(luma(c))] == STEPS);
 
-    if let Some(block) = HalfBlock::of(cell.symbol()) {
+    if let Some(block) = block {
         // How much of a pixel is lit; the default foreground counts as lit, the default
         // background as dark.
         let share = |c: Color, default: u8| {
@@ -862,8 +899,10 @@ mod tests {
             (" ", slate, slate), // a pixel pair, not text
             (" ", white, slate), // no glyph beside it in its colours: pixels
         ]);
-        let mut text = Vec::new();
-        mark_text_blanks(&buf.content, &mut text);
+        let mut blanks = TextBlanks::default();
+        let text: Vec<bool> = (0..buf.content.len())
+            .map(|i| blanks.is_text(&buf.content, i, HalfBlock::of(buf.content[i].symbol())))
+            .collect();
         assert_eq!(text, [true, true, false, true, false, true, false, false]);
         let area = buf.area;
         ColorMapper::new(ColorDepth::Ansi16, Dither::Ordered).apply(&mut buf, area);
