@@ -182,11 +182,13 @@ impl PixelCanvas {
             let start = buf.index_of(area.x, area.y + row);
             let cells = &mut buf.content[start..start + usize::from(cols)];
             for ((cell, &upper), &lower) in cells.iter_mut().zip(uppers).zip(lowers) {
-                if upper == lower {
-                    cell.set_char(' ').set_fg(upper.into()).set_bg(lower.into());
-                } else {
-                    cell.set_char('▀').set_fg(upper.into()).set_bg(lower.into());
+                let glyph = if upper == lower { " " } else { "▀" };
+                // Most cells already hold their glyph (from the last frame, or a space in a
+                // reset buffer): comparing is cheaper than replacing the symbol.
+                if cell.symbol() != glyph {
+                    cell.set_symbol(glyph);
                 }
+                cell.set_fg(upper.into()).set_bg(lower.into());
             }
         }
     }

@@ -68,9 +68,9 @@ use ratatui_core::layout::Rect;
 use ratatui_core::style::{Modifier, Style};
 
 pub use self::art::AsciiArt;
-use self::blur::box_blur;
+use self::blur::BoxBlur;
 use self::field::{CAUSTIC_LEVELS, Field};
-use self::mask::{Region, ink_bounds, sample};
+use self::mask::{Reach, Region, ink_bounds, sample};
 pub use self::params::WaterParams;
 use self::ripple::Waves;
 use self::style::{Colors, WaterStyle};
@@ -141,7 +141,11 @@ pub struct Water {
     region: Region,
     /// The ink resampled through the water and blurred, then composed into `canvas`.
     warped: Vec<u8>,
-    scratch: Vec<u8>,
+    blur: BoxBlur,
+    /// Where in `ink` displaced ink can come from (rebuilt with the layout or the limit).
+    reach: Reach,
+    /// The field's displacement along the pixel row being warped.
+    displacement_row: Vec<[f32; 2]>,
     /// Caustic light of the pixel row being composed.
     light_row: Vec<u8>,
     bg_rows: Vec<Rgb>,
@@ -190,7 +194,9 @@ impl Water {
             ink_box: Region::default(),
             region: Region::default(),
             warped: Vec::new(),
-            scratch: Vec::new(),
+            blur: BoxBlur::default(),
+            reach: Reach::default(),
+            displacement_row: Vec::new(),
             light_row: Vec::new(),
             bg_rows: Vec::new(),
             fg_rows: Vec::new(),
@@ -243,10 +249,12 @@ impl Water {
         self.ink.resize(n, 0);
         self.warped.clear();
         self.warped.resize(n, 0);
-        self.scratch.clear();
-        self.scratch.resize(n, 0);
+        self.blur.resize(w, h);
         self.light_row.clear();
         self.light_row.resize(w, 0);
+        self.displacement_row.clear();
+        self.displacement_row.resize(w, [0.0; 2]);
+        self.reach.clear();
         self.plain.clear();
         self.unit = 1.0;
         match &mut self.subject {
@@ -365,24 +373,34 @@ impl Water {
         let waves = self.waves.active().then_some(&self.waves);
         let (limit, wave_amount) = (self.field.limit, self.field.wave_amount);
         let region = self.region;
+        // Sampling reads up to `limit` + 1 pixels away: only pixels with ink that near can
+        // receive any.
+        let reach = limit.ceil() as usize + 1;
+        if self.reach.radius() != Some(reach) {
+            self.reach.build(&self.ink, w, h, reach);
+        }
         for y in region.y0..region.y1 {
-            for x in region.x0..region.x1 {
-                let (mut dx, mut dy) = self.field.at(x, y);
-                if let Some(waves) = waves {
-                    let (sx, sy) = waves.slope(x, y);
-                    dx += sx as f32 * wave_amount;
-                    dy += sy as f32 * wave_amount;
+            for xs in self.reach.spans(y, region.x0..region.x1) {
+                let displacement = &mut self.displacement_row[..xs.len()];
+                self.field.row(y, xs.clone(), displacement);
+                let warped = &mut self.warped[y * w + xs.start..y * w + xs.end];
+                for ((x, &[mut dx, mut dy]), out) in xs.zip(&*displacement).zip(warped) {
+                    if let Some(waves) = waves {
+                        let (sx, sy) = waves.slope(x, y);
+                        dx += sx as f32 * wave_amount;
+                        dy += sy as f32 * wave_amount;
+                    }
+                    let dx = dx.clamp(-limit, limit);
+                    let dy = dy.clamp(-limit, limit);
+                    *out = sample(&self.ink, w, h, x as f32 + dx, y as f32 + dy);
                 }
-                let dx = dx.clamp(-limit, limit);
-                let dy = dy.clamp(-limit, limit);
-                self.warped[y * w + x] = sample(&self.ink, w, h, x as f32 + dx, y as f32 + dy);
             }
         }
     }
 
     /// Composes water, shadow, light and text into the canvas (fixed-point: this runs for
-    /// every pixel of every frame).
-    fn compose(&mut self) {
+    /// every pixel of every frame). `inked` is where `warped` can be non-zero.
+    fn compose(&mut self, inked: Region) {
         let (w, h) = (self.width, self.height);
         let caustics = self.style == WaterStyle::Caustics;
         let waves = self.waves.active().then_some(&self.waves);
@@ -390,6 +408,13 @@ impl Water {
         let light_colour = self.colors.light;
         // Rows the text and its shadow can reach; elsewhere there is only water (and light).
         let (first, last) = (self.region.y0, (self.region.y1 + sy).min(h));
+        // Columns the text and its shadow can reach; the rest of a row is plain water unless
+        // light or waves play on it.
+        let columns = if caustics || waves.is_some() {
+            0..w
+        } else {
+            inked.x0.min(w)..(inked.x1 + sx).min(w)
+        };
         let pixels = self.canvas.pixels_mut();
         for y in 0..h {
             let water = self.bg_rows[y];
@@ -402,13 +427,16 @@ impl Water {
             if caustics {
                 self.field.caustic_row(y, &mut self.light_row);
             }
-            for (x, pixel) in row.iter_mut().enumerate() {
-                let i = y * w + x;
-                let a = u32::from(self.warped[i]);
-                let shadow = if x >= sx && y >= sy {
-                    u32::from(self.warped[i - sy * w - sx])
-                } else {
-                    0
+            row[..columns.start].fill(water);
+            row[columns.end..].fill(water);
+            let text = &self.warped[y * w..(y + 1) * w];
+            // The ink `SHADOW_OFFSET` up and to the left casts its shadow here.
+            let shade = (y >= sy).then(|| &self.warped[(y - sy) * w..(y - sy + 1) * w]);
+            for x in columns.clone() {
+                let a = u32::from(text[x]);
+                let shadow = match shade {
+                    Some(shade) if x >= sx => u32::from(shade[x - sx]),
+                    _ => 0,
                 };
                 let light = if caustics {
                     u32::from(self.light_row[x])
@@ -421,6 +449,10 @@ impl Water {
                     (waves.slope(x, y).1 * 256 / CREST_SLOPE / CREST_STEP * CREST_STEP)
                         .clamp(-CREST_MAX, CREST_MAX)
                 });
+                if a == 0 && shadow == 0 && light == 0 && crest == 0 {
+                    row[x] = water;
+                    continue;
+                }
                 let mut c = water;
                 if shadow > 0 {
                     c = mix(c, Rgb::BLACK, SHADOW * shadow / 255);
@@ -439,7 +471,7 @@ impl Water {
                 } else if crest < 0 {
                     c = mix(c, Rgb::BLACK, shade);
                 }
-                *pixel = c;
+                row[x] = c;
             }
         }
     }
@@ -609,14 +641,9 @@ impl Effect for Water {
         let blurred = self
             .region
             .grow(radius.ceil() as usize + 1, self.width, self.height);
-        box_blur(
-            &mut self.warped,
-            &mut self.scratch,
-            self.width,
-            blurred,
-            radius,
-        );
-        self.compose();
+        self.blur
+            .apply(&mut self.warped, self.width, blurred, radius);
+        self.compose(blurred);
         self.canvas.render(area, buf);
         if !self.plain.is_empty() {
             self.draw_plain(area, buf);

@@ -157,6 +157,39 @@ impl Field {
         }
     }
 
+    /// [`Field::at`] for pixels `xs` of pixel row `y` into `out` (one `[dx, dy]` per pixel):
+    /// the same values, bit for bit, with the style and the row's grid position settled once
+    /// per row instead of once per pixel (this runs for every pixel near the text, every frame).
+    pub(super) fn row(&self, y: usize, xs: Range<usize>, out: &mut [[f32; 2]]) {
+        let out = &mut out[..xs.len()];
+        match self.style {
+            WaterStyle::Sway => {
+                let dx = self.row_shift[y] * self.amount;
+                for (d, &shift) in out.iter_mut().zip(&self.col_shift[xs]) {
+                    *d = [dx, shift * self.amount];
+                }
+            }
+            WaterStyle::Ripple => out.fill([0.0; 2]),
+            _ => {
+                let stretch = |n: f32| (n * 2.0).clamp(-1.0, 1.0) * self.amount;
+                let i = (y / GRID_Y) * self.grid_w;
+                let fy = (y % GRID_Y) as f32 / GRID_Y as f32;
+                for (x, d) in xs.zip(out.iter_mut()) {
+                    // The four grid points around this pixel's cell: one lookup per cell.
+                    let k = i + x / GRID_X;
+                    let corners = (
+                        self.disp[k],
+                        self.disp[k + 1],
+                        self.disp[k + self.grid_w],
+                        self.disp[k + self.grid_w + 1],
+                    );
+                    let [nx, ny] = interpolate(corners, (x % GRID_X) as f32 / GRID_X as f32, fy);
+                    *d = [stretch(nx), stretch(ny)];
+                }
+            }
+        }
+    }
+
     /// Caustic light at pixel (`x`, `y`), 0..=[`CAUSTIC_LEVELS`]: a few levels only, so a slowly
     /// moving line changes few cells per frame.
     pub(super) fn caustic(&self, x: usize, y: usize) -> u32 {
@@ -196,7 +229,22 @@ fn bilinear(grid: &[[f32; 2]], grid_w: usize, x: usize, y: usize) -> [f32; 2] {
     let i = (y / GRID_Y) * grid_w + x / GRID_X;
     let fx = (x % GRID_X) as f32 / GRID_X as f32;
     let fy = (y % GRID_Y) as f32 / GRID_Y as f32;
-    let (a, b, c, d) = (grid[i], grid[i + 1], grid[i + grid_w], grid[i + grid_w + 1]);
+    interpolate(
+        (grid[i], grid[i + 1], grid[i + grid_w], grid[i + grid_w + 1]),
+        fx,
+        fy,
+    )
+}
+
+/// Bilinear interpolation between grid points `(top left, top right, bottom left, bottom
+/// right)` at fractions `fx` across and `fy` down, in one fixed order of operations so every
+/// caller (and every platform) gets the same bits.
+#[inline]
+fn interpolate(
+    (a, b, c, d): ([f32; 2], [f32; 2], [f32; 2], [f32; 2]),
+    fx: f32,
+    fy: f32,
+) -> [f32; 2] {
     std::array::from_fn(|k| {
         let top = a[k] + (b[k] - a[k]) * fx;
         let bottom = c[k] + (d[k] - c[k]) * fx;
