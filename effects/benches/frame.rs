@@ -108,7 +108,7 @@ fn korean_lettering<const W: u16>(bencher: Bencher, name: &str) {
 /// colour in almost every cell), for each reduced depth. Truecolor is a no-op and not measured.
 /// Each iteration maps a fresh copy of an RGB frame (the copy is in the setup, not timed),
 /// alternately two frames half a second apart, as a moving picture asks of it.
-fn bench_color_pass(bencher: Bencher, depth: ColorDepth, (w, h): (u16, u16)) {
+fn bench_color_pass(bencher: Bencher, depth: ColorDepth, dither: Dither, (w, h): (u16, u16)) {
     let info = vitrine_effects::registry::find("water").expect("registered effect");
     let ctx = Context::new(7, MESSAGE);
     let mut effect = (info.build)(&ctx, &Params::default()).expect("builds");
@@ -120,7 +120,7 @@ fn bench_color_pass(bencher: Bencher, depth: ColorDepth, (w, h): (u16, u16)) {
         }
         effect.render(area, frame);
     }
-    let mut mapper = ColorMapper::new(depth, Dither::Auto);
+    let mut mapper = ColorMapper::new(depth, dither);
     // Fill the colour cache as a running show would have after a few frames.
     for frame in &frames {
         mapper.apply(&mut frame.clone(), area);
@@ -138,17 +138,35 @@ const COLOR_SIZES: [(u16, u16); 2] = [(200, 60), (400, 120)];
 
 #[divan::bench(args = COLOR_SIZES)]
 fn color_pass_256(bencher: Bencher, size: (u16, u16)) {
-    bench_color_pass(bencher, ColorDepth::Ansi256, size);
+    bench_color_pass(bencher, ColorDepth::Ansi256, Dither::Auto, size);
+}
+
+/// The same without mixing (`--dither none`), for comparison.
+#[divan::bench(args = COLOR_SIZES)]
+fn color_pass_256_none(bencher: Bencher, size: (u16, u16)) {
+    bench_color_pass(bencher, ColorDepth::Ansi256, Dither::None, size);
 }
 
 #[divan::bench(args = COLOR_SIZES)]
 fn color_pass_16(bencher: Bencher, size: (u16, u16)) {
-    bench_color_pass(bencher, ColorDepth::Ansi16, size);
+    bench_color_pass(bencher, ColorDepth::Ansi16, Dither::Auto, size);
+}
+
+/// The same without mixing (`--dither none`), for comparison.
+#[divan::bench(args = COLOR_SIZES)]
+fn color_pass_16_none(bencher: Bencher, size: (u16, u16)) {
+    bench_color_pass(bencher, ColorDepth::Ansi16, Dither::None, size);
 }
 
 #[divan::bench(args = COLOR_SIZES)]
 fn color_pass_mono(bencher: Bencher, size: (u16, u16)) {
-    bench_color_pass(bencher, ColorDepth::Mono, size);
+    bench_color_pass(bencher, ColorDepth::Mono, Dither::Auto, size);
+}
+
+/// The same without mixing (`--dither none`), for comparison.
+#[divan::bench(args = COLOR_SIZES)]
+fn color_pass_mono_none(bencher: Bencher, size: (u16, u16)) {
+    bench_color_pass(bencher, ColorDepth::Mono, Dither::None, size);
 }
 
 /// Layers, bottom first, and the single effects they are made of, for comparison.
