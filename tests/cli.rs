@@ -33,6 +33,37 @@ fn list_names_every_effect_with_styles() {
     assert!(text.contains("styles:"));
 }
 
+/// `-V` is the version and the commit; `--version` adds what the build holds, true for the
+/// features it was built with.
+#[test]
+fn version_names_the_commit_and_what_is_built_in() {
+    let short = String::from_utf8(vitrine(&["-V"]).stdout).unwrap();
+    let long = String::from_utf8(vitrine(&["--version"]).stdout).unwrap();
+    let first = short.trim_end();
+    assert!(
+        first.starts_with(&format!("vitrine {} (commit ", env!("CARGO_PKG_VERSION")))
+            && !first.contains('\n'),
+        "{short}"
+    );
+    let lines: Vec<&str> = long.lines().collect();
+    assert_eq!(lines[0], first, "{long}");
+    let syllables = vitrine_effects::font::BUNDLED_HANGUL_SYLLABLES;
+    assert!(
+        lines[1].starts_with("fonts: ") && lines[1].contains(&format!("Hangul: {syllables} ")),
+        "{long}"
+    );
+    assert!(lines[2].starts_with("serve: SSH"), "{long}");
+    assert!(lines[3].starts_with("control: "), "{long}");
+    let features = lines
+        .get(4)
+        .and_then(|l| l.strip_prefix("cargo features: "));
+    assert_eq!(
+        features,
+        cfg!(feature = "all-hangul").then_some("all-hangul"),
+        "{long}"
+    );
+}
+
 #[test]
 fn record_writes_a_valid_asciicast() {
     let args = &[
