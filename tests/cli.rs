@@ -9,6 +9,17 @@ fn vitrine(args: &[&str]) -> Output {
         .expect("run vitrine")
 }
 
+/// What a run that must succeed printed (its stderr in the failure message if it did not).
+fn vitrine_stdout(args: &[&str]) -> String {
+    let out = vitrine(args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
 fn stderr_line(out: &Output) -> String {
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();
     assert_eq!(
@@ -77,13 +88,7 @@ fn record_writes_a_valid_asciicast() {
         "--seed",
         "4",
     ];
-    let out = vitrine(args);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = vitrine_stdout(args);
     let mut lines = text.lines();
     let header: serde_json::Value = serde_json::from_str(lines.next().unwrap()).unwrap();
     assert_eq!(header["version"], 2);
@@ -395,13 +400,7 @@ fn record_at_agrees_between_runs_and_tiles() {
             "Lobby",
         ];
         args.extend_from_slice(extra);
-        let out = vitrine(&args);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
+        vitrine_stdout(&args)
     };
     let first = text(&[
         "--at",
@@ -502,13 +501,7 @@ fn bad_font_files_are_one_line_and_exit_2() {
         ];
         args.extend_from_slice(&["--format", "text", "-m", "환영", "--seed", "3"]);
         args.extend_from_slice(extra);
-        let out = vitrine(&args);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
+        vitrine_stdout(&args)
     };
     let with_font = draw(&["--font", latin.to_str().unwrap()]);
     assert!(
