@@ -1029,7 +1029,9 @@ mod tests {
             assert!(first >= 5 && last <= 14, "{style}: rows {rows_changed:?}");
             // Plain water is drawn with shade glyphs, deep (black) above and shallow (blue)
             // below.
-            let glyphs: Vec<&str> = (0..area.height).map(|y| frames[0][(0, y)].symbol()).collect();
+            let glyphs: Vec<&str> = (0..area.height)
+                .map(|y| frames[0][(0, y)].symbol())
+                .collect();
             for shade in ["░", "▒", "▓"] {
                 assert!(glyphs.contains(&shade), "{style}: {glyphs:?}");
             }

@@ -20,8 +20,8 @@
 use ratatui_core::buffer::Buffer;
 use ratatui_core::layout::Rect;
 
-use super::field::CAUSTIC_LEVELS;
 use super::Over;
+use super::field::CAUSTIC_LEVELS;
 use super::style::{Colors, WaterStyle};
 use crate::ansi::vga;
 use crate::canvas::PixelGrid;
