@@ -102,6 +102,17 @@ impl Mix {
         if rank < self.share { self.b } else { self.a }
     }
 
+    /// The colour most pixels of this mix show (its ground; the nearest colour when the
+    /// shares are even, so that a plain colour keeps it).
+    pub fn ground(self) -> u8 {
+        match (self.share * 2).cmp(&STEPS) {
+            std::cmp::Ordering::Less => self.a,
+            std::cmp::Ordering::Greater => self.b,
+            std::cmp::Ordering::Equal if self.b == self.nearest => self.b,
+            std::cmp::Ordering::Equal => self.a,
+        }
+    }
+
     /// Whether this is a single colour.
     pub fn is_plain(self) -> bool {
         self.a == self.b || self.share == 0 || self.share == STEPS

@@ -531,12 +531,14 @@ impl ColorMapper {
                 };
                 let cell = &mut row[i];
                 let Some((block, top, bottom)) = pixels else {
-                    cell.fg = plain_256(table, cell.fg);
-                    cell.bg = plain_256(table, cell.bg);
+                    cell.fg = plain_256(table, cell.fg, false);
+                    cell.bg = plain_256(table, cell.bg, true);
                     continue;
                 };
                 let (top, bottom) = pixel_pair(table.get(top), table.get(bottom), x, y);
-                look_256(top, bottom).put(cell, block, Color::Indexed, |c, _| plain_256(table, c));
+                look_256(top, bottom).put(cell, block, Color::Indexed, |c, as_bg| {
+                    plain_256(table, c, as_bg)
+                });
             }
         }
     }
@@ -616,10 +618,17 @@ impl ColorMapper {
     }
 }
 
-/// A colour at 256 colours as text shows it: the single nearest palette colour.
-fn plain_256(table: &mut MixTable, color: Color) -> Color {
+/// A colour at 256 colours as text shows it: one flat palette colour. A glyph takes the
+/// nearest colour; a background takes the colour that pixels of the same colour show most
+/// ([`Mix::ground`]), so that a glyph on the night sky sits on the same black as the sky's
+/// pixels around it: no lighter box around it, and when the glyph moves on, the sky cell
+/// behind it is a blank in the pen's own background (one byte) instead of a new SGR.
+fn plain_256(table: &mut MixTable, color: Color, as_bg: bool) -> Color {
     match color {
-        Color::Rgb(r, g, b) => Color::Indexed(table.get(Rgb(r, g, b)).nearest),
+        Color::Rgb(r, g, b) => {
+            let mix = table.get(Rgb(r, g, b));
+            Color::Indexed(if as_bg { mix.ground() } else { mix.nearest })
+        }
         other => other,
     }
 }
