@@ -102,8 +102,8 @@ impl Mix {
         if rank < self.share { self.b } else { self.a }
     }
 
-    /// The colour most pixels of this mix show (its ground; the nearest colour when the
-    /// shares are even, so that a plain colour keeps it).
+    /// The colour most pixels of this mix show, its ground (of an even mix, the nearest
+    /// colour if it is one of the two).
     pub fn ground(self) -> u8 {
         match (self.share * 2).cmp(&STEPS) {
             std::cmp::Ordering::Less => self.a,
