@@ -869,7 +869,11 @@ mod tests {
         }
         let area = buf.area;
         ColorMapper::new(ColorDepth::Ansi256, Dither::Auto).apply(&mut buf, area);
-        assert!(buf.content.iter().any(|c| c.symbol() != " "), "{:?}", buf.content);
+        assert!(
+            buf.content.iter().any(|c| c.symbol() != " "),
+            "{:?}",
+            buf.content
+        );
     }
 
     fn buffer(cells: &[(&str, Color, Color)]) -> Buffer {
