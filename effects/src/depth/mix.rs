@@ -102,6 +102,17 @@ impl Mix {
         if rank < self.share { self.b } else { self.a }
     }
 
+    /// The colour most pixels of this mix show, its ground (of an even mix, the nearest
+    /// colour if it is one of the two).
+    pub fn ground(self) -> u8 {
+        match (self.share * 2).cmp(&STEPS) {
+            std::cmp::Ordering::Less => self.a,
+            std::cmp::Ordering::Greater => self.b,
+            std::cmp::Ordering::Equal if self.b == self.nearest => self.b,
+            std::cmp::Ordering::Equal => self.a,
+        }
+    }
+
     /// Whether this is a single colour.
     pub fn is_plain(self) -> bool {
         self.a == self.b || self.share == 0 || self.share == STEPS

@@ -33,7 +33,10 @@
 //!
 //! The choice depends only on the cell's position and colours, so an unchanged area is
 //! unchanged byte for byte and a moving gradient does not shimmer. Text (any glyph other than
-//! the half blocks and a blank) is never dithered: it takes the single nearest colour.
+//! the half blocks and a blank) is never dithered: its glyph takes the single nearest colour,
+//! and at 256 colours its background the ground of the mix (the colour most of the pixels
+//! around it show), so that a glyph on a mixed area sits on the same colour as its
+//! neighbours.
 //!
 //! # Why this lives in the effects crate
 //!
@@ -531,12 +534,14 @@ impl ColorMapper {
                 };
                 let cell = &mut row[i];
                 let Some((block, top, bottom)) = pixels else {
-                    cell.fg = plain_256(table, cell.fg);
-                    cell.bg = plain_256(table, cell.bg);
+                    cell.fg = plain_256(table, cell.fg, false);
+                    cell.bg = plain_256(table, cell.bg, true);
                     continue;
                 };
                 let (top, bottom) = pixel_pair(table.get(top), table.get(bottom), x, y);
-                look_256(top, bottom).put(cell, block, Color::Indexed, |c, _| plain_256(table, c));
+                look_256(top, bottom).put(cell, block, Color::Indexed, |c, as_bg| {
+                    plain_256(table, c, as_bg)
+                });
             }
         }
     }
@@ -616,10 +621,17 @@ impl ColorMapper {
     }
 }
 
-/// A colour at 256 colours as text shows it: the single nearest palette colour.
-fn plain_256(table: &mut MixTable, color: Color) -> Color {
+/// A colour at 256 colours as text shows it: one flat palette colour. A glyph takes the
+/// nearest colour; a background takes the colour that pixels of the same colour show most
+/// ([`Mix::ground`]), so that a glyph on the night sky sits on the same black as the sky's
+/// pixels around it: no lighter box around it, and when the glyph moves on, the sky cell
+/// behind it is a blank in the pen's own background (one byte) instead of a new SGR.
+fn plain_256(table: &mut MixTable, color: Color, as_bg: bool) -> Color {
     match color {
-        Color::Rgb(r, g, b) => Color::Indexed(table.get(Rgb(r, g, b)).nearest),
+        Color::Rgb(r, g, b) => {
+            let mix = table.get(Rgb(r, g, b));
+            Color::Indexed(if as_bg { mix.ground() } else { mix.nearest })
+        }
         other => other,
     }
 }
@@ -836,6 +848,32 @@ mod tests {
             );
             assert_eq!((buf[(1, 0)].fg, buf[(1, 0)].bg), (Color::Red, Color::Reset));
         }
+    }
+
+    #[test]
+    fn glyphs_on_a_mixed_area_sit_on_its_ground() {
+        // Confetti's night sky: mixed pixels, and a round piece (a glyph) on it.
+        let sky = Color::Rgb(10, 12, 30);
+        let mut cells = vec![(" ", sky, sky); 8];
+        cells[3] = ("•", Color::Rgb(255, 94, 126), sky);
+        let mut buf = buffer(&cells);
+        let area = buf.area;
+        ColorMapper::new(ColorDepth::Ansi256, Dither::Auto).apply(&mut buf, area);
+        let piece = &buf[(3, 0)];
+        let mut ground = buf.content.iter().filter(|c| c.symbol() == " ");
+        assert!(ground.all(|c| c.bg == piece.bg), "{:?}", buf.content);
+        // ...while the sky is still mixed: somewhere a pixel shows the blue.
+        let mut buf = Buffer::empty(Rect::new(0, 0, 8, 4));
+        for cell in &mut buf.content {
+            cell.set_symbol(" ").set_fg(sky).set_bg(sky);
+        }
+        let area = buf.area;
+        ColorMapper::new(ColorDepth::Ansi256, Dither::Auto).apply(&mut buf, area);
+        assert!(
+            buf.content.iter().any(|c| c.symbol() != " "),
+            "{:?}",
+            buf.content
+        );
     }
 
     fn buffer(cells: &[(&str, Color, Color)]) -> Buffer {
@@ -1124,7 +1162,8 @@ mod tests {
     }
 
     /// Review snapshots: every effect (default style, seed 3, 5.5 s in) at 256 and 16 colours
-    /// with mixing on. The pictures of the same frames at 100×30 are in `tests/colour/`.
+    /// with mixing on, drawn for that depth as the show draws it (the effects' context says the
+    /// depth). The pictures of the same frames at 100×30 are in `tests/colour/`.
     #[test]
     fn every_effect_at_256_and_16_colours() {
         use std::time::Duration;
@@ -1132,15 +1171,16 @@ mod tests {
         use crate::registry::EFFECTS;
         use crate::{Context, Params};
         for info in EFFECTS {
-            let mut fx = (info.build)(&Context::new(3, "Welcome"), &Params::default()).unwrap();
-            for _ in 0..330 {
-                fx.tick(Duration::from_secs(1) / 60);
-            }
-            let area = Rect::new(0, 0, 48, 16);
-            let mut frame = Buffer::empty(area);
-            fx.render(area, &mut frame);
             for depth in [ColorDepth::Ansi256, ColorDepth::Ansi16] {
-                let mut buf = frame.clone();
+                let mut ctx = Context::new(3, "Welcome");
+                ctx.depth = depth;
+                let mut fx = (info.build)(&ctx, &Params::default()).unwrap();
+                for _ in 0..330 {
+                    fx.tick(Duration::from_secs(1) / 60);
+                }
+                let area = Rect::new(0, 0, 48, 16);
+                let mut buf = Buffer::empty(area);
+                fx.render(area, &mut buf);
                 ColorMapper::new(depth, Dither::Auto).apply(&mut buf, area);
                 insta::assert_snapshot!(format!("{}_{}", info.name, depth.name()), dump(&buf));
             }
