@@ -9,8 +9,9 @@
 //! - the depth of the water is bands of shade glyphs, black at the top (deep) through `░ ▒ ▓`
 //!   to blue at the bottom (shallow). The bands are fixed to the cell rows, so they never
 //!   change and cost nothing to send; only the message moves, as in truecolor.
-//! - the message is white, cut at half coverage: there is no in-between colour that would
-//!   sparkle at its edges as the water bends it. Its drop shadow is black.
+//! - the message is white (or a brand's light colour), cut at half coverage: there is no
+//!   in-between colour that would sparkle at its edges as the water bends it. Its drop shadow
+//!   is black.
 //! - the light of the `caustics` and `ripple` styles (crests) is one step lighter than the
 //!   water it falls on: blue on the deep, cyan on the blue; troughs are black.
 //!
@@ -37,6 +38,9 @@ const SHADOW_CUT: u32 = 128;
 const CREST_CUT: i32 = 45;
 /// Caustic light level from which a pixel is lit.
 const LIGHT_CUT: u32 = CAUSTIC_LEVELS / 2;
+/// The least luma of a brand's text colour among the bright VGA colours (light blue and red,
+/// and dark grey, are too dark to read on the water; light magenta is just light enough).
+const TEXT_LUMA: f32 = 0.5;
 
 /// The shade glyphs by quarters of foreground (the shallow water over the deep): 1 to 3.
 const SHADES: [&str; 3] = ["░", "▒", "▓"];
@@ -64,21 +68,29 @@ impl VgaLook {
     /// colour `water`.
     pub(super) fn new(style: WaterStyle, palette: &[Rgb], water: Rgb) -> Self {
         let brand = palette.get(1).copied().unwrap_or(water);
-        let (water, light) = hue_of(brand);
-        let text = palette.first().map_or(vga::WHITE, |&c| {
-            // Light text on the dark water, in the colour of the brand's nearest bright colour.
-            let c = c.lerp(Rgb::WHITE, 0.25);
-            vga_rgb(depth::nearest_16(c) | 8)
-        });
+        let (water_colour, light) = hue_of(brand);
+        let text = if palette.is_empty() {
+            vga::WHITE
+        } else {
+            // The brand's text colour as the smooth look pins it (light), then its nearest
+            // bright colour if that is light enough to read on dark water; else white.
+            let pinned = Colors::new(style, palette, water).text;
+            let bright = vga_rgb(depth::nearest_16(pinned) | 8);
+            if bright.luma() >= TEXT_LUMA {
+                bright
+            } else {
+                vga::WHITE
+            }
+        };
         let quarters = match style {
             // A lit pool: never as dark as black, so the light has water to play on.
             WaterStyle::Caustics => (1, 4),
             _ => (0, 4),
         };
         Self {
-            text: if text == light { vga::WHITE } else { text },
+            text,
             deep: vga::BLACK,
-            water,
+            water: water_colour,
             light,
             quarters,
             rows: Vec::new(),
@@ -224,6 +236,20 @@ mod tests {
         ] {
             let (got, _) = hue_of(brand);
             assert_eq!(got, water, "{brand:?}");
+        }
+    }
+
+    #[test]
+    fn brand_text_is_a_light_bright_colour() {
+        for (text, expected) in [
+            (Rgb(255, 215, 0), vga::LIGHT_YELLOW),
+            (Rgb(0, 0, 80), vga::WHITE),
+            (Rgb(200, 0, 0), vga::WHITE),
+            (Rgb::WHITE, vga::WHITE),
+        ] {
+            let look = VgaLook::new(WaterStyle::Turbulence, &[text, Rgb(0, 85, 164)], Rgb::BLACK);
+            assert_eq!(look.text, expected, "{text:?}");
+            assert_eq!(look.water, vga::BLUE);
         }
     }
 
