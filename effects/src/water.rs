@@ -660,6 +660,9 @@ impl Effect for Water {
             .grow(radius.ceil() as usize + 1, self.width, self.height);
         self.blur
             .apply(&mut self.warped, self.width, blurred, radius);
+        if let Some(vga) = &mut self.vga {
+            vga.set_blur(radius);
+        }
         self.compose(blurred);
         self.canvas.render(area, buf);
         if let Some(vga) = &self.vga {

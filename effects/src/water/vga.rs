@@ -11,7 +11,8 @@
 //!   change and cost nothing to send; only the message moves, as in truecolor.
 //! - the message is white (or a brand's light colour), cut at half coverage: there is no
 //!   in-between colour that would sparkle at its edges as the water bends it. Its drop shadow
-//!   is black.
+//!   is black. Only while it is blurred (`focus`) has it a cyan halo, so that it glows rather
+//!   than falling apart.
 //! - the light of the `caustics` and `ripple` styles (crests) is one step lighter than the
 //!   water it falls on: blue on the deep, cyan on the blue; troughs are black.
 //!
@@ -32,6 +33,11 @@ use crate::rgb::Rgb;
 
 /// Ink coverage (of 255) from which a pixel is the message's colour.
 const INK_CUT: u32 = 128;
+/// Ink coverage (of 255) from which a pixel is the message's halo while it is blurred.
+const HALO_CUT: u32 = 72;
+/// Blur radius (pixels) from which the message has a halo: cut at half coverage alone, a
+/// blurred message (`focus` breathing out) falls apart into blobs.
+const HALO_BLUR: f32 = 1.0;
 /// Shadow coverage (of 255) from which a pixel is in the shadow.
 const SHADOW_CUT: u32 = 128;
 /// Crest shading (of 256) from which a crest is lit or a trough dark.
@@ -61,6 +67,8 @@ pub(super) struct VgaLook {
     quarters: (u8, u8),
     /// Per cell row, quarters (0–4) of `water` over `deep`.
     rows: Vec<u8>,
+    /// Whether the message's partial coverage shows as a halo in `light` this frame.
+    halo: bool,
 }
 
 impl VgaLook {
@@ -94,6 +102,7 @@ impl VgaLook {
             light,
             quarters,
             rows: Vec::new(),
+            halo: false,
         }
     }
 
@@ -130,13 +139,21 @@ impl VgaLook {
         }
     }
 
-    /// The colour of a pixel of `water` under `over`: the message, light, shadow or the water,
-    /// each either on or off, in that order of precedence. Light (caustics, a crest) is one
+    /// Sets this frame's blur `radius` (pixels). Only a message blurred beyond a pixel has a
+    /// halo: a soft edge that moves with the water is cut, which keeps it cheap to send.
+    pub(super) fn set_blur(&mut self, radius: f32) {
+        self.halo = radius >= HALO_BLUR;
+    }
+
+    /// The colour of a pixel of `water` under `over`: the message, its halo, light, shadow or
+    /// the water, each either on or off, in that order of precedence. Light (caustics, a crest) is one
     /// step lighter than the water it falls on, blue on the deep and cyan on the blue, so it
     /// reads as light in the water rather than lines drawn over it.
     pub(super) fn pixel(&self, water: Rgb, over: Over) -> Rgb {
         if over.ink >= INK_CUT {
             self.text
+        } else if self.halo && over.ink >= HALO_CUT {
+            self.light
         } else if over.light >= LIGHT_CUT || over.crest >= CREST_CUT {
             if water == self.deep {
                 self.water
@@ -250,6 +267,23 @@ mod tests {
             let look = VgaLook::new(WaterStyle::Turbulence, &[text, Rgb(0, 85, 164)], Rgb::BLACK);
             assert_eq!(look.text, expected, "{text:?}");
             assert_eq!(look.water, vga::BLUE);
+        }
+    }
+
+    #[test]
+    fn a_blurred_message_has_a_halo_and_a_sharp_one_a_cut_edge() {
+        let mut look = VgaLook::new(WaterStyle::Focus, &[], Rgb(0x1e, 0x90, 0xff));
+        let over = |ink| Over {
+            ink,
+            shadow: 0,
+            light: 0,
+            crest: 0,
+        };
+        for (radius, soft_edge) in [(0.4, vga::BLUE), (2.5, vga::CYAN)] {
+            look.set_blur(radius);
+            assert_eq!(look.pixel(vga::BLUE, over(255)), vga::WHITE);
+            assert_eq!(look.pixel(vga::BLUE, over(100)), soft_edge, "{radius}");
+            assert_eq!(look.pixel(vga::BLUE, over(20)), vga::BLUE);
         }
     }
 
