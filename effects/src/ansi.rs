@@ -30,6 +30,34 @@ pub const ANSI16: [Rgb; 16] = [
     Rgb(0xff, 0xff, 0xff),
 ];
 
+/// The VGA colours of [`ANSI16`] by name, for the effects' deliberate 16-colour looks: drawn
+/// in these exact values, a pixel keeps its colour through the colour pass at 16 colours (no
+/// mixing), the way defrag's VGA screen does. Only the first eight can be a background on the
+/// Linux console.
+pub mod vga {
+    use super::ANSI16;
+    use crate::rgb::Rgb;
+
+    pub const BLACK: Rgb = ANSI16[0];
+    pub const RED: Rgb = ANSI16[1];
+    pub const GREEN: Rgb = ANSI16[2];
+    /// VGA's brown.
+    pub const YELLOW: Rgb = ANSI16[3];
+    pub const BLUE: Rgb = ANSI16[4];
+    pub const MAGENTA: Rgb = ANSI16[5];
+    pub const CYAN: Rgb = ANSI16[6];
+    /// Light grey.
+    pub const GRAY: Rgb = ANSI16[7];
+    pub const DARK_GRAY: Rgb = ANSI16[8];
+    pub const LIGHT_RED: Rgb = ANSI16[9];
+    pub const LIGHT_GREEN: Rgb = ANSI16[10];
+    pub const LIGHT_YELLOW: Rgb = ANSI16[11];
+    pub const LIGHT_BLUE: Rgb = ANSI16[12];
+    pub const LIGHT_MAGENTA: Rgb = ANSI16[13];
+    pub const LIGHT_CYAN: Rgb = ANSI16[14];
+    pub const WHITE: Rgb = ANSI16[15];
+}
+
 /// ratatui's named colours in ANSI index order (crossterm sends them as those indices:
 /// `Gray` is 7, `DarkGray` 8).
 pub const NAMED: [Color; 16] = [

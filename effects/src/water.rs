@@ -59,6 +59,7 @@ mod mask;
 mod params;
 mod ripple;
 mod style;
+mod vga;
 
 use std::time::Duration;
 
@@ -74,7 +75,9 @@ use self::mask::{Reach, Region, ink_bounds, sample};
 pub use self::params::WaterParams;
 use self::ripple::Waves;
 use self::style::{Colors, WaterStyle};
+use self::vga::VgaLook;
 use crate::canvas::PixelCanvas;
+use crate::depth::ColorDepth;
 use crate::effect::{Context, Effect, LayerKind};
 use crate::layers::{Backdrop, set_halves};
 use crate::lettering::{self, Fit, Lettering};
@@ -122,6 +125,8 @@ pub struct Water {
     calm: bool,
     subject: Subject,
     colors: Colors,
+    /// The deliberate look for 16 colours (see `water/vga.rs`); `None` at other depths.
+    vga: Option<VgaLook>,
     /// Simulated seconds (halved under `--calm`).
     t: f64,
     /// Area size the buffers below are laid out for.
@@ -177,12 +182,18 @@ impl Water {
         let style = WaterStyle::from_name(ctx.style_in(STYLES));
         let mut rng = rng::seeded(ctx.seed, "water");
         let noise_seed: u32 = rng.r#gen();
+        let vga = (ctx.depth == ColorDepth::Ansi16)
+            .then(|| VgaLook::new(style, &ctx.palette, params.water));
         let mut water = Self {
             style,
             params: params.clone(),
             calm: ctx.calm,
             subject,
-            colors: Colors::new(style, &ctx.palette, params.water),
+            colors: vga.as_ref().map_or_else(
+                || Colors::new(style, &ctx.palette, params.water),
+                VgaLook::colors,
+            ),
+            vga,
             t: 0.0,
             layout_for: None,
             unit: 1.0,
@@ -292,17 +303,25 @@ impl Water {
         };
         self.bg_rows.clear();
         self.fg_rows.clear();
-        for y in 0..h {
-            let t = if h > 1 {
-                y as f32 / (h - 1) as f32
-            } else {
-                0.0
-            };
-            self.bg_rows
-                .push(self.colors.deep.lerp(self.colors.shallow, t));
-            // The text is a touch brighter at the top, like light from above the surface.
-            self.fg_rows
-                .push(self.colors.text.lerp(self.colors.shallow, 0.12 * t));
+        if let Some(vga) = &mut self.vga {
+            // Bands of shades fixed to the cell rows, and one colour of text.
+            vga.layout(rows);
+            let vga = &*vga;
+            self.bg_rows.extend((0..h).map(|y| vga.water_at(y, cell_y)));
+            self.fg_rows.resize(h, self.colors.text);
+        } else {
+            for y in 0..h {
+                let t = if h > 1 {
+                    y as f32 / (h - 1) as f32
+                } else {
+                    0.0
+                };
+                self.bg_rows
+                    .push(self.colors.deep.lerp(self.colors.shallow, t));
+                // The text is a touch brighter at the top, like light from above the surface.
+                self.fg_rows
+                    .push(self.colors.text.lerp(self.colors.shallow, 0.12 * t));
+            }
         }
         self.field.resize(w, h);
         self.waves.resize(w, h);
@@ -453,25 +472,16 @@ impl Water {
                     row[x] = water;
                     continue;
                 }
-                let mut c = water;
-                if shadow > 0 {
-                    c = mix(c, Rgb::BLACK, SHADOW * shadow / 255);
-                }
-                if light > 0 {
-                    c = mix(c, light_colour, LIGHT_MAX * light / CAUSTIC_LEVELS);
-                }
-                if a > 0 {
-                    c = mix(c, ink, a + (a >> 7));
-                }
-                // Crests catch the light and troughs shade; softer over the text so it stays
-                // readable.
-                let shade = crest.unsigned_abs() * (256 - 200 * a / 255) / 256;
-                if crest > 0 {
-                    c = mix(c, light_colour, shade);
-                } else if crest < 0 {
-                    c = mix(c, Rgb::BLACK, shade);
-                }
-                row[x] = c;
+                let over = Over {
+                    ink: a,
+                    shadow,
+                    light,
+                    crest,
+                };
+                row[x] = match &self.vga {
+                    Some(vga) => vga.pixel(water, over),
+                    None => over.smooth(water, ink, light_colour),
+                };
             }
         }
     }
@@ -591,15 +601,20 @@ impl Water {
                 let upper = self.canvas.pixels()[row * self.width + col];
                 let lower =
                     self.canvas.pixels()[(row + usize::from(cell_y) - 1) * self.width + col];
-                let water = upper.lerp(lower, 0.5);
-                let mut fg = self.fg_rows[row];
-                if self.style == WaterStyle::Caustics {
-                    fg = fg.lerp(
-                        Rgb::WHITE,
-                        self.field.caustic(col, row) as f32 / CAUSTIC_LEVELS as f32,
-                    );
-                }
-                let fg = fg.lerp(water, 0.5 * focus);
+                let (fg, water) = if self.vga.is_some() {
+                    // VGA colours stay whole: one for the message, the lower pixel's water.
+                    (self.colors.text, lower)
+                } else {
+                    let water = upper.lerp(lower, 0.5);
+                    let mut fg = self.fg_rows[row];
+                    if self.style == WaterStyle::Caustics {
+                        fg = fg.lerp(
+                            Rgb::WHITE,
+                            self.field.caustic(col, row) as f32 / CAUSTIC_LEVELS as f32,
+                        );
+                    }
+                    (fg.lerp(water, 0.5 * focus), water)
+                };
                 Style::new()
                     .fg(fg.into())
                     .bg(water.into())
@@ -645,6 +660,10 @@ impl Effect for Water {
             .apply(&mut self.warped, self.width, blurred, radius);
         self.compose(blurred);
         self.canvas.render(area, buf);
+        if let Some(vga) = &self.vga {
+            let grid = self.canvas.grid();
+            vga.draw_shades(area, buf, self.canvas.pixels(), self.width, grid);
+        }
         if !self.plain.is_empty() {
             self.draw_plain(area, buf);
         }
@@ -694,6 +713,48 @@ impl Effect for Water {
             1.2
         };
         self.drop_random(size);
+    }
+}
+
+/// What lies over the water at one pixel: the message's and its shadow's coverage (of 255),
+/// caustic light (0..=[`CAUSTIC_LEVELS`]) and wave crest shading (of 256, negative in a
+/// trough).
+#[derive(Clone, Copy, Debug)]
+struct Over {
+    ink: u32,
+    shadow: u32,
+    light: u32,
+    crest: i32,
+}
+
+impl Over {
+    /// The colour of a pixel of `water` under this, the message in `ink` and the light in
+    /// `light_colour`, each blended in by its amount.
+    fn smooth(self, water: Rgb, ink: Rgb, light_colour: Rgb) -> Rgb {
+        let Over {
+            ink: a,
+            shadow,
+            light,
+            crest,
+        } = self;
+        let mut c = water;
+        if shadow > 0 {
+            c = mix(c, Rgb::BLACK, SHADOW * shadow / 255);
+        }
+        if light > 0 {
+            c = mix(c, light_colour, LIGHT_MAX * light / CAUSTIC_LEVELS);
+        }
+        if a > 0 {
+            c = mix(c, ink, a + (a >> 7));
+        }
+        // Crests catch the light and troughs shade; softer over the text so it stays readable.
+        let shade = crest.unsigned_abs() * (256 - 200 * a / 255) / 256;
+        if crest > 0 {
+            c = mix(c, light_colour, shade);
+        } else if crest < 0 {
+            c = mix(c, Rgb::BLACK, shade);
+        }
+        c
     }
 }
 
@@ -885,6 +946,100 @@ mod tests {
         assert!(fx.blur_radius() > 2.0, "blurred at the top of the breath");
         fx.t = FOCUS_PERIOD + 1.0;
         assert!(fx.blur_radius() < 0.01, "sharp again");
+    }
+
+    /// A water effect drawing for 16 colours.
+    fn sixteen(style: &str, message: &str, palette: &[Rgb]) -> Water {
+        let mut ctx = Context::new(3, message);
+        ctx.style = Some(style.to_string());
+        ctx.palette = palette.to_vec();
+        ctx.depth = ColorDepth::Ansi16;
+        Water::new(&ctx, &WaterParams::default()).unwrap()
+    }
+
+    /// What a cell shows: its glyph (any half block as "pixels") and the RGB of each colour.
+    fn shown(cell: &ratatui_core::buffer::Cell) -> (String, Option<Rgb>, Option<Rgb>) {
+        use crate::ansi::rgb_of;
+        use crate::canvas::HalfBlock;
+        match HalfBlock::of(cell.symbol()) {
+            Some(block) => {
+                let (top, bottom) = block.halves(cell.fg, cell.bg);
+                ("pixels".into(), rgb_of(top), rgb_of(bottom))
+            }
+            None => (cell.symbol().into(), rgb_of(cell.fg), rgb_of(cell.bg)),
+        }
+    }
+
+    #[test]
+    fn sixteen_colours_are_vga_colours_the_colour_pass_keeps() {
+        use crate::ansi::ANSI16;
+        use crate::depth::{ColorMapper, Dither};
+        let brand = [Rgb(255, 200, 0), Rgb(0, 90, 40)];
+        for style in STYLES {
+            for palette in [&[][..], &brand] {
+                for message in ["Water 물결 🌊", "물결 🌊 water"] {
+                    let mut fx = sixteen(style, message, palette);
+                    // 60×16 draws the message big; 24×5 at normal size over the water.
+                    for area in [Rect::new(0, 0, 60, 16), Rect::new(0, 0, 24, 5)] {
+                        let mut mapper = ColorMapper::new(ColorDepth::Ansi16, Dither::Auto);
+                        for _ in 0..6 {
+                            for _ in 0..20 {
+                                fx.tick(Duration::from_secs_f64(1.0 / 60.0));
+                            }
+                            fx.poke();
+                            let mut drawn = Buffer::empty(area);
+                            fx.render(area, &mut drawn);
+                            let mut mapped = drawn.clone();
+                            mapper.apply(&mut mapped, area);
+                            for (before, after) in drawn.content.iter().zip(&mapped.content) {
+                                let (_, fg, bg) = shown(before);
+                                let vga = |c: Option<Rgb>| c.is_none_or(|c| ANSI16.contains(&c));
+                                assert!(vga(fg) && vga(bg), "{style}: {before:?}");
+                                assert_eq!(shown(before), shown(after), "{style} {palette:?}");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn sixteen_colours_change_only_where_the_message_moves() {
+        for style in ["turbulence", "sway", "focus"] {
+            let mut fx = sixteen(style, "Water", &[]);
+            let area = Rect::new(0, 0, 60, 20);
+            let mut frames = Vec::new();
+            for _ in 0..4 {
+                for _ in 0..40 {
+                    fx.tick(Duration::from_secs_f64(1.0 / 60.0));
+                }
+                let mut buf = Buffer::empty(area);
+                fx.render(area, &mut buf);
+                frames.push(buf);
+            }
+            // The message moves; its rows change, and nothing else does.
+            assert!(frames.windows(2).any(|w| w[0] != w[1]), "{style}");
+            let rows_changed: Vec<u16> = (0..area.height)
+                .filter(|&y| {
+                    (0..area.width).any(|x| frames.iter().any(|f| f[(x, y)] != frames[0][(x, y)]))
+                })
+                .collect();
+            let (first, last) = (rows_changed[0], rows_changed[rows_changed.len() - 1]);
+            assert!(first >= 5 && last <= 14, "{style}: rows {rows_changed:?}");
+            // Plain water is drawn with shade glyphs, deep (black) above and shallow (blue)
+            // below.
+            let glyphs: Vec<&str> = (0..area.height)
+                .map(|y| frames[0][(0, y)].symbol())
+                .collect();
+            for shade in ["░", "▒", "▓"] {
+                assert!(glyphs.contains(&shade), "{style}: {glyphs:?}");
+            }
+            let top = &frames[0][(0, 0)];
+            let bottom = &frames[0][(0, area.height - 1)];
+            assert_eq!(top.bg, crate::ansi::vga::BLACK.into());
+            assert_eq!(bottom.bg, crate::ansi::vga::BLUE.into());
+        }
     }
 
     #[test]

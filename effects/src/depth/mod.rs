@@ -1194,7 +1194,8 @@ mod tests {
     }
 
     /// Review snapshots: every effect (default style, seed 3, 5.5 s in) at 256 and 16 colours
-    /// with mixing on. The pictures of the same frames at 100×30 are in `tests/colour/`.
+    /// with mixing on, drawn for that depth as the show draws it (the effects' context says the
+    /// depth). The pictures of the same frames at 100×30 are in `tests/colour/`.
     #[test]
     fn every_effect_at_256_and_16_colours() {
         use std::time::Duration;
@@ -1202,15 +1203,16 @@ mod tests {
         use crate::registry::EFFECTS;
         use crate::{Context, Params};
         for info in EFFECTS {
-            let mut fx = (info.build)(&Context::new(3, "Welcome"), &Params::default()).unwrap();
-            for _ in 0..330 {
-                fx.tick(Duration::from_secs(1) / 60);
-            }
-            let area = Rect::new(0, 0, 48, 16);
-            let mut frame = Buffer::empty(area);
-            fx.render(area, &mut frame);
             for depth in [ColorDepth::Ansi256, ColorDepth::Ansi16] {
-                let mut buf = frame.clone();
+                let mut ctx = Context::new(3, "Welcome");
+                ctx.depth = depth;
+                let mut fx = (info.build)(&ctx, &Params::default()).unwrap();
+                for _ in 0..330 {
+                    fx.tick(Duration::from_secs(1) / 60);
+                }
+                let area = Rect::new(0, 0, 48, 16);
+                let mut buf = Buffer::empty(area);
+                fx.render(area, &mut buf);
                 ColorMapper::new(depth, Dither::Auto).apply(&mut buf, area);
                 insta::assert_snapshot!(format!("{}_{}", info.name, depth.name()), dump(&buf));
             }
