@@ -1,27 +1,29 @@
 //! A light SSH client for load-testing `vitrine serve`: connects many viewers (with `--open`,
 //! no key), asks each for a pty and the showcase, and counts the frames each receives (each
 //! starts with a synchronized-update mark). Prints each viewer's frame rate and longest gap
-//! between frames over the measured window, and, given the server's pid, its CPU time and
-//! memory over that window (from /proc), and its own CPU time.
+//! between frames over the measured window (and when the gaps over 100 ms happened and whose
+//! they were), and, given the server's pid, its CPU time and memory over that window (from
+//! /proc), and its own CPU time.
 //!
 //!     cargo run --release --example serve_viewers -- PORT VIEWERS SECONDS [COLSxROWS] [PID]
 //!
 //! It is one thread for all the viewers (so it takes at most one of the machine's cores from
 //! the server; `BENCH_CLIENT_THREADS=N` for more) and does nothing per byte but decrypt and
-//! look for the frame mark.
+//! look for the frame mark, in russh's data callback (no task or queue per viewer besides
+//! russh's own session).
 //! `BENCH_CIPHER` picks the cipher the viewers ask for (default `chacha20-poly1305@openssh.com`,
 //! what OpenSSH asks for first; `aes256-gcm@openssh.com` is the other one russh offers).
 //!
 //! `scripts/bench-serve.sh` starts a server and runs this at 1, 10, 100 and 1,000 viewers.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
 use memchr::memmem::Finder;
 use russh::client::{self, Handle};
 use russh::keys::PublicKeyOrCertificate;
-use russh::{ChannelMsg, Disconnect, Preferred, cipher};
+use russh::{ChannelId, Preferred, cipher};
 use tokio::sync::Semaphore;
 
 const BEGIN_FRAME: &[u8] = b"\x1b[?2026h";
@@ -64,7 +66,14 @@ impl MarkCounter {
     }
 }
 
-struct Viewer;
+/// One viewer's client: counts the frames it receives in russh's data callback, on the
+/// session's own task (the channel's read half is dropped, so the data is not handed on to
+/// another task: the least a client can do with the stream after decrypting it).
+struct Viewer {
+    marks: MarkCounter,
+    window: Arc<Window>,
+    frames: Arc<Mutex<Frames>>,
+}
 
 impl client::Handler for Viewer {
     type Error = russh::Error;
@@ -72,11 +81,41 @@ impl client::Handler for Viewer {
     async fn check_server_key(&mut self, _: &PublicKeyOrCertificate) -> Result<bool, Self::Error> {
         Ok(true)
     }
+
+    async fn data(
+        &mut self,
+        _: ChannelId,
+        data: &[u8],
+        _: &mut client::Session,
+    ) -> Result<(), Self::Error> {
+        let marks = self.marks.count(data);
+        if marks > 0
+            && let Some(start) = self.window.start.get()
+        {
+            let at = start.elapsed();
+            let mut frames = self.frames.lock().unwrap_or_else(PoisonError::into_inner);
+            frames.times.extend(std::iter::repeat_n(at, marks));
+        }
+        Ok(())
+    }
+
+    async fn channel_close(
+        &mut self,
+        _: ChannelId,
+        _: &mut client::Session,
+    ) -> Result<(), Self::Error> {
+        let mut frames = self.frames.lock().unwrap_or_else(PoisonError::into_inner);
+        frames.closed = true;
+        Ok(())
+    }
 }
 
 /// When each frame of one viewer began, from the start of the measured window.
+#[derive(Default)]
 struct Frames {
     times: Vec<Duration>,
+    /// The server closed the channel.
+    closed: bool,
 }
 
 /// The measured window, shared by every viewer: it opens once all are connected.
@@ -85,8 +124,13 @@ struct Window {
     /// Viewers connected and watching (or failed).
     settled: AtomicUsize,
     start: OnceLock<Instant>,
-    /// Closed when the window is over.
-    over: tokio::sync::Notify,
+}
+
+/// A viewer that connected and watches: its connection, and its frames so far.
+struct Watching {
+    /// Held: dropping it would end the session.
+    _connection: Handle<Viewer>,
+    frames: Arc<Mutex<Frames>>,
 }
 
 async fn view(
@@ -95,35 +139,10 @@ async fn view(
     (cols, rows): (u32, u32),
     connecting: Arc<Semaphore>,
     window: Arc<Window>,
-) -> Result<Frames, String> {
-    let watching = connect(port, cipher, (cols, rows), &connecting).await;
+) -> Result<Watching, String> {
+    let watching = connect(port, cipher, (cols, rows), &connecting, window.clone()).await;
     window.settled.fetch_add(1, Ordering::Relaxed);
-    let (handle, mut channel) = watching?;
-    let mut frames = Frames { times: Vec::new() };
-    let mut marks = MarkCounter::new();
-    let over = window.over.notified();
-    tokio::pin!(over);
-    loop {
-        let msg = tokio::select! {
-            msg = channel.wait() => msg,
-            () = &mut over => break,
-        };
-        match msg {
-            Some(ChannelMsg::Data { data }) => {
-                let marks = marks.count(&data);
-                if marks > 0
-                    && let Some(start) = window.start.get()
-                {
-                    let at = start.elapsed();
-                    frames.times.extend(std::iter::repeat_n(at, marks));
-                }
-            }
-            Some(ChannelMsg::Close) | None => return Err("closed by the server".into()),
-            Some(_) => {}
-        }
-    }
-    let _ = handle.disconnect(Disconnect::ByApplication, "", "").await;
-    Ok(frames)
+    watching
 }
 
 /// Connects one viewer and starts its showcase (a few at a time: the server caps connections
@@ -133,7 +152,8 @@ async fn connect(
     cipher: cipher::Name,
     (cols, rows): (u32, u32),
     connecting: &Semaphore,
-) -> Result<(Handle<Viewer>, russh::Channel<client::Msg>), String> {
+    window: Arc<Window>,
+) -> Result<Watching, String> {
     let _permit = connecting.acquire().await.map_err(|e| e.to_string())?;
     let config = Arc::new(client::Config {
         inactivity_timeout: None,
@@ -144,7 +164,13 @@ async fn connect(
         },
         ..client::Config::default()
     });
-    let mut handle: Handle<Viewer> = client::connect(config, ("127.0.0.1", port), Viewer)
+    let frames = Arc::new(Mutex::new(Frames::default()));
+    let viewer = Viewer {
+        marks: MarkCounter::new(),
+        window,
+        frames: frames.clone(),
+    };
+    let mut handle: Handle<Viewer> = client::connect(config, ("127.0.0.1", port), viewer)
         .await
         .map_err(|e| format!("connect: {e}"))?;
     if !handle
@@ -167,7 +193,13 @@ async fn connect(
         .request_shell(false)
         .await
         .map_err(|e| format!("shell: {e}"))?;
-    Ok((handle, channel))
+    // The frames are counted in `Viewer::data`; nobody reads the channel's own queue.
+    let (read_half, _) = channel.split();
+    drop(read_half);
+    Ok(Watching {
+        _connection: handle,
+        frames,
+    })
 }
 
 /// utime + stime (seconds) and resident/peak memory (KiB) of `pid`.
@@ -242,39 +274,62 @@ fn main() {
         let client_before = usage(std::process::id());
         let start = *window.start.get_or_init(Instant::now);
         tokio::time::sleep_until(tokio::time::Instant::from_std(start + Duration::from_secs(seconds))).await;
-        window.over.notify_waiters();
         let after = pid.and_then(usage);
         let client_after = usage(std::process::id());
         let mut rates = Vec::new();
         let mut worst_gap = Duration::ZERO;
         let (mut slow, mut gappy, mut failed) = (0, 0, 0);
         let window_len = Duration::from_secs(seconds);
-        for task in tasks {
+        // Where the gaps over 100 ms end (by second of the window) and whose they are (by
+        // tenth of the order the viewers connected in): bursts, or always the same viewers?
+        let mut gaps_by_second = vec![0usize; seconds as usize];
+        let mut gappy_by_tenth = [0usize; 10];
+        for (index, task) in tasks.into_iter().enumerate() {
             // A viewer still connecting when the window is over failed.
             let outcome = tokio::time::timeout(Duration::from_secs(5), task)
                 .await
                 .map_err(|_| "still connecting".to_string())
                 .and_then(|joined| joined.map_err(|e| e.to_string())?);
-            match outcome {
-                Ok(frames) => {
-                    let fps = frames.times.len() as f64 / seconds as f64;
-                    let mut gap = frames.times.first().copied().unwrap_or(window_len);
-                    for pair in frames.times.windows(2) {
-                        gap = gap.max(pair[1] - pair[0]);
-                    }
-                    gap = gap.max(window_len.saturating_sub(frames.times.last().copied().unwrap_or_default()));
-                    worst_gap = worst_gap.max(gap);
-                    slow += usize::from(fps < 29.0);
-                    gappy += usize::from(gap > Duration::from_millis(100));
-                    rates.push(fps);
-                }
+            let watching = match outcome {
+                Ok(watching) => watching,
                 Err(e) => {
                     failed += 1;
                     if failed <= 3 {
                         eprintln!("viewer failed: {e}");
                     }
+                    continue;
+                }
+            };
+            let frames = watching.frames.lock().unwrap_or_else(PoisonError::into_inner);
+            if frames.closed {
+                failed += 1;
+                if failed <= 3 {
+                    eprintln!("viewer failed: closed by the server");
+                }
+                continue;
+            }
+            // The window's frames, and its ends as the bounds of the first and last gap.
+            let times: Vec<Duration> = std::iter::once(Duration::ZERO)
+                .chain(frames.times.iter().copied().filter(|&t| t < window_len))
+                .chain(std::iter::once(window_len))
+                .collect();
+            let fps = (times.len() - 2) as f64 / seconds as f64;
+            let mut gap = Duration::ZERO;
+            for pair in times.windows(2) {
+                let this = pair[1] - pair[0];
+                gap = gap.max(this);
+                if this > Duration::from_millis(100) {
+                    let second = (pair[1].as_secs() as usize).min(gaps_by_second.len() - 1);
+                    gaps_by_second[second] += 1;
                 }
             }
+            worst_gap = worst_gap.max(gap);
+            slow += usize::from(fps < 29.0);
+            if gap > Duration::from_millis(100) {
+                gappy += 1;
+                gappy_by_tenth[index * 10 / viewers] += 1;
+            }
+            rates.push(fps);
         }
         rates.sort_by(f64::total_cmp);
         let pick = |q: f64| rates.get(((rates.len() as f64 - 1.0) * q) as usize).copied().unwrap_or(0.0);
@@ -288,6 +343,12 @@ fn main() {
             pick(0.5),
             worst_gap.as_millis(),
         );
+        if gappy > 0 {
+            println!(
+                "gaps over 100 ms ending in each second of the window: {gaps_by_second:?}; \
+                 viewers with one, by tenth of the connection order: {gappy_by_tenth:?}"
+            );
+        }
         if let (Some((cpu0, _, _)), Some((cpu1, rss, peak))) = (before, after) {
             let cpu = (cpu1 - cpu0) / seconds as f64 * 100.0;
             println!(

@@ -1083,4 +1083,24 @@ pub mod tests {
         assert!(show.reload(bad).is_err());
         assert_eq!(show.current_name(), "confetti");
     }
+
+    #[test]
+    fn a_reloaded_colour_depth_rebuilds_the_effect_for_it() {
+        use vitrine_effects::depth::ColorDepth;
+        // Water draws its VGA look (shade-glyph water) only when built for 16 colours.
+        let shades = |show: &mut Show| {
+            let area = Rect::new(0, 0, 40, 12);
+            let mut buf = Buffer::empty(area);
+            show.render(area, &mut buf);
+            buf.content.iter().any(|c| c.symbol() == "▒")
+        };
+        let mut show = Show::new(spec(&["water"])).unwrap();
+        show.advance(Duration::from_millis(200));
+        assert!(!shades(&mut show));
+        let mut sixteen = spec(&["water"]);
+        sixteen.set_depth(ColorDepth::Ansi16);
+        show.reload(sixteen).unwrap();
+        assert_eq!(show.current_name(), "water");
+        assert!(shades(&mut show), "built anew for 16 colours");
+    }
 }

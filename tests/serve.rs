@@ -1406,10 +1406,20 @@ fn share_of_screens_in(seen: &[Vec<u8>], reference: &[Vec<u8>]) -> f64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn broadcast_viewers_share_one_stream_until_they_touch_it() {
-    // The show: glitch, then confetti (the fixture's --effect and this one), seed 7, 10 fps.
+    // The show: glitch, then confetti (the fixture's --effect and this one), seed 7, 10 fps;
+    // glitch for longer than any run of the test, so what the viewers see is glitch alone.
+    let started = Instant::now();
     let server = Server::start(
         "broadcast",
-        &["--broadcast", "--effect", "confetti", "--fps", "10"],
+        &[
+            "--broadcast",
+            "--effect",
+            "confetti",
+            "--fps",
+            "10",
+            "--duration",
+            SHOW_ITEM,
+        ],
     );
     // Two groups: 60x20 and 40x12. Some viewers join a running stream later.
     let first = Watcher::start(&server, 60, 20).await;
@@ -1429,32 +1439,50 @@ async fn broadcast_viewers_share_one_stream_until_they_touch_it() {
     first.keys.data(&b"n"[..]).await.unwrap();
     tokio::time::sleep(Duration::from_millis(2000)).await;
 
+    // What each viewer received up to now: recording the show to compare with takes a while
+    // (long on a busy machine), and frames that came meanwhile would be of a part of the show
+    // not recorded.
+    let watched = [&first, &second, &third, &small, &small_late].map(|w| (w.received(), w.size));
+    let [
+        first_bytes,
+        second_bytes,
+        third_bytes,
+        small_bytes,
+        small_late_bytes,
+    ] = &watched;
+    // The show cannot have run for longer than this (it may have lagged behind on a busy
+    // machine), so a recording this long holds every screen it showed.
+    let show_seconds = started.elapsed().as_secs() as u32 + 2;
     // The screens a viewer saw after the frames that ended within `range` of its bytes.
-    let screens_of = |w: &Watcher, range: std::ops::Range<usize>| -> Vec<Vec<u8>> {
-        screens(&w.received(), w.size)
+    let screens_of = |(bytes, size): &(Vec<u8>, (u16, u16)), range: std::ops::Range<usize>| {
+        screens(bytes, *size)
             .into_iter()
             .filter(|(end, _)| range.contains(end))
             .map(|(_, screen)| screen)
-            .collect()
+            .collect::<Vec<_>>()
     };
-    let all = |w: &Watcher| screens_of(w, 0..usize::MAX);
+    let all = |watched| screens_of(watched, 0..usize::MAX);
     // Every viewer, early or late (through a keyframe), at either size, sees the show drawn at
     // its size, not a copy of another size's: each screen is one that `vitrine record` draws
     // of the same show at that size, at one of its 60 Hz ticks. (A busy machine may make a
     // viewer skip frames, never show a wrong one.)
     let (drawn, drawn_small) = std::thread::scope(|scope| {
-        let small = scope.spawn(|| recorded_screens((40, 12), SHOW_SECONDS));
+        let small = scope.spawn(|| recorded_screens((40, 12), show_seconds));
         (
-            recorded_screens((60, 20), SHOW_SECONDS),
+            recorded_screens((60, 20), show_seconds),
             small.join().unwrap(),
         )
     });
     for (seen, reference, what) in [
-        (screens_of(&first, 0..pressed[0]), &drawn, "60x20, first"),
-        (all(&second), &drawn, "60x20, second (joined late)"),
-        (all(&third), &drawn, "60x20, third (joined late)"),
-        (all(&small), &drawn_small, "40x12"),
-        (all(&small_late), &drawn_small, "40x12, joined late"),
+        (
+            screens_of(first_bytes, 0..pressed[0]),
+            &drawn,
+            "60x20, first",
+        ),
+        (all(second_bytes), &drawn, "60x20, second (joined late)"),
+        (all(third_bytes), &drawn, "60x20, third (joined late)"),
+        (all(small_bytes), &drawn_small, "40x12"),
+        (all(small_late_bytes), &drawn_small, "40x12, joined late"),
     ] {
         assert!(seen.len() >= 10, "{what}: {} frames", seen.len());
         let share = share_of_screens_in(&seen, reference);
@@ -1464,27 +1492,26 @@ async fn broadcast_viewers_share_one_stream_until_they_touch_it() {
         );
     }
     // The one who pressed n got a show of its own (a fresh screen, then the next effect)...
-    let first_bytes = first.received();
     assert!(
-        find(&first_bytes[pressed[0]..], ENTER_ALT).is_some(),
+        find(&first_bytes.0[pressed[0]..], ENTER_ALT).is_some(),
         "no own show after n"
     );
-    let first_after = screens_of(&first, pressed[0]..usize::MAX);
+    let first_after = screens_of(first_bytes, pressed[0]..usize::MAX);
     let last_own = first_after.last().expect("frames after the fork");
     assert!(!drawn.contains(last_own), "the fork still shows glitch");
     // ...and the others did not move: no new screen, the shared stream goes on.
-    for (other, from) in [(&second, pressed[1]), (&third, pressed[2])] {
-        assert!(find(&other.received()[from..], ENTER_ALT).is_none());
+    for (other, from) in [(second_bytes, pressed[1]), (third_bytes, pressed[2])] {
+        assert!(find(&other.0[from..], ENTER_ALT).is_none());
         assert!(screens_of(other, from..usize::MAX).len() >= 10);
     }
 }
 
-/// How much of the broadcast test's show is recorded to compare with: more than the test
-/// watches, even on a slow machine.
-const SHOW_SECONDS: u32 = 15;
+/// How long the broadcast test's first item (glitch) lasts: longer than the test runs on any
+/// machine, so no transition to confetti happens while it watches.
+const SHOW_ITEM: &str = "1h";
 
-/// Every screen `vitrine record` draws of the broadcast test's show (glitch then confetti,
-/// seed 7) at `size` in 256 colours (what an `xterm-256color` viewer gets), one per 60 Hz tick
+/// Every screen `vitrine record` draws of the broadcast test's show (glitch for
+/// [`SHOW_ITEM`], then confetti, seed 7) at `size` in 256 colours (what an `xterm-256color` viewer gets), one per 60 Hz tick
 /// for `seconds`.
 fn recorded_screens((cols, rows): (u16, u16), seconds: u32) -> Vec<Vec<u8>> {
     let dir = std::env::temp_dir().join(format!(
@@ -1498,6 +1525,7 @@ fn recorded_screens((cols, rows): (u16, u16), seconds: u32) -> Vec<Vec<u8>> {
         Duration::from_secs(120),
         Command::new(env!("CARGO_BIN_EXE_vitrine"))
             .args(["record", "--effect", "glitch,confetti", "--seed", "7"])
+            .args(["--duration", SHOW_ITEM])
             .args([
                 "--color",
                 "256",

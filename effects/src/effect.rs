@@ -87,8 +87,11 @@ pub struct Context {
     pub fonts: Fonts,
     /// Pixels per cell of the big lettering.
     pub pixels: PixelGrid,
-    /// The colours the output will be reduced to (the lettering cuts its anti-aliasing where
-    /// there are too few colours for it).
+    /// The colours the output will be reduced to, so that an effect can draw for them: the
+    /// lettering cuts its anti-aliasing where there are too few colours for it, and water
+    /// draws a deliberate look in VGA colours at 16 colours. The vitrine binary sets it for
+    /// each output (the terminal, a recording, each colour depth of `serve` viewers); a
+    /// change (a reloaded `color` setting) builds the effect anew.
     pub depth: ColorDepth,
 }
 

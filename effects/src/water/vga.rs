@@ -11,7 +11,8 @@
 //!   change and cost nothing to send; only the message moves, as in truecolor.
 //! - the message is white, cut at half coverage: there is no in-between colour that would
 //!   sparkle at its edges as the water bends it. Its drop shadow is black.
-//! - the light of the `caustics` and `ripple` styles (crests) is cyan; troughs are black.
+//! - the light of the `caustics` and `ripple` styles (crests) is one step lighter than the
+//!   water it falls on: blue on the deep, cyan on the blue; troughs are black.
 //!
 //! A brand water colour (`--water`, `--colors`) picks its own hue among the 8 normal colours.
 //!
@@ -118,12 +119,18 @@ impl VgaLook {
     }
 
     /// The colour of a pixel of `water` under `over`: the message, light, shadow or the water,
-    /// each either on or off, in that order of precedence.
+    /// each either on or off, in that order of precedence. Light (caustics, a crest) is one
+    /// step lighter than the water it falls on, blue on the deep and cyan on the blue, so it
+    /// reads as light in the water rather than lines drawn over it.
     pub(super) fn pixel(&self, water: Rgb, over: Over) -> Rgb {
         if over.ink >= INK_CUT {
             self.text
         } else if over.light >= LIGHT_CUT || over.crest >= CREST_CUT {
-            self.light
+            if water == self.deep {
+                self.water
+            } else {
+                self.light
+            }
         } else if over.shadow >= SHADOW_CUT || over.crest <= -CREST_CUT {
             self.deep
         } else {
