@@ -1039,28 +1039,33 @@ mod tests {
         use vitrine_effects::depth::{ColorDepth, ColorMapper, Dither};
         use vitrine_effects::{Context, Params, registry};
 
-        let info = registry::find("water").expect("water");
-        let mut water = (info.build)(&Context::new(3, "Welcome"), &Params::default()).unwrap();
+        // Water has every kind of mix; confetti's sky is shade glyphs at 256 colours.
         let area = Rect::new(0, 0, 60, 20);
-        let mut frame = Buffer::empty(area);
-        water.render(area, &mut frame);
-        for depth in [ColorDepth::Ansi256, ColorDepth::Ansi16, ColorDepth::Mono] {
+        // The edit is a pixel that shows at every depth (in mono too) on that picture.
+        let frames =
+            [("water", (250, 20, 20)), ("confetti", (250, 250, 250))].map(|(name, edit)| {
+                let info = registry::find(name).expect(name);
+                let mut fx = (info.build)(&Context::new(3, "Welcome"), &Params::default()).unwrap();
+                let mut frame = Buffer::empty(area);
+                fx.render(area, &mut frame);
+                (frame, Color::Rgb(edit.0, edit.1, edit.2))
+            });
+        let depths = [ColorDepth::Ansi256, ColorDepth::Ansi16, ColorDepth::Mono];
+        for ((frame, edit), depth) in frames.iter().flat_map(|f| depths.map(|d| (f, d))) {
             let mut mapper = ColorMapper::new(depth, Dither::Ordered);
             let mapped = |mapper: &mut ColorMapper, frame: &Buffer| {
                 let mut buf = frame.clone();
                 mapper.apply(&mut buf, area);
                 buf
             };
-            let first = mapped(&mut mapper, &frame);
-            let second = mapped(&mut mapper, &frame);
+            let first = mapped(&mut mapper, frame);
+            let second = mapped(&mut mapper, frame);
             let mut encoder = Encoder::new();
             assert_ne!(encode(None, &first, &mut encoder), "");
             assert_eq!(encode(Some(&first), &second, &mut encoder), "", "{depth:?}");
             // One pixel changes: one cell is written, whatever the pattern around it.
             let mut edited = frame.clone();
-            edited[(30, 10)]
-                .set_symbol("▀")
-                .set_fg(Color::Rgb(250, 20, 20));
+            edited[(30, 10)].set_symbol("▀").set_fg(*edit);
             let third = mapped(&mut mapper, &edited);
             let changed = (second.content.iter().zip(&third.content))
                 .filter(|(a, b)| !looks_same(a, b))

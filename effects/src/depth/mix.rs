@@ -77,13 +77,25 @@ pub fn ordered_threshold(x: u16, y: u16) -> f32 {
 
 /// How one colour is shown: palette colour `b` on `share` sixteenths of the pixels and `a` on
 /// the rest, and `nearest`, the single palette colour closest to it (for text, which is never
-/// dithered). A plain colour has `a == b` and `share == 0`.
+/// dithered). A plain colour has `a == b` and `share == 0`. A sparse mix may also be shown
+/// with a shade glyph ([`Shade`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Mix {
     pub a: u8,
     pub b: u8,
     pub share: u8,
     pub nearest: u8,
+    pub shade: Option<Shade>,
+}
+
+/// A sparse mix shown at the font's pixel scale: `b` drawn as the shade glyph `glyph`
+/// (1–3: `░ ▒ ▓`) over `a` on `cells` sixteenths of the cells (by the ordered pattern), and
+/// plain `a` on the rest. A sprinkle of half-block pixels of `b` reads as polka dots on a wall
+/// screen; the shade's ink is spread over the whole cell, far finer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shade {
+    pub glyph: u8,
+    pub cells: u8,
 }
 
 impl Mix {
@@ -94,6 +106,7 @@ impl Mix {
             b: n,
             share: 0,
             nearest: n,
+            shade: None,
         }
     }
 
@@ -132,19 +145,27 @@ impl Mix {
     }
 
     /// Packed into a table slot (never equal to [`UNSET`]: `share` is at most 16).
-    fn pack(self) -> u32 {
-        u32::from(self.a)
-            | u32::from(self.b) << 8
-            | u32::from(self.share) << 16
-            | u32::from(self.nearest) << 24
+    fn pack(self) -> u64 {
+        let (glyph, cells) = self.shade.map_or((0, 0), |s| (s.glyph, s.cells));
+        u64::from(self.a)
+            | u64::from(self.b) << 8
+            | u64::from(self.share) << 16
+            | u64::from(self.nearest) << 24
+            | u64::from(glyph) << 32
+            | u64::from(cells) << 40
     }
 
-    fn unpack(slot: u32) -> Mix {
+    fn unpack(slot: u64) -> Mix {
+        let glyph = (slot >> 32) as u8;
         Mix {
             a: slot as u8,
             b: (slot >> 8) as u8,
             share: (slot >> 16) as u8,
             nearest: (slot >> 24) as u8,
+            shade: (glyph != 0).then_some(Shade {
+                glyph,
+                cells: (slot >> 40) as u8,
+            }),
         }
     }
 }
@@ -179,6 +200,9 @@ pub(super) struct Palette {
     /// The smallest share of either colour a mix may have (sixteenths): at 16 colours a
     /// sparse sprinkle of a bright colour reads as polka dots, not as a tint.
     min_share: u8,
+    /// Mixes with at most this share of either colour (sixteenths) are shown with shade glyphs
+    /// where an area is smooth ([`Shade`]); 0: never.
+    sparse_shade: u8,
 }
 
 impl Palette {
@@ -190,6 +214,7 @@ impl Palette {
             pattern,
             hue_miss_to_mix,
             min_share,
+            sparse_shade,
         }: Tuning,
     ) -> Palette {
         let indices: Vec<u8> = indices.into_iter().collect();
@@ -202,6 +227,7 @@ impl Palette {
             pattern,
             hue_miss_to_mix,
             min_share,
+            sparse_shade,
         }
     }
 
@@ -310,12 +336,49 @@ impl Palette {
                         b: self.indices[q],
                         share: share as u8,
                         nearest,
+                        shade: None,
                     };
                     best = (mix, err);
                 }
             }
         }
-        best.0
+        self.with_shade(best.0)
+    }
+
+    /// `mix` with a [`Shade`] when it is sparse enough: its scarce colour as the lightest
+    /// shade glyph that holds enough of it, on as many cells as make up its share. The mix is
+    /// turned so that `a` is the ground and `b` the ink.
+    fn with_shade(&self, mix: Mix) -> Mix {
+        if mix.is_plain() || mix.share.min(STEPS - mix.share) > self.sparse_shade {
+            return mix;
+        }
+        let mix = if mix.share * 2 > STEPS {
+            Mix {
+                a: mix.b,
+                b: mix.a,
+                share: STEPS - mix.share,
+                ..mix
+            }
+        } else {
+            mix
+        };
+        let wanted = f32::from(mix.share) / f32::from(STEPS);
+        let (ink, ground) = (xterm_rgb(mix.b), xterm_rgb(mix.a));
+        // The lightest glyph whose share of cells comes within half a step of the wanted share;
+        // all or half of the cells if that is near enough (an even texture: every cell, or a
+        // checkerboard), else the nearest share.
+        let steps = f32::from(STEPS);
+        let shade = (1..=3).find_map(|glyph| {
+            let covers = shade_coverage(glyph, ink, ground);
+            let nearest = (wanted / covers * steps).round().clamp(1.0, steps);
+            let near = |cells: &f32| (covers * cells / steps - wanted).abs() * steps <= 0.5;
+            let cells = [steps, steps / 2.0, nearest].into_iter().find(near)?;
+            Some(Shade {
+                glyph,
+                cells: cells as u8,
+            })
+        });
+        Mix { shade, ..mix }
     }
 
     /// The colour to aim for: `lab` with its chroma multiplied by [`Palette::chroma`], so
@@ -329,6 +392,10 @@ impl Palette {
 /// that, fades of saturated colours (glitch) stay flat and cheap to send.
 const HUE_MISS_256: f32 = 0.000_9;
 
+/// 256 colours: mixes with at most this share of either colour are shown with shade glyphs
+/// where smooth (a sparse sprinkle of half-block pixels is what reads as polka dots).
+const SPARSE_SHADE_256: u8 = 2;
+
 /// How a palette matches colours (see the fields of [`Palette`]).
 struct Tuning {
     lightness: f32,
@@ -336,6 +403,7 @@ struct Tuning {
     pattern: f32,
     hue_miss_to_mix: f32,
     min_share: u8,
+    sparse_shade: u8,
 }
 
 /// 256 colours: plain OKLab, any share; the palette is dense, so mixes are of close colours.
@@ -345,6 +413,7 @@ const TUNING_256: Tuning = Tuning {
     pattern: 0.03,
     hue_miss_to_mix: HUE_MISS_256,
     min_share: 1,
+    sparse_shade: SPARSE_SHADE_256,
 };
 
 /// 16 colours: lightness weighed at half and aiming half again as colourful (hue before
@@ -356,7 +425,80 @@ const TUNING_16: Tuning = Tuning {
     pattern: 0.08,
     hue_miss_to_mix: 0.0,
     min_share: 2,
+    sparse_shade: 0,
 };
+
+/// The ink of the shade glyphs `░ ▒ ▓`, pixel by pixel (alpha 0–255) of a 9×18 px cell, as
+/// DejaVu Sans Mono draws them at 15 px: how `scripts/legibility/cast2png.py` shows them (the
+/// pictures the colours are judged on) and close to what terminals using that font show. Their
+/// real coverage is about 17 / 47 / 77 %, not 25 / 50 / 75 %. Made by
+/// `scripts/legibility/shade-alpha.py`.
+const SHADE_ALPHA: [[u8; 162]; 3] = [
+    // ░
+    [
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 236, 29, 0, 0, 114, 151, 0, 0, 0, 176, 22, 0, 0, 85, 112, 0, 0,
+        0, 0, 0, 123, 65, 0, 0, 36, 152, 0, 0, 0, 182, 96, 0, 0, 54, 224, 0, 96, 12, 0, 0, 46, 61,
+        0, 0, 0, 255, 32, 0, 0, 124, 164, 0, 0, 0, 64, 8, 20, 10, 31, 41, 6, 25, 0, 0, 0, 188, 100,
+        0, 0, 56, 232, 0, 0, 0, 96, 51, 0, 0, 28, 119, 0, 212, 26, 0, 0, 102, 135, 0, 0, 0, 204,
+        25, 0, 0, 98, 130, 0, 0, 0, 0, 0, 105, 56, 0, 0, 31, 130, 0, 0, 0, 188, 100, 0, 0, 56, 232,
+        0, 72, 9, 11, 6, 34, 46, 3, 14, 0, 255, 32, 0, 0, 124, 164, 0, 0, 0, 84, 10, 2, 1, 40, 53,
+        0, 3, 0, 0, 0, 188, 100, 0, 0, 56, 232, 0,
+    ],
+    // ▒
+    [
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 236, 118, 0, 232, 121, 0, 232, 125, 0, 212, 128, 44, 209, 130,
+        44, 209, 133, 44, 0, 128, 255, 4, 124, 255, 4, 120, 255, 108, 128, 148, 108, 127, 148, 108,
+        126, 148, 255, 128, 0, 252, 132, 0, 252, 136, 0, 84, 128, 172, 85, 126, 172, 85, 125, 172,
+        0, 128, 255, 4, 124, 255, 4, 120, 255, 232, 128, 24, 228, 131, 24, 228, 134, 24, 216, 128,
+        40, 213, 130, 40, 213, 133, 40, 0, 128, 255, 4, 124, 255, 4, 120, 255, 104, 128, 152, 104,
+        127, 152, 104, 126, 152, 255, 128, 0, 252, 132, 0, 252, 136, 0, 88, 128, 168, 89, 126, 168,
+        89, 125, 168, 0, 128, 255, 4, 124, 255, 4, 120, 255, 228, 128, 28, 224, 131, 28, 224, 134,
+        28, 220, 128, 36, 217, 130, 36, 217, 133, 36, 0, 128, 255, 4, 124, 255, 4, 120, 255,
+    ],
+    // ▓
+    [
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 206, 236, 236, 121, 84, 236, 236, 236, 80, 234, 255, 255,
+        170, 143, 255, 255, 255, 255, 255, 130, 190, 255, 255, 216, 103, 255, 255, 255, 70, 159,
+        255, 255, 197, 31, 255, 160, 244, 255, 255, 209, 194, 255, 255, 255, 0, 224, 255, 255, 132,
+        92, 255, 255, 255, 192, 248, 235, 245, 225, 215, 249, 230, 255, 255, 255, 64, 156, 255,
+        255, 196, 24, 255, 255, 255, 157, 204, 255, 255, 225, 136, 255, 44, 229, 255, 255, 153,
+        120, 255, 255, 255, 52, 230, 255, 255, 157, 125, 255, 255, 255, 255, 255, 148, 199, 255,
+        255, 222, 125, 255, 255, 255, 64, 156, 255, 255, 196, 24, 255, 184, 247, 244, 249, 221,
+        209, 252, 241, 255, 0, 224, 255, 255, 132, 92, 255, 255, 255, 172, 245, 253, 254, 215, 202,
+        255, 252, 255, 255, 255, 64, 156, 255, 255, 196, 24, 255,
+    ],
+];
+
+/// How much of the way from `ground` to `ink` (in linear light, what an eye averages) the
+/// shade glyph `glyph` (1–3: `░ ▒ ▓`) in `ink` over `ground` takes a cell. Each pixel blends
+/// the two by its alpha in sRGB, as font rasterisers do, so a dark ink on a light ground
+/// covers more than a light ink on a dark ground.
+fn shade_coverage(glyph: u8, ink: Rgb, ground: Rgb) -> f32 {
+    let alpha = &SHADE_ALPHA[usize::from(glyph.clamp(1, 3) - 1)];
+    let (ink, ground) = ([ink.0, ink.1, ink.2], [ground.0, ground.1, ground.2]);
+    let mut sum = [0.0f32; 3];
+    for &a in alpha {
+        for k in 0..3 {
+            let blend = (u32::from(ink[k]) * u32::from(a)
+                + u32::from(ground[k]) * u32::from(255 - a)
+                + 127)
+                / 255;
+            sum[k] += to_linear(blend as u8);
+        }
+    }
+    let n = alpha.len() as f32;
+    let (mut along, mut len2) = (0.0, 0.0);
+    for k in 0..3 {
+        let (i, g) = (to_linear(ink[k]), to_linear(ground[k]));
+        along += (sum[k] / n - g) * (i - g);
+        len2 += (i - g) * (i - g);
+    }
+    if len2 <= f32::EPSILON {
+        0.0
+    } else {
+        along / len2
+    }
+}
 
 /// Levels per channel of the table's quantised RGB.
 const LEVELS: usize = 32;
@@ -423,11 +565,11 @@ pub(super) struct MixTable {
     palette: &'static Palette,
     mixing: bool,
     /// Packed [`Mix`]es; [`UNSET`] until first needed.
-    slots: Box<[u32; SLOTS]>,
+    slots: Box<[u64; SLOTS]>,
 }
 
 /// A slot not computed yet (never a packed [`Mix`]: `share` is at most 16).
-const UNSET: u32 = u32::MAX;
+const UNSET: u64 = u64::MAX;
 
 impl MixTable {
     /// An empty table for `palette`, mixing (or only taking the nearest colour) as `mixing`.
@@ -539,12 +681,55 @@ mod tests {
     }
 
     #[test]
+    fn shades_mix_at_their_real_coverage() {
+        // Ink over the cell, as drawn: about 17 / 47 / 77 %, not 25 / 50 / 75 %.
+        let ink = |glyph: usize| {
+            let alpha = &SHADE_ALPHA[glyph];
+            alpha.iter().map(|&a| f32::from(a)).sum::<f32>() / (255.0 * alpha.len() as f32)
+        };
+        for (glyph, about) in [(0, 0.17), (1, 0.47), (2, 0.77)] {
+            assert!((ink(glyph) - about).abs() < 0.01, "{glyph}: {}", ink(glyph));
+        }
+        // In linear light, blended in sRGB: a light ink on a dark ground covers less.
+        let (navy, black, white) = (xterm_rgb(17), Rgb::BLACK, Rgb::WHITE);
+        let light_on_dark = shade_coverage(1, navy, black);
+        assert!((0.08..0.14).contains(&light_on_dark), "{light_on_dark}");
+        assert!(shade_coverage(1, black, white) > shade_coverage(1, white, black));
+        let by_glyph = [1, 2, 3].map(|g| shade_coverage(g, white, black));
+        assert!(by_glyph.is_sorted(), "{by_glyph:?}");
+        assert_eq!(shade_coverage(2, navy, navy), 0.0);
+    }
+
+    #[test]
+    fn a_sparse_mix_is_a_shade_and_an_even_one_is_not() {
+        // Confetti's night sky: one navy pixel in sixteen would be polka dots; it is `░`
+        // over black on about half of the cells instead, holding as much navy.
+        let sky = Palette::xterm256().mix(Rgb(10, 12, 30), true);
+        let shade = sky.shade.expect("a shade");
+        assert_eq!((sky.b, shade.glyph), (17, 1), "{sky:?}");
+        assert!(sky.share <= 2, "{sky:?}");
+        let shown = shade_coverage(1, xterm_rgb(sky.b), xterm_rgb(sky.a)) * f32::from(shade.cells)
+            / f32::from(STEPS);
+        let wanted = f32::from(sky.share) / f32::from(STEPS);
+        assert!((shown - wanted).abs() * f32::from(STEPS) <= 0.5, "{sky:?}");
+        assert_eq!(shade.cells, STEPS / 2, "a checkerboard: {sky:?}");
+        // An even mix (a navy message box) stays a pixel pattern; 16 colours use quarters.
+        let even = Palette::xterm256().mix(Rgb(34, 38, 72), true);
+        assert!(!even.is_plain() && even.shade.is_none(), "{even:?}");
+        assert!(Palette::ansi16().mix(Rgb(10, 12, 30), true).shade.is_none());
+    }
+
+    #[test]
     fn mixes_pack_into_one_slot() {
         let mix = Mix {
             a: 17,
             b: 255,
             share: 16,
             nearest: 200,
+            shade: Some(Shade {
+                glyph: 3,
+                cells: 16,
+            }),
         };
         assert_eq!(Mix::unpack(mix.pack()), mix);
         assert_ne!(mix.pack(), UNSET);

@@ -21,15 +21,18 @@
 //! where it is right:
 //!
 //! - each half-block pixel takes one colour of its pair by a 4×4 Bayer pattern. At 256 colours
-//!   this is all: the palette is dense, so a pair is two close colours and the pattern is
-//!   faint.
+//!   the palette is dense, so a pair is two close colours and the pattern is faint...
+//! - ...except where it is sparse (at most 2/16 of either colour, [`Shade`]): a sprinkle of
+//!   single pixels reads as polka dots on a wall screen (confetti's night sky: a navy pixel in
+//!   sixteen on black). Where a cell's two pixels want the same sparse mix, the scarce colour
+//!   is drawn as the shade glyph `░` (or `▒ ▓`) over the ground on a share of the cells, by the
+//!   ordered pattern over cells, at the glyph's *real* coverage: fonts do not draw shades at
+//!   25 / 50 / 75 % (DejaVu Sans Mono, which the review pictures use, draws about 17 / 47 /
+//!   77 % of the cell, and a light ink on a dark ground covers less in linear light than
+//!   that). The ink is then spread at the font's own pixel scale, far finer.
 //! - at 16 colours and in mono, where a pair is two far-apart colours, smooth areas (both
 //!   pixels of a cell want the same pair) use the shade glyphs `░ ▒ ▓` with the pair as
-//!   foreground and background: they mix at the font's own pixel scale, far finer than a
-//!   half-block pixel, which would read as polka dots on a wall screen. (Fonts draw shades
-//!   with differing coverage — DejaVu's `░` is ~9 % ink in linear light, not 25 % — so where
-//!   the pattern is faint anyway, at 256 colours, exact half-block pixels are the better
-//!   tool.)
+//!   foreground and background, in quarters of a cell.
 //!
 //! The choice depends only on the cell's position and colours, so an unchanged area is
 //! unchanged byte for byte and a moving gradient does not shimmer. Text (any glyph other than
@@ -62,7 +65,7 @@ use ratatui_core::buffer::{Buffer, Cell};
 use ratatui_core::layout::Rect;
 use ratatui_core::style::{Color, Modifier};
 
-pub use self::mix::{Mix, ordered_threshold, rank};
+pub use self::mix::{Mix, Shade, ordered_threshold, rank};
 use self::mix::{MixTable, Palette, STEPS};
 use crate::ansi::{NAMED, rgb_of};
 use crate::canvas::HalfBlock;
@@ -284,6 +287,27 @@ fn look_256(top: u8, bottom: u8) -> Look {
             fg: Some(top),
             bg: Some(bottom),
         }
+    }
+}
+
+/// The shade of a cell whose two pixels want the same sparse mix (a smooth area, see
+/// [`Shade`]), or `None`.
+fn sparse_shade(top: Mix, bottom: Mix) -> Option<Shade> {
+    let shade = top.shade?;
+    (bottom.shade.is_some() && (bottom.a, bottom.b) == (top.a, top.b)).then_some(shade)
+}
+
+/// The look of a cell of sparse mix `mix` shown as `shade`: the shade glyph on the cells whose
+/// ordered rank falls within its share of cells, a blank of the ground elsewhere.
+fn shade_look(mix: Mix, shade: Shade, x: u16, y: u16) -> Look {
+    if rank(x, y) < shade.cells {
+        Look {
+            glyph: Glyph::Shade(shade.glyph),
+            fg: Some(mix.b),
+            bg: Some(mix.a),
+        }
+    } else {
+        Look::blank(mix.a)
     }
 }
 
@@ -538,8 +562,15 @@ impl ColorMapper {
                     cell.bg = plain_256(table, cell.bg, true);
                     continue;
                 };
-                let (top, bottom) = pixel_pair(table.get(top), table.get(bottom), x, y);
-                look_256(top, bottom).put(cell, block, Color::Indexed, |c, as_bg| {
+                let (top, bottom) = (table.get(top), table.get(bottom));
+                let look = match sparse_shade(top, bottom) {
+                    Some(shade) => shade_look(top, shade, x, y),
+                    None => {
+                        let (top, bottom) = pixel_pair(top, bottom, x, y);
+                        look_256(top, bottom)
+                    }
+                };
+                look.put(cell, block, Color::Indexed, |c, as_bg| {
                     plain_256(table, c, as_bg)
                 });
             }
@@ -748,6 +779,7 @@ fn mono_cell(
             } else {
                 MONO_DARK
             },
+            shade: None,
         };
         let glyph = match draw(mix(top), mix(bottom), x, y, mixing) {
             Drawn::Shade { quarters: 0, .. } => Glyph::Block(HalfBlock::Blank),
