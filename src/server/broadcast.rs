@@ -10,21 +10,29 @@
 //! never holds a queue, and a late one does not pay for a whole picture. A viewer whose size differs joins (or starts) the group of its size: a show
 //! of its own, from the same spec and seed.
 //!
+//! The group's task hands each frame to every viewer's SSH session itself, without waiting:
+//! a session whose queue is full (a client that does not keep up, or a moment when the
+//! server is busy) is skipped for that frame and catches up at a later one. So a frame wakes
+//! only the sessions that send it, not a task per viewer as well, and the viewers are served
+//! in a rotating order, so that when a frame cannot reach everyone at once it is not always
+//! the same viewers who get it last.
+//!
 //! A key that changes the show (next, previous, pause, poke, help) forks: from that moment the
 //! viewer runs its own show ([`session::run`]), positioned at the effect the group shows; the
 //! other viewers do not notice. (Effects cannot be copied mid-animation, so the fork's effect
 //! starts from its beginning.)
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use bytes::Bytes;
+use futures_util::FutureExt;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use russh::ChannelWriteHalf;
-use russh::server::Msg;
+use russh::ChannelId;
+use russh::server::Handle;
 use tokio::sync::{oneshot, watch};
 use tokio::time::{Instant, MissedTickBehavior};
 use vitrine_effects::depth::{ColorDepth, ColorMapper, Dither};
@@ -66,9 +74,68 @@ struct GroupKey {
 
 /// One show at one size and colour depth, and its viewers' stream.
 struct Group {
+    /// The latest frame (what a viewer who forks reads the effect from).
     frames: watch::Sender<Arc<Frame>>,
-    /// Set by a viewer that needs the whole picture; the next frame brings one.
+    /// Set for a viewer that needs the whole picture; the next frame brings one.
     want_keyframe: AtomicBool,
+    /// Who watches, each with its place in the stream.
+    seats: Mutex<Vec<Seat>>,
+}
+
+impl Group {
+    fn seats(&self) -> MutexGuard<'_, Vec<Seat>> {
+        self.seats.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// A viewer's place in a group: where its frames go and the last one it was sent.
+struct Seat {
+    number: u64,
+    connection: Handle,
+    channel: ChannelId,
+    /// The last frame handed to the viewer's session, if its screen follows the stream.
+    shown: Option<u64>,
+    report: Report,
+    /// Told why the stream ended for this viewer (the show is over, or the client is gone),
+    /// with what it was sent.
+    ended: Option<oneshot::Sender<(End, Report)>>,
+}
+
+impl Seat {
+    /// Hands the viewer's session what brings its screen to `frame`, unless its queue is
+    /// full (then the viewer catches up at a later frame). `Err` if the client is gone.
+    fn offer(&mut self, frame: &Frame, group: &Group) -> Result<(), ()> {
+        if self.shown == Some(frame.number) {
+            return Ok(());
+        }
+        let Some(update) = frame.update_from(self.shown) else {
+            // Far behind (or new): the whole picture comes with the next frame.
+            group.want_keyframe.store(true, Ordering::SeqCst);
+            return Ok(());
+        };
+        let len = update.len();
+        // Outside tokio's budget for one task: a group sends a frame to hundreds of sessions
+        // in one go, and a send over budget would look like a full queue.
+        let send = tokio::task::unconstrained(self.connection.data(self.channel, update));
+        match send.now_or_never() {
+            None => Ok(()),
+            Some(Err(_)) => Err(()),
+            Some(Ok(())) => {
+                self.report.skipped += self
+                    .shown
+                    .map_or(0, |last| frame.number.saturating_sub(last + 1));
+                self.report.sent(len);
+                self.shown = Some(frame.number);
+                Ok(())
+            }
+        }
+    }
+
+    fn end(mut self, end: End) {
+        if let Some(ended) = self.ended.take() {
+            let _ = ended.send((end, self.report));
+        }
+    }
 }
 
 /// One frame of a group's stream.
@@ -86,8 +153,6 @@ struct Frame {
     keyframe: Option<(u64, Bytes)>,
     /// The effect on screen, for a viewer that forks.
     effect: &'static str,
-    /// The show is over (`--once`).
-    finished: bool,
 }
 
 impl Frame {
@@ -118,11 +183,39 @@ impl Frame {
     }
 }
 
-/// A viewer's place in a group.
+/// A viewer's membership of a group, from joining until [`Subscription::leave`].
 struct Subscription {
     group: Arc<Group>,
-    frames: watch::Receiver<Arc<Frame>>,
+    seat: u64,
+    /// Why the stream ended, if it ended on its own, and what it sent.
+    ended: oneshot::Receiver<(End, Report)>,
 }
+
+impl Subscription {
+    /// Leaves the group: once this returns, the group sends the viewer nothing more (what it
+    /// sent is already queued in the session, ahead of anything the viewer's task writes).
+    /// Returns what was sent.
+    fn leave(mut self) -> Report {
+        let mut seats = self.group.seats();
+        match seats.iter().position(|seat| seat.number == self.seat) {
+            Some(at) => seats.swap_remove(at).report,
+            // The stream ended meanwhile.
+            None => self
+                .ended
+                .try_recv()
+                .map(|(_, sent)| sent)
+                .unwrap_or_default(),
+        }
+    }
+
+    /// The effect on screen (for a viewer who forks).
+    fn effect(&self) -> &'static str {
+        self.group.frames.borrow().effect
+    }
+}
+
+/// Numbers every seat of a server, so a viewer finds its own among a group's.
+static SEATS: AtomicU64 = AtomicU64::new(0);
 
 impl Hub {
     pub fn new(spec: ShowSpec, fps: u32, remote: Option<Arc<Remote>>) -> Arc<Self> {
@@ -143,12 +236,14 @@ impl Hub {
         }
     }
 
-    /// Joins the group for `area` and `depth`, starting it if there is none.
+    /// Joins the group for `area` and `depth`, starting it if there is none; its frames go
+    /// to `channel` of `connection`.
     fn join(
         self: &Arc<Self>,
         area: Rect,
         depth: ColorDepth,
         dither: Dither,
+        (connection, channel): (&Handle, ChannelId),
     ) -> anyhow::Result<Subscription> {
         let key = GroupKey {
             width: area.width,
@@ -164,14 +259,27 @@ impl Hub {
                 let group = Arc::new(Group {
                     frames: watch::Sender::new(Arc::default()),
                     want_keyframe: AtomicBool::new(true),
+                    seats: Mutex::default(),
                 });
                 groups.insert(key, group.clone());
                 tokio::spawn(produce(self.clone(), key, group.clone(), show));
                 group
             }
         };
-        let frames = group.frames.subscribe();
-        Ok(Subscription { group, frames })
+        // Seated while the groups are locked, so the group cannot retire in between; the next
+        // frame brings the newcomer the whole picture, even if the show stands still.
+        group.want_keyframe.store(true, Ordering::SeqCst);
+        let seat = SEATS.fetch_add(1, Ordering::Relaxed);
+        let (ended_tx, ended) = oneshot::channel();
+        group.seats().push(Seat {
+            number: seat,
+            connection: connection.clone(),
+            channel,
+            shown: None,
+            report: Report::default(),
+            ended: Some(ended_tx),
+        });
+        Ok(Subscription { group, seat, ended })
     }
 
     /// Ends `key`'s group if nobody watches it any more; says whether it ended.
@@ -179,7 +287,7 @@ impl Hub {
         let mut groups = self.groups.lock().unwrap_or_else(PoisonError::into_inner);
         let unwatched = groups
             .get(&key)
-            .is_none_or(|group| group.frames.receiver_count() == 0);
+            .is_none_or(|group| group.seats().is_empty());
         if unwatched {
             groups.remove(&key);
         }
@@ -223,6 +331,8 @@ async fn produce(hub: Arc<Hub>, key: GroupKey, group: Arc<Group>, mut show: Show
     let mut last = Instant::now();
     let mut orders = hub.remote.as_ref().map(|remote| remote.subscribe());
     let mut dark = Dark::new(None);
+    // Where the next frame's round of the viewers starts.
+    let mut first_seat = 0;
     loop {
         let now = ticker.tick().await;
         if hub.retire_if_unwatched(key) {
@@ -230,7 +340,7 @@ async fn produce(hub: Arc<Hub>, key: GroupKey, group: Arc<Group>, mut show: Show
         }
         let ordered = orders.as_mut().is_some_and(|orders| {
             let size = (key.width, key.height);
-            let viewers = group.frames.receiver_count();
+            let viewers = group.seats().len();
             orders.carry_out(
                 &mut show,
                 &mut overlays,
@@ -251,10 +361,9 @@ async fn produce(hub: Arc<Hub>, key: GroupKey, group: Arc<Group>, mut show: Show
         last = now;
         if show.finished() {
             hub.retire(key);
-            group.frames.send_replace(Arc::new(Frame {
-                finished: true,
-                ..Frame::default()
-            }));
+            for seat in group.seats().drain(..) {
+                seat.end(End::Finished);
+            }
             return;
         }
         let keyframe_wanted = group.want_keyframe.swap(false, Ordering::SeqCst);
@@ -294,15 +403,40 @@ async fn produce(hub: Arc<Hub>, key: GroupKey, group: Arc<Group>, mut show: Show
         }
         // Out of reach once the changes since it are no longer all kept.
         keyframe = keyframe.filter(|(at, _)| number - at <= CATCH_UP as u64);
-        group.frames.send_replace(Arc::new(Frame {
+        let frame = Arc::new(Frame {
             number,
             update: synchronized(&[&change]),
             changes: recent.iter().cloned().collect(),
             keyframe: keyframe.clone(),
             effect: show.current_name(),
-            finished: false,
-        }));
+        });
+        first_seat = hand_out(&frame, &group, first_seat);
+        group.frames.send_replace(frame);
     }
+}
+
+/// Offers `frame` to every viewer of `group`, starting with seat `first` and going round;
+/// a viewer whose client is gone is told so and unseated. Returns where the next round
+/// starts: one seat further on, so no viewer is always served last.
+fn hand_out(frame: &Frame, group: &Group, first: usize) -> usize {
+    let mut seats = group.seats();
+    let count = seats.len();
+    if count == 0 {
+        return 0;
+    }
+    let first = first % count;
+    let mut gone = Vec::new();
+    for at in (first..count).chain(0..first) {
+        if seats[at].offer(frame, group).is_err() {
+            gone.push(at);
+        }
+    }
+    // Highest first, so the positions still to remove stay valid.
+    gone.sort_unstable();
+    for at in gone.into_iter().rev() {
+        seats.swap_remove(at).end(End::Closed);
+    }
+    first + 1
 }
 
 /// `parts` as one synchronized update (DEC mode 2026).
@@ -321,68 +455,49 @@ fn synchronized(parts: &[impl AsRef<[u8]>]) -> Bytes {
 /// Shows a viewer the broadcast until they quit, the show ends, the session idles out, the
 /// client goes away or the server shuts down; if they touch the show, it becomes their own.
 ///
-/// The frames go out from a task of their own ([`stream`]), so a frame wakes only that task:
-/// the viewer's keys, size and the server's shutdown are waited on here, and are not polled
-/// again for each of the thousand viewers' thirty frames a second.
+/// The frames reach the viewer from the group's task ([`hand_out`]); this task only waits
+/// for the viewer's keys and size, the server's shutdown, and the end of the stream.
 pub async fn watch(hub: Arc<Hub>, mut io: SessionIo, depth: ColorDepth, dither: Dither) -> Report {
-    let report = Report::default();
-    let subscription = match hub.join(io.controls.size(), depth, dither) {
+    let mut report = Report::default();
+    if io.out.data_bytes(Bytes::from_static(ENTER)).await.is_err() {
+        return report;
+    }
+    let channel = io.out.id();
+    let join = |hub: &Arc<Hub>, area| hub.join(area, depth, dither, (&io.connection, channel));
+    let mut subscription = match join(&hub, io.controls.size()) {
         Ok(subscription) => subscription,
         Err(e) => {
             log::error!("serve: cannot start the show: {e:#}");
             return report;
         }
     };
-    if io.out.data_bytes(Bytes::from_static(ENTER)).await.is_err() {
-        return report;
-    }
-    let mut streaming = Streaming {
-        subscription,
-        shown: None,
-        report,
-    };
-    let outcome = loop {
-        let (stop, stopped) = oneshot::channel();
-        let mut sender = tokio::spawn(stream(io.out.clone(), streaming, stopped));
-        let (control, streamed) = tokio::select! {
-            control = next_control(&mut io.controls) => {
-                let _ = stop.send(());
-                (Some(control), sender.await)
+    let (outcome, effect) = loop {
+        let control = tokio::select! {
+            control = next_control(&mut io.controls) => control,
+            ended = &mut subscription.ended => {
+                let (end, sent) = ended.unwrap_or_default();
+                report = report.then(sent);
+                break (Ok(end), "");
             }
-            streamed = &mut sender => (None, streamed),
         };
-        let Ok((returned, ended)) = streamed else {
-            // The sender panicked: the viewer's terminal is restored all the same.
-            say_goodbye(Some(&io.out), &io.connection, End::Closed, None).await;
-            return Report::default();
-        };
-        streaming = returned;
-        if let Some(end) = ended {
-            break Ok(end);
-        }
-        match control {
-            Some(Control::Key(Action::Quit)) => break Ok(End::Quit),
-            // Touched: the show becomes this viewer's own.
-            Some(Control::Key(action)) => break Err(action),
-            Some(Control::Resized) => {
-                match hub.join(io.controls.size(), depth, dither) {
-                    Ok(joined) => streaming.subscription = joined,
-                    Err(_) => break Ok(End::Closed),
+        let outcome = match control {
+            Control::Resized => {
+                report = report.then(subscription.leave());
+                match join(&hub, io.controls.size()) {
+                    Ok(joined) => subscription = joined,
+                    Err(_) => break (Ok(End::Closed), ""),
                 }
-                streaming.shown = None;
+                continue;
             }
-            Some(Control::End(end)) => break Ok(end),
-            // The sender stops on its own only with a reason.
-            None => break Ok(End::Closed),
-        }
+            Control::Key(Action::Quit) => Ok(End::Quit),
+            // Touched: the show becomes this viewer's own.
+            Control::Key(action) => Err(action),
+            Control::End(end) => Ok(end),
+        };
+        let effect = subscription.effect();
+        report = report.then(subscription.leave());
+        break (outcome, effect);
     };
-    let Streaming {
-        subscription,
-        mut report,
-        ..
-    } = streaming;
-    let effect = subscription.frames.borrow().effect;
-    drop(subscription);
     let end = match outcome {
         Ok(end) => end,
         Err(action) => match hub.show_at(depth, effect) {
@@ -409,7 +524,7 @@ pub async fn watch(hub: Arc<Hub>, mut io: SessionIo, depth: ColorDepth, dither: 
 }
 
 /// The next control that matters to a broadcast viewer (keys bound to nothing are dropped
-/// here, without stopping the frames).
+/// here).
 async fn next_control(controls: &mut Controls) -> Control {
     loop {
         match controls.next().await {
@@ -417,64 +532,6 @@ async fn next_control(controls: &mut Controls) -> Control {
             control => return control,
         }
     }
-}
-
-/// A viewer's place in the broadcast, handed to its sender task and back.
-struct Streaming {
-    subscription: Subscription,
-    /// The last frame sent, if the viewer's screen follows the stream.
-    shown: Option<u64>,
-    report: Report,
-}
-
-/// Sends a viewer the group's frames until told to stop, the show ends or the client goes
-/// away (the last two are the returned end).
-async fn stream(
-    out: Arc<ChannelWriteHalf<Msg>>,
-    mut state: Streaming,
-    mut stop: oneshot::Receiver<()>,
-) -> (Streaming, Option<End>) {
-    let end = loop {
-        let frame = tokio::select! {
-            biased;
-            _ = &mut stop => break None,
-            changed = state.subscription.frames.changed() => {
-                if changed.is_err() {
-                    break Some(End::Finished);
-                }
-                state.subscription.frames.borrow_and_update().clone()
-            }
-        };
-        if frame.finished {
-            break Some(End::Finished);
-        }
-        if state.shown == Some(frame.number) {
-            continue;
-        }
-        let Some(update) = frame.update_from(state.shown) else {
-            // Far behind (or new): the whole picture comes with the next frame.
-            state
-                .subscription
-                .group
-                .want_keyframe
-                .store(true, Ordering::SeqCst);
-            continue;
-        };
-        let report = &mut state.report;
-        report.skipped += state
-            .shown
-            .map_or(0, |last| frame.number.saturating_sub(last + 1));
-        report.sent(update.len());
-        // The client's window (its flow control) may hold this send up; frames that come
-        // meanwhile are skipped.
-        tokio::select! {
-            biased;
-            _ = &mut stop => break None,
-            sent = out.data_bytes(update) => if sent.is_err() { break Some(End::Closed) },
-        }
-        state.shown = Some(frame.number);
-    };
-    (state, end)
 }
 
 #[cfg(test)]
