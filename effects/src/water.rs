@@ -16,8 +16,8 @@
 //!
 //! The parts, one file each under `water/`: `params` (flags and ranges), `style` (the five looks
 //! and a scene's colours), `field` (the displacement noise and caustic light), `ripple` (the
-//! wave tank), `mask` and `blur` (coverage masks: bounds, sampling, box blur) and `art`
-//! ([`AsciiArt`], a picture shown instead of the message). This file lays them out per size and
+//! wave tank), `mask` and `blur` (coverage masks: bounds, sampling, box blur), `art`
+//! ([`AsciiArt`], a picture shown instead of the message) and `vga` (the look at 16 colours). This file lays them out per size and
 //! composes a frame.
 //!
 //! The subject (the message in big lettering, or an ASCII-art `--image`) is rasterised once per
@@ -50,7 +50,9 @@
 //! double-width glyph is never split.
 //!
 //! Colours: the text is light (luma ≥ 0.75) and the water dark (luma ≤ 0.22, light lines ≤ 0.45),
-//! so the shape survives a reduction to 16 colours, where only luminance contrast is left.
+//! so the shape survives any reduction of colours. Drawing for 16 colours ([`Context::depth`]),
+//! where no mix of the 16 looks like navy water, the water draws a deliberate look in VGA
+//! colours instead: shade-glyph bands of black and blue under a white message (`water/vga.rs`).
 
 mod art;
 mod blur;
@@ -658,6 +660,9 @@ impl Effect for Water {
             .grow(radius.ceil() as usize + 1, self.width, self.height);
         self.blur
             .apply(&mut self.warped, self.width, blurred, radius);
+        if let Some(vga) = &mut self.vga {
+            vga.set_blur(radius);
+        }
         self.compose(blurred);
         self.canvas.render(area, buf);
         if let Some(vga) = &self.vga {

@@ -9,8 +9,10 @@
 //! - the depth of the water is bands of shade glyphs, black at the top (deep) through `░ ▒ ▓`
 //!   to blue at the bottom (shallow). The bands are fixed to the cell rows, so they never
 //!   change and cost nothing to send; only the message moves, as in truecolor.
-//! - the message is white, cut at half coverage: there is no in-between colour that would
-//!   sparkle at its edges as the water bends it. Its drop shadow is black.
+//! - the message is white (or a brand's light colour), cut at half coverage: there is no
+//!   in-between colour that would sparkle at its edges as the water bends it. Its drop shadow
+//!   is black. Only while it is blurred (`focus`) has it a cyan halo, so that it glows rather
+//!   than falling apart.
 //! - the light of the `caustics` and `ripple` styles (crests) is one step lighter than the
 //!   water it falls on: blue on the deep, cyan on the blue; troughs are black.
 //!
@@ -31,12 +33,20 @@ use crate::rgb::Rgb;
 
 /// Ink coverage (of 255) from which a pixel is the message's colour.
 const INK_CUT: u32 = 128;
+/// Ink coverage (of 255) from which a pixel is the message's halo while it is blurred.
+const HALO_CUT: u32 = 72;
+/// Blur radius (pixels) from which the message has a halo: cut at half coverage alone, a
+/// blurred message (`focus` breathing out) falls apart into blobs.
+const HALO_BLUR: f32 = 1.0;
 /// Shadow coverage (of 255) from which a pixel is in the shadow.
 const SHADOW_CUT: u32 = 128;
 /// Crest shading (of 256) from which a crest is lit or a trough dark.
 const CREST_CUT: i32 = 45;
 /// Caustic light level from which a pixel is lit.
 const LIGHT_CUT: u32 = CAUSTIC_LEVELS / 2;
+/// The least luma of a brand's text colour among the bright VGA colours (light blue and red,
+/// and dark grey, are too dark to read on the water; light magenta is just light enough).
+const TEXT_LUMA: f32 = 0.5;
 
 /// The shade glyphs by quarters of foreground (the shallow water over the deep): 1 to 3.
 const SHADES: [&str; 3] = ["░", "▒", "▓"];
@@ -57,6 +67,8 @@ pub(super) struct VgaLook {
     quarters: (u8, u8),
     /// Per cell row, quarters (0–4) of `water` over `deep`.
     rows: Vec<u8>,
+    /// Whether the message's partial coverage shows as a halo in `light` this frame.
+    halo: bool,
 }
 
 impl VgaLook {
@@ -64,24 +76,33 @@ impl VgaLook {
     /// colour `water`.
     pub(super) fn new(style: WaterStyle, palette: &[Rgb], water: Rgb) -> Self {
         let brand = palette.get(1).copied().unwrap_or(water);
-        let (water, light) = hue_of(brand);
-        let text = palette.first().map_or(vga::WHITE, |&c| {
-            // Light text on the dark water, in the colour of the brand's nearest bright colour.
-            let c = c.lerp(Rgb::WHITE, 0.25);
-            vga_rgb(depth::nearest_16(c) | 8)
-        });
+        let (water_colour, light) = hue_of(brand);
+        let text = if palette.is_empty() {
+            vga::WHITE
+        } else {
+            // The brand's text colour as the smooth look pins it (light), then its nearest
+            // bright colour if that is light enough to read on dark water; else white.
+            let pinned = Colors::new(style, palette, water).text;
+            let bright = vga_rgb(depth::nearest_16(pinned) | 8);
+            if bright.luma() >= TEXT_LUMA {
+                bright
+            } else {
+                vga::WHITE
+            }
+        };
         let quarters = match style {
             // A lit pool: never as dark as black, so the light has water to play on.
             WaterStyle::Caustics => (1, 4),
             _ => (0, 4),
         };
         Self {
-            text: if text == light { vga::WHITE } else { text },
+            text,
             deep: vga::BLACK,
-            water,
+            water: water_colour,
             light,
             quarters,
             rows: Vec::new(),
+            halo: false,
         }
     }
 
@@ -118,13 +139,21 @@ impl VgaLook {
         }
     }
 
-    /// The colour of a pixel of `water` under `over`: the message, light, shadow or the water,
-    /// each either on or off, in that order of precedence. Light (caustics, a crest) is one
+    /// Sets this frame's blur `radius` (pixels). Only a message blurred beyond a pixel has a
+    /// halo: a soft edge that moves with the water is cut, which keeps it cheap to send.
+    pub(super) fn set_blur(&mut self, radius: f32) {
+        self.halo = radius >= HALO_BLUR;
+    }
+
+    /// The colour of a pixel of `water` under `over`: the message, its halo, light, shadow or
+    /// the water, each either on or off, in that order of precedence. Light (caustics, a crest) is one
     /// step lighter than the water it falls on, blue on the deep and cyan on the blue, so it
     /// reads as light in the water rather than lines drawn over it.
     pub(super) fn pixel(&self, water: Rgb, over: Over) -> Rgb {
         if over.ink >= INK_CUT {
             self.text
+        } else if self.halo && over.ink >= HALO_CUT {
+            self.light
         } else if over.light >= LIGHT_CUT || over.crest >= CREST_CUT {
             if water == self.deep {
                 self.water
@@ -224,6 +253,37 @@ mod tests {
         ] {
             let (got, _) = hue_of(brand);
             assert_eq!(got, water, "{brand:?}");
+        }
+    }
+
+    #[test]
+    fn brand_text_is_a_light_bright_colour() {
+        for (text, expected) in [
+            (Rgb(255, 215, 0), vga::LIGHT_YELLOW),
+            (Rgb(0, 0, 80), vga::WHITE),
+            (Rgb(200, 0, 0), vga::WHITE),
+            (Rgb::WHITE, vga::WHITE),
+        ] {
+            let look = VgaLook::new(WaterStyle::Turbulence, &[text, Rgb(0, 85, 164)], Rgb::BLACK);
+            assert_eq!(look.text, expected, "{text:?}");
+            assert_eq!(look.water, vga::BLUE);
+        }
+    }
+
+    #[test]
+    fn a_blurred_message_has_a_halo_and_a_sharp_one_a_cut_edge() {
+        let mut look = VgaLook::new(WaterStyle::Focus, &[], Rgb(0x1e, 0x90, 0xff));
+        let over = |ink| Over {
+            ink,
+            shadow: 0,
+            light: 0,
+            crest: 0,
+        };
+        for (radius, soft_edge) in [(0.4, vga::BLUE), (2.5, vga::CYAN)] {
+            look.set_blur(radius);
+            assert_eq!(look.pixel(vga::BLUE, over(255)), vga::WHITE);
+            assert_eq!(look.pixel(vga::BLUE, over(100)), soft_edge, "{radius}");
+            assert_eq!(look.pixel(vga::BLUE, over(20)), vga::BLUE);
         }
     }
 
