@@ -1,8 +1,9 @@
 //! Reduced colours keep the picture (issue 19): every effect at 100×30 (seed 3, t = 5.5 s) is
 //! recorded in truecolor, 256 and 16 colours, rendered to PNG with `scripts/legibility/
 //! cast2png.py` and compared with `colordiff.py` (both frames blurred in linear light, sigma
-//! 6 px at 9×18 px cells, compared in OKLab). At 16 colours each recording must also cost no
-//! more than 1.2 times the bytes of the same with `--dither none`.
+//! 6 px at 9×18 px cells, compared in OKLab). Each recording must also cost no more than 1.2
+//! times the bytes of the same with `--dither none` (water at 256 colours: no more than
+//! measured).
 //!
 //! Needs python3 with pyte, pillow and numpy (`.ci/setup` installs them); skips with a note
 //! without them unless `VITRINE_REQUIRE_TOOLS` is set. With `VITRINE_COLOUR_PICTURES=DIR` the
@@ -148,25 +149,39 @@ fn reduced_colours_keep_the_picture() {
     assert!(failures.is_empty(), "{failures:#?}\n{table}");
 }
 
-/// Most bytes a recording at 16 colours may cost against the same with `--dither none`: the
-/// mixing is a stable pattern, and where a palette this poor cannot mix well the effects draw
-/// a deliberate 16-colour look (water in VGA colours by name) that costs what flat colour
-/// costs. (At 256 colours the figures are measured at 200×60 over 20 s, see BENCHMARKS.md.)
-const BYTES_16_LIMIT: f64 = 1.2;
+/// Most bytes a recording at 16 or 256 colours may cost against the same with `--dither
+/// none`: the mixing is a stable pattern, and where a palette this poor cannot mix well the
+/// effects draw a deliberate 16-colour look (water in VGA colours by name) that costs what flat
+/// colour costs. At 256 colours a sparse mix is shade glyphs on half the cells (confetti's
+/// sky), and a glyph sits on the ground of the mix around it, so a piece moving on costs what
+/// it costs on a flat sky.
+const BYTES_LIMIT: f64 = 1.2;
+
+/// Water at 256 colours, as measured here (100×30, 6 s) when confetti's sky became shade
+/// glyphs: 1.325. Its mixed blues move with the waves, so every changed cell carries two
+/// colours where flat colour often has one; held to no worse (200×60 over 20 s it is 1.20,
+/// BENCHMARKS.md).
+const WATER_256_MEASURED: f64 = 1.33;
 
 #[test]
-fn sixteen_colours_cost_no_more_than_flat_colour() {
+fn reduced_colours_cost_no_more_than_flat_colour() {
     let dir = std::env::temp_dir().join(format!("vitrine-colour-bytes-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let mut table = String::from("effect mixed flat ratio\n");
+    let mut table = String::from("effect depth mixed flat ratio\n");
     let mut failures = Vec::new();
-    for effect in ["glitch", "confetti", "water", "defrag"] {
-        let mixed = cast_bytes(&record(&dir, effect, "16", "auto"));
-        let flat = cast_bytes(&record(&dir, effect, "16", "none"));
-        let ratio = mixed as f64 / flat as f64;
-        table.push_str(&format!("{effect} {mixed} {flat} {ratio:.3}\n"));
-        if ratio > BYTES_16_LIMIT {
-            failures.push(effect);
+    for depth in ["256", "16"] {
+        for effect in ["glitch", "confetti", "water", "defrag"] {
+            let mixed = cast_bytes(&record(&dir, effect, depth, "auto"));
+            let flat = cast_bytes(&record(&dir, effect, depth, "none"));
+            let ratio = mixed as f64 / flat as f64;
+            table.push_str(&format!("{effect} {depth} {mixed} {flat} {ratio:.3}\n"));
+            let limit = match (effect, depth) {
+                ("water", "256") => WATER_256_MEASURED,
+                _ => BYTES_LIMIT,
+            };
+            if ratio > limit {
+                failures.push(format!("{effect} at {depth}"));
+            }
         }
     }
     eprintln!("{table}");

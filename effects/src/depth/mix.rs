@@ -144,31 +144,46 @@ impl Mix {
         }
     }
 
-    /// Packed into a table slot (never equal to [`UNSET`]: `share` is at most 16).
-    fn pack(self) -> u64 {
-        let (glyph, cells) = self.shade.map_or((0, 0), |s| (s.glyph, s.cells));
-        u64::from(self.a)
-            | u64::from(self.b) << 8
-            | u64::from(self.share) << 16
-            | u64::from(self.nearest) << 24
-            | u64::from(glyph) << 32
-            | u64::from(cells) << 40
+    /// Packed into a table slot, 8 bits per field: the share's byte holds a plain share
+    /// (0–16), or with [`SHADE_FLAG`] a sparse mix's share − 1 (bit 0; it is 1 or 2), its
+    /// glyph (bits 1–2) and cells − 1 (bits 3–6). Never equal to [`UNSET`], whose share byte
+    /// is a shade's but whose `a` and `b` are equal, which a shade's never are.
+    fn pack(self) -> u32 {
+        let share = match self.shade {
+            None => self.share,
+            Some(Shade { glyph, cells }) => {
+                SHADE_FLAG | (self.share - 1) | glyph << 1 | (cells - 1) << 3
+            }
+        };
+        u32::from(self.a)
+            | u32::from(self.b) << 8
+            | u32::from(share) << 16
+            | u32::from(self.nearest) << 24
     }
 
-    fn unpack(slot: u64) -> Mix {
-        let glyph = (slot >> 32) as u8;
+    fn unpack(slot: u32) -> Mix {
+        let share = (slot >> 16) as u8;
+        let (share, shade) = if share & SHADE_FLAG == 0 {
+            (share, None)
+        } else {
+            let shade = Shade {
+                glyph: (share >> 1) & 3,
+                cells: ((share >> 3) & 15) + 1,
+            };
+            ((share & 1) + 1, Some(shade))
+        };
         Mix {
             a: slot as u8,
             b: (slot >> 8) as u8,
-            share: (slot >> 16) as u8,
+            share,
             nearest: (slot >> 24) as u8,
-            shade: (glyph != 0).then_some(Shade {
-                glyph,
-                cells: (slot >> 40) as u8,
-            }),
+            shade,
         }
     }
 }
+
+/// Marks a packed share byte as a shade's (see [`Mix::pack`]).
+const SHADE_FLAG: u8 = 0x80;
 
 /// How many of the palette colours nearest the wanted one are paired up to find a mix.
 const CANDIDATES: usize = 8;
@@ -396,6 +411,9 @@ const HUE_MISS_256: f32 = 0.000_9;
 /// where smooth (a sparse sprinkle of half-block pixels is what reads as polka dots).
 const SPARSE_SHADE_256: u8 = 2;
 
+// A shade's share packs into one bit (see `Mix::pack`).
+const _: () = assert!(SPARSE_SHADE_256 <= 2);
+
 /// How a palette matches colours (see the fields of [`Palette`]).
 struct Tuning {
     lightness: f32,
@@ -565,11 +583,11 @@ pub(super) struct MixTable {
     palette: &'static Palette,
     mixing: bool,
     /// Packed [`Mix`]es; [`UNSET`] until first needed.
-    slots: Box<[u64; SLOTS]>,
+    slots: Box<[u32; SLOTS]>,
 }
 
 /// A slot not computed yet (never a packed [`Mix`]: `share` is at most 16).
-const UNSET: u64 = u64::MAX;
+const UNSET: u32 = u32::MAX;
 
 impl MixTable {
     /// An empty table for `palette`, mixing (or only taking the nearest colour) as `mixing`.
@@ -726,14 +744,23 @@ mod tests {
             b: 255,
             share: 16,
             nearest: 200,
-            shade: Some(Shade {
-                glyph: 3,
-                cells: 16,
-            }),
+            shade: None,
         };
         assert_eq!(Mix::unpack(mix.pack()), mix);
         assert_ne!(mix.pack(), UNSET);
         assert_eq!(mix.share_between(17, 255), Some(16));
+        for (share, glyph, cells) in [(1, 1, 8), (2, 3, 16), (1, 2, 1)] {
+            let shade = Some(Shade { glyph, cells });
+            let mix = Mix {
+                a: 255,
+                b: 254,
+                share,
+                nearest: 255,
+                shade,
+            };
+            assert_eq!(Mix::unpack(mix.pack()), mix);
+            assert_ne!(mix.pack(), UNSET);
+        }
         assert_eq!(Mix::plain(4).share_between(0, 4), Some(16));
         assert_eq!(Mix::plain(4).share_between(4, 6), Some(0));
         assert_eq!(Mix::plain(4).share_between(1, 6), None);
