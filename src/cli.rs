@@ -549,12 +549,11 @@ pub struct ServeArgs {
     #[arg(long, default_value = "1h", value_parser = parse_timeout, value_name = "DURATION")]
     pub idle_timeout: Duration,
 
-    /// The ciphers offered to clients, comma-separated (default: all of them, ChaCha20 first).
-    /// The client picks: the first of its own list that is offered, and OpenSSH asks for
-    /// chacha20-poly1305 first. For a crowd on a CPU with AES instructions,
-    /// `aes128-gcm@openssh.com,aes256-gcm@openssh.com` makes OpenSSH clients use AES-GCM,
-    /// which costs the server about a third less CPU a viewer (BENCHMARKS.md); clients that
-    /// cannot do AES-GCM are then refused.
+    /// The ciphers offered to clients, comma-separated. Default: with --open on a CPU with AES
+    /// instructions, AES-GCM only (OpenSSH since 6.2, PuTTY since 0.76); otherwise all of them,
+    /// ChaCha20 first. The client picks the first of its own list that is offered, and OpenSSH
+    /// asks for ChaCha20 first, which costs a crowd server about a third more CPU than AES-GCM
+    /// (BENCHMARKS.md). Give the full list to let older clients in.
     #[arg(long, value_delimiter = ',', value_enum, value_name = "CIPHER")]
     pub ciphers: Vec<SshCipher>,
 

@@ -1184,6 +1184,33 @@ fn openssh_uses_the_cipher_the_server_offers() {
     assert!(err.contains("no matching cipher found"), "{err}");
 }
 
+#[test]
+fn an_open_server_on_a_cpu_with_aes_offers_openssh_aes_gcm() {
+    let server = Server::start("open-ciphers", &["--open"]);
+    let log = server.log();
+    let offered = log
+        .lines()
+        .find_map(|line| line.split("ciphers offered: ").nth(1))
+        .unwrap_or_else(|| panic!("no ciphers line\n{log}"))
+        .to_string();
+    let Some(mut ssh) = openssh(&server) else {
+        return;
+    };
+    let out = run_bounded(ssh.args(["-v", "127.0.0.1", "true"]));
+    let err = String::from_utf8_lossy(&out.stderr);
+    // OpenSSH asks for ChaCha20 first: it gets it only where the server still offers it.
+    let expected = if offered.starts_with("aes128-gcm@openssh.com") {
+        assert_eq!(offered, "aes128-gcm@openssh.com,aes256-gcm@openssh.com");
+        "aes128-gcm@openssh.com"
+    } else {
+        "chacha20-poly1305@openssh.com"
+    };
+    assert!(
+        err.contains(&format!("kex: server->client cipher: {expected}")),
+        "offered {offered}\n{err}"
+    );
+}
+
 /// Asks for a signal with `want reply` set (which `ssh` never does, so python's asyncssh does
 /// it) on a running showcase, and prints the server's answer.
 const SIGNAL_WANTING_A_REPLY: &str = r#"

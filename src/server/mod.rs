@@ -183,9 +183,15 @@ pub fn run(spec: ShowSpec, settings: &Settings, args: &ServeArgs, source: Source
 
 fn ssh_config(host_key: PrivateKey, access: &Access, ciphers: &[SshCipher]) -> Config {
     let mut preferred = Preferred::default();
+    let ciphers = match ciphers {
+        [] => default_ciphers(access, cpu_has_fast_aes()),
+        chosen => chosen,
+    };
     if !ciphers.is_empty() {
         preferred.cipher = ciphers.iter().map(|&c| cipher_name(c)).collect();
     }
+    let offered: Vec<&str> = preferred.cipher.iter().map(|c| c.as_ref()).collect();
+    log::info!("ciphers offered: {}", offered.join(","));
     let mut methods = vec![MethodKind::PublicKey];
     if matches!(access, Access::Open) {
         methods.push(MethodKind::None);
@@ -207,6 +213,40 @@ fn ssh_config(host_key: PrivateKey, access: &Access, ciphers: &[SshCipher]) -> C
         nodelay: true,
         preferred,
         ..Config::default()
+    }
+}
+
+/// What is offered without `--ciphers` (empty: russh's own list, ChaCha20 first).
+///
+/// The client picks the first cipher of *its* list that the server offers, and OpenSSH asks for
+/// chacha20-poly1305 first. With --open a crowd comes, and on a CPU with AES instructions
+/// ChaCha20-Poly1305 costs the server about 8x AES-GCM per byte (ring's Poly1305 has no SIMD
+/// code on x86-64): 1,000 viewers cost 53-61% of a core with ChaCha20 and 38-46% with AES-GCM
+/// (BENCHMARKS.md). So an open server on such a CPU offers AES-GCM only, which every OpenSSH
+/// since 6.2 and PuTTY since 0.76 speak. Without AES instructions (a Raspberry Pi 4), ChaCha20
+/// is the fast one and everything stays offered; a key-only server serves a few people and
+/// offers everything too.
+fn default_ciphers(access: &Access, fast_aes: bool) -> &'static [SshCipher] {
+    match access {
+        Access::Open if fast_aes => &[SshCipher::Aes128Gcm, SshCipher::Aes256Gcm],
+        _ => &[],
+    }
+}
+
+/// Whether this CPU has AES and carry-less multiply instructions (what AES-GCM needs to be fast).
+fn cpu_has_fast_aes() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("aes")
+            && std::arch::is_x86_feature_detected!("pclmulqdq")
+    }
+    #[cfg(target_arch = "aarch64")]
+    {
+        std::arch::is_aarch64_feature_detected!("aes")
+    }
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+    {
+        false
     }
 }
 
@@ -598,4 +638,18 @@ fn log(id: u64, peer: SocketAddr, message: &str) {
 
 fn log_at(level: log::Level, id: u64, peer: SocketAddr, message: &str) {
     log::log!(level, "serve: [{id} {peer}] {message}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_open_server_offers_aes_gcm_only_where_the_cpu_makes_it_cheap() {
+        assert_eq!(
+            default_ciphers(&Access::Open, true),
+            [SshCipher::Aes128Gcm, SshCipher::Aes256Gcm]
+        );
+        assert!(default_ciphers(&Access::Open, false).is_empty());
+    }
 }
