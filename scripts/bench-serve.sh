@@ -5,8 +5,10 @@
 #
 #     scripts/bench-serve.sh [SECONDS] [VIEWER COUNTS...]
 #
-# BENCH_CIPHER=aes256-gcm@openssh.com measures with the viewers asking for AES-GCM instead of
-# ChaCha20-Poly1305 (OpenSSH's first choice). Needs about 2,100 file descriptors for 1,000
+# The viewers ask for ciphers in OpenSSH's order, so they get what an OpenSSH user would (with
+# --open on a CPU with AES instructions: AES-GCM). To measure ChaCha20-Poly1305:
+# BENCH_SHOW="--ciphers chacha20-poly1305@openssh.com". BENCH_CIPHER=LIST changes what the
+# viewers ask for. Needs about 2,100 file descriptors for 1,000
 # viewers (the script raises its soft limit).
 #
 # BENCH_SERVER=PATH measures another server binary (say, main's) with the same client, for a
@@ -22,7 +24,8 @@ cd "$(dirname "$0")/.."
 seconds=${1:-20}
 shift || true
 counts=("${@:-1 10 100 1000}")
-# The show: the default playlist unless BENCH_SHOW says otherwise (e.g. "--effect water").
+# The show: the default playlist unless BENCH_SHOW says otherwise (e.g. "--effect water"); any
+# other server flags go there too.
 show=${BENCH_SHOW:-}
 server_bin=${BENCH_SERVER:-./target/release/vitrine}
 cargo build --release --quiet --bin vitrine --example serve_viewers
