@@ -238,9 +238,9 @@ fn main() {
     // OpenSSH's own order (ssh_config(5) `Ciphers`), for the ones russh has.
     const OPENSSH_ORDER: &str = "chacha20-poly1305@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr,\
                                  aes128-gcm@openssh.com,aes256-gcm@openssh.com";
-    let cipher_name = std::env::var("BENCH_CIPHER").unwrap_or_else(|_| OPENSSH_ORDER.to_string());
+    let asked = std::env::var("BENCH_CIPHER").ok();
     let mut ciphers = Vec::new();
-    for name in cipher_name.split(',') {
+    for name in asked.as_deref().unwrap_or(OPENSSH_ORDER).split(',') {
         let Ok(cipher) = cipher::Name::try_from(name) else {
             eprintln!("BENCH_CIPHER: unknown cipher {name}");
             std::process::exit(2);
@@ -248,11 +248,7 @@ fn main() {
         ciphers.push(cipher);
     }
     let ciphers: &'static [cipher::Name] = Vec::leak(ciphers);
-    let cipher_name = if std::env::var("BENCH_CIPHER").is_ok() {
-        cipher_name
-    } else {
-        "OpenSSH's cipher order".to_string()
-    };
+    let cipher_name = asked.unwrap_or_else(|| "OpenSSH's cipher order".to_string());
     // One thread unless BENCH_CLIENT_THREADS says otherwise (on a machine busy with other
     // work, more threads get the client a larger share of the cores).
     let threads = std::env::var("BENCH_CLIENT_THREADS")

@@ -17,8 +17,8 @@
 //! The parts, one file each under `water/`: `params` (flags and ranges), `style` (the five looks
 //! and a scene's colours), `field` (the displacement noise and caustic light), `ripple` (the
 //! wave tank), `mask` and `blur` (coverage masks: bounds, sampling, box blur), `art`
-//! ([`AsciiArt`], a picture shown instead of the message) and `vga` (the look at 16 colours). This file lays them out per size and
-//! composes a frame.
+//! ([`AsciiArt`], a picture shown instead of the message) and `vga` (the look at 16 colours).
+//! This file lays them out per size and composes a frame.
 //!
 //! The subject (the message in big lettering, or an ASCII-art `--image`) is rasterised once per
 //! size into an *ink* mask of pixels (half-blocks, 2 per cell, unless `--pixels` says finer).

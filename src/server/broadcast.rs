@@ -7,8 +7,9 @@
 //! moment, a slow link) gets the differences since its last frame as one update; one further
 //! behind, or that just joined or resized, gets a keyframe: the whole current picture, encoded
 //! at most once per frame for all who need it. So a slow viewer skips to the latest frame and
-//! never holds a queue, and a late one does not pay for a whole picture. A viewer whose size differs joins (or starts) the group of its size: a show
-//! of its own, from the same spec and seed.
+//! never holds a queue, and a late one does not pay for a whole picture. A viewer whose size
+//! differs joins (or starts) the group of its size: a show of its own, from the same spec and
+//! seed.
 //!
 //! The group's task hands each frame to every viewer's SSH session itself, without waiting:
 //! a session whose queue is full (a client that does not keep up, or a moment when the

@@ -146,9 +146,9 @@ impl VgaLook {
     }
 
     /// The colour of a pixel of `water` under `over`: the message, its halo, light, shadow or
-    /// the water, each either on or off, in that order of precedence. Light (caustics, a crest) is one
-    /// step lighter than the water it falls on, blue on the deep and cyan on the blue, so it
-    /// reads as light in the water rather than lines drawn over it.
+    /// the water, each either on or off, in that order of precedence. Light (caustics, a
+    /// crest) is one step lighter than the water it falls on, blue on the deep and cyan on the
+    /// blue, so it reads as light in the water rather than lines drawn over it.
     pub(super) fn pixel(&self, water: Rgb, over: Over) -> Rgb {
         if over.ink >= INK_CUT {
             self.text
