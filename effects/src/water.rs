@@ -75,11 +75,11 @@ use ratatui_core::style::{Modifier, Style};
 pub use self::art::AsciiArt;
 use self::blur::BoxBlur;
 use self::field::{CAUSTIC_LEVELS, Field};
+use self::look::PaletteLook;
 use self::mask::{Reach, Region, ink_bounds, sample};
 pub use self::params::WaterParams;
 use self::ripple::Waves;
 use self::style::{Colors, WaterStyle};
-use self::look::PaletteLook;
 use crate::canvas::PixelCanvas;
 use crate::effect::{Context, Effect, LayerKind};
 use crate::layers::{Backdrop, set_halves};
@@ -310,7 +310,8 @@ impl Water {
             // Bands of shades fixed to the cell rows, and one colour of text.
             look.layout(rows, cell_y);
             let look = &*look;
-            self.bg_rows.extend((0..h).map(|y| look.water_at(y, cell_y)));
+            self.bg_rows
+                .extend((0..h).map(|y| look.water_at(y, cell_y)));
             self.fg_rows.resize(h, self.colors.text);
         } else {
             for y in 0..h {

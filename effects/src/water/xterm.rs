@@ -251,7 +251,11 @@ mod tests {
         assert_eq!(look.rows.len(), 30);
         let palette: Vec<Rgb> = (16..=255).map(xterm_rgb).collect();
         for band in &look.rows {
-            for c in [band.solid, xterm_rgb(band.shade.ink), xterm_rgb(band.shade.ground)] {
+            for c in [
+                band.solid,
+                xterm_rgb(band.shade.ink),
+                xterm_rgb(band.shade.ground),
+            ] {
                 assert!(palette.contains(&c), "{band:?}");
             }
         }
