@@ -17,7 +17,8 @@
 //! The parts, one file each under `water/`: `params` (flags and ranges), `style` (the five looks
 //! and a scene's colours), `field` (the displacement noise and caustic light), `ripple` (the
 //! wave tank), `mask` and `blur` (coverage masks: bounds, sampling, box blur), `art`
-//! ([`AsciiArt`], a picture shown instead of the message) and `vga` (the look at 16 colours).
+//! ([`AsciiArt`], a picture shown instead of the message), and `look` with `vga` and `xterm`
+//! (the looks at 16 and 256 colours).
 //! This file lays them out per size and composes a frame.
 //!
 //! The subject (the message in big lettering, or an ASCII-art `--image`) is rasterised once per
@@ -50,9 +51,11 @@
 //! double-width glyph is never split.
 //!
 //! Colours: the text is light (luma ≥ 0.75) and the water dark (luma ≤ 0.22, light lines ≤ 0.45),
-//! so the shape survives any reduction of colours. Drawing for 16 colours ([`Context::depth`]),
-//! where no mix of the 16 looks like navy water, the water draws a deliberate look in VGA
-//! colours instead: shade-glyph bands of black and blue under a white message (`water/vga.rs`).
+//! so the shape survives any reduction of colours. Drawing for 16 or 256 colours
+//! ([`Context::depth`]), where mixing navy from the palette reads as dots that change wherever
+//! the message moves, the water draws a deliberate look in the palette's own colours instead:
+//! shade-glyph bands of black and blue under a white message in VGA colours (`water/vga.rs`),
+//! one shade glyph per cell row of water and a message in few xterm colours (`water/xterm.rs`).
 
 mod art;
 mod blur;

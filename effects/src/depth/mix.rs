@@ -209,6 +209,10 @@ pub fn cell_shade_256(c: Rgb) -> CellShade {
 /// ground covers less, a dark ink on a light ground more: see [`shade_coverage`]).
 const SHADE_INK: [f32; 3] = [0.15, 0.45, 0.75];
 
+/// How many of the palette colours nearest a wanted colour (after each of the nearest
+/// [`CANDIDATES`]) [`Palette::cell_shade`] pairs it with: a shade's two colours are close.
+const SHADE_PARTNERS: usize = 48;
+
 /// How many of the best pairs by typical coverage [`Palette::cell_shade`] judges at their real
 /// coverage.
 const SHADE_GUESSES: usize = 24;
@@ -298,15 +302,7 @@ impl Palette {
 
     /// The palette index nearest `c`.
     pub fn nearest(&self, c: Rgb) -> u8 {
-        let lab = oklab(c);
-        let mut best = (0, f32::INFINITY);
-        for (i, &p) in self.lab.iter().enumerate() {
-            let d = distance(lab, p, self.lightness);
-            if d < best.1 {
-                best = (i, d);
-            }
-        }
-        self.indices[best.0]
+        self.nearest_lab(oklab(c), self.lightness)
     }
 
     /// The palette index nearest `c` weighing hue above lightness and aiming more colourful
@@ -314,9 +310,14 @@ impl Palette {
     fn nearest_by_hue(&self, c: Rgb) -> u8 {
         let [l, a, b] = oklab(c);
         let lab = [l, a * HUE_FIRST.chroma, b * HUE_FIRST.chroma];
+        self.nearest_lab(lab, HUE_FIRST.lightness)
+    }
+
+    /// The palette index nearest `lab` with lightness weighed by `lightness`.
+    fn nearest_lab(&self, lab: Lab, lightness: f32) -> u8 {
         let mut best = (0, f32::INFINITY);
         for (i, &p) in self.lab.iter().enumerate() {
-            let d = distance(lab, p, HUE_FIRST.lightness);
+            let d = distance(lab, p, lightness);
             if d < best.1 {
                 best = (i, d);
             }
@@ -445,9 +446,9 @@ impl Palette {
     /// The best way to show `c` over a whole cell with one glyph: a palette colour alone, or
     /// a shade glyph in one colour over another, judged in OKLab at the glyph's real coverage
     /// (plus [`MIX_PENALTY`] for a texture). Each of the colours nearest `c` is paired with
-    /// every palette colour, first judged at the glyph's typical coverage; the best few are
-    /// then judged at their real one (see [`shade_coverage`], which is too slow for every
-    /// pair).
+    /// the next nearest [`SHADE_PARTNERS`], first judged at the glyph's typical coverage; the
+    /// best few are then judged at their real one (see [`shade_coverage`], which is too slow
+    /// for every pair).
     fn cell_shade(&self, c: Rgb) -> CellShade {
         let lab = self.wanted(oklab(c));
         let mut near: Vec<(usize, f32)> = self
@@ -469,8 +470,8 @@ impl Palette {
             distance(lab, oklab_linear(mixed), self.lightness) + MIX_PENALTY
         };
         let mut guesses: Vec<(f32, usize, usize, u8)> = Vec::new();
-        for &(p, _) in &near[..CANDIDATES] {
-            for q in (0..self.indices.len()).filter(|&q| q != p) {
+        for (n, &(p, _)) in near[..CANDIDATES].iter().enumerate() {
+            for &(q, _) in near[n + 1..].iter().take(SHADE_PARTNERS) {
                 for glyph in 1..=3 {
                     let typical = SHADE_INK[usize::from(glyph) - 1];
                     guesses.push((error(p, q, typical), p, q, glyph));
@@ -478,8 +479,11 @@ impl Palette {
                 }
             }
         }
-        guesses.sort_by(|a, b| a.0.total_cmp(&b.0));
-        for &(_, ink, ground, glyph) in guesses.iter().take(SHADE_GUESSES) {
+        let best_guesses = SHADE_GUESSES.min(guesses.len());
+        if best_guesses > 0 {
+            guesses.select_nth_unstable_by(best_guesses - 1, |a, b| a.0.total_cmp(&b.0));
+        }
+        for &(_, ink, ground, glyph) in &guesses[..best_guesses] {
             let (i, g) = (self.indices[ink], self.indices[ground]);
             let covers = shade_coverage(glyph, xterm_rgb(i), xterm_rgb(g));
             let e = error(ink, ground, covers);
