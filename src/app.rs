@@ -153,6 +153,13 @@ pub fn run(
         if now < next_frame {
             continue;
         }
+        if terminal::take_resumed() {
+            guard.screen.forget();
+            if let Ok(size) = crossterm::terminal::size() {
+                guard.screen.resize(size);
+            }
+            dirty = true;
+        }
         if now >= next_poll {
             next_poll = now + RELOAD_POLL;
             if source.changed() {

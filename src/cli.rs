@@ -369,7 +369,8 @@ pub struct KioskArgs {
 // Back to the main list after a flattened group with its own heading (an effect's flags).
 #[command(next_help_heading = None::<&'static str>)]
 pub struct TerminalArgs {
-    /// Keep output under this many kilobytes per second (slow links) by lowering the fps.
+    /// Keep output under this many kilobytes per second (slow links) by lowering the fps, down
+    /// to one frame a second (a budget below what one frame a second writes is exceeded)
     #[arg(long, value_name = "KB/S", value_parser = parse_rate)]
     pub max_rate: Option<f64>,
 }

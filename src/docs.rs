@@ -17,7 +17,11 @@ pub fn completions(shell: CompletionShell, out: &mut dyn Write) -> Result<()> {
         CompletionShell::Zsh => Shell::Zsh,
         CompletionShell::Fish => Shell::Fish,
     };
-    clap_complete::generate(shell, &mut Cli::command(), "vitrine", out);
+    // clap_complete panics when a write fails (`vitrine completions bash | head`, a full
+    // disk): generate in memory, then write with the error reported like any other.
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "vitrine", &mut script);
+    out.write_all(&script)?;
     Ok(())
 }
 

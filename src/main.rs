@@ -33,7 +33,7 @@ mod wall;
 use std::io::Write;
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{Context as _, Result};
 use clap::{ArgMatches, FromArgMatches};
 use vitrine_effects::LayerKind;
 use vitrine_effects::depth::{ColorDepth, ColorMapper};
@@ -73,6 +73,10 @@ fn main() -> ExitCode {
     error::report(result)
 }
 
+/// The context of a failed write of a command's output (a full disk; a closed pipe is no
+/// error, see [`error::report`]).
+const STDOUT_FAILED: &str = "cannot write to standard output";
+
 fn run(cli: Cli, command: &clap::Command, matches: &ArgMatches) -> Result<()> {
     let subcommand = |name: &str| {
         let cmd = command.find_subcommand(name).expect("a subcommand of ours");
@@ -89,7 +93,7 @@ fn run(cli: Cli, command: &clap::Command, matches: &ArgMatches) -> Result<()> {
             let control = control::start(&listen)?;
             app::run(show, loaded, source, control, cli.panic_after)
         }
-        Some(Command::List) => list(&mut std::io::stdout().lock()),
+        Some(Command::List) => list(&mut std::io::stdout().lock()).context(STDOUT_FAILED),
         Some(Command::Record(rec)) => {
             let (cmd, matches) = subcommand("record");
             let (_, loaded) = setup(&rec.config, cmd, matches, Mode::Recording)?;
@@ -119,12 +123,21 @@ fn run(cli: Cli, command: &clap::Command, matches: &ArgMatches) -> Result<()> {
                 rec.format,
                 &mut out,
             )
+            .with_context(|| {
+                if rec.out.as_os_str() == "-" {
+                    STDOUT_FAILED.to_string()
+                } else {
+                    format!("cannot write {}", rec.out.display())
+                }
+            })
         }
         Some(Command::Ctl(args)) => ctl::run(&args, &mut std::io::stdout().lock()),
         Some(Command::Completions { shell }) => {
-            docs::completions(shell, &mut std::io::stdout().lock())
+            docs::completions(shell, &mut std::io::stdout().lock()).context(STDOUT_FAILED)
         }
-        Some(Command::Man { dir: None }) => docs::man(&mut std::io::stdout().lock()),
+        Some(Command::Man { dir: None }) => {
+            docs::man(&mut std::io::stdout().lock()).context(STDOUT_FAILED)
+        }
         Some(Command::Man { dir: Some(dir) }) => docs::man_pages(&dir),
         Some(Command::Serve(args)) => {
             let (cmd, matches) = subcommand("serve");

@@ -173,7 +173,7 @@ impl<T> OneOrMany<T> {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a window table")]
 struct RawWindow {
     days: Option<OneOrMany<String>>,
     from: Option<String>,
@@ -346,6 +346,14 @@ mod tests {
         assert!(err.contains("bad time '25:00'"), "{err}");
         let err = schedule(r#"schedule = { form = "16:00" }"#).unwrap_err();
         assert!(err.contains("form"), "{err}");
+        // The one-line form of `dark` is not a window: the error names what is expected in
+        // the config's own words, never a Rust type.
+        let err = schedule(r#"schedule = "Fri 16:00-18:00""#).unwrap_err();
+        assert!(
+            err.contains("expected a window table") && err.contains("days = [\"fri\"]"),
+            "{err}"
+        );
+        assert!(!err.contains("RawWindow"), "{err}");
         assert!(schedule("schedule = []").is_err());
         assert!(Schedule::default().contains(friday(3, 0)));
     }

@@ -87,10 +87,16 @@ impl<W: Write> Screen<W> {
         let area = Rect::new(0, 0, width, height);
         if area != self.area {
             self.area = area;
-            self.clear = true;
-            self.shown = Buffer::empty(Rect::ZERO);
-            self.encoder.forget_cursor();
+            self.forget();
         }
+    }
+
+    /// What the terminal shows is unknown (a suspended show's terminal was the shell's
+    /// meanwhile): the next frame clears the screen and draws everything.
+    pub fn forget(&mut self) {
+        self.clear = true;
+        self.shown = Buffer::empty(Rect::ZERO);
+        self.encoder.forget_cursor();
     }
 
     /// Maps frames with `colors` from now on (a config reload changed `--color` or

@@ -2,17 +2,17 @@
 //!
 //! Quit keys and errors restore through [`TerminalGuard`]'s drop; a panic restores in the panic
 //! hook before the message is printed; SIGINT/SIGTERM/SIGHUP/SIGQUIT/SIGPIPE restore on a dedicated
-//! thread, print the held log (see [`logging`]) and exit at once. The signal path must not depend on the event loop: crossterm 0.29
-//! spins inside `event::poll` once the tty is gone (SSH drop), so a flag checked by the loop
-//! might never be seen.
+//! thread, print the held log (see [`logging`]) and exit at once; SIGTSTP restores, stops, and
+//! takes the terminal again on SIGCONT. The signal path must not depend on the event loop:
+//! crossterm 0.29 spins inside `event::poll` once the tty is gone (SSH drop), so a flag checked
+//! by the loop might never be seen.
 
 use std::io::{self, BufWriter, IsTerminal, Stdout, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Context as _, Result};
-use crossterm::terminal::{EnterAlternateScreen, disable_raw_mode, enable_raw_mode};
-use crossterm::{cursor, execute};
-use signal_hook::consts::{SIGHUP, SIGINT, SIGPIPE, SIGQUIT, SIGTERM};
+use crossterm::terminal::{disable_raw_mode, enable_raw_mode};
+use signal_hook::consts::{SIGHUP, SIGINT, SIGPIPE, SIGQUIT, SIGTERM, SIGTSTP};
 
 use vitrine_effects::depth::ColorMapper;
 
@@ -29,20 +29,55 @@ pub type LocalScreen = Screen<Counted<BufWriter<Stdout>>>;
 /// leave the alternate screen.
 pub const RESTORE_SEQUENCE: &[u8] = b"\x18\x1b[?2026l\x1b[0m\x1b[?25h\x1b[?1049l";
 
+/// Bytes that put the terminal in showcase mode (after raw mode): the alternate screen, no
+/// cursor.
+const ENTER_SEQUENCE: &[u8] = b"\x1b[?1049h\x1b[?25l";
+
 /// Whether the terminal is in showcase mode and needs restoring.
 static ACTIVE: AtomicBool = AtomicBool::new(false);
+
+/// Set when the show comes back from a suspension (see [`take_resumed`]).
+static RESUMED: AtomicBool = AtomicBool::new(false);
 
 /// Puts the terminal back. Safe to call from any thread and more than once: only the first call
 /// after [`init`] does anything. Errors are ignored: the terminal may already be gone.
 pub fn restore() {
+    // The lock first, so a suspension (which holds it) cannot interleave with this.
+    let mut out = io::stdout().lock();
     if !ACTIVE.swap(false, Ordering::SeqCst) {
         return;
     }
     // Raw mode first: it has more side effects than the alternate screen (ratatui's advice).
     let _ = disable_raw_mode();
-    let mut out = io::stdout().lock();
     let _ = out.write_all(RESTORE_SEQUENCE);
     let _ = out.flush();
+}
+
+/// Whether the show came back from a suspension since the last call: the shell had the screen
+/// meanwhile (and the window may have changed size), so everything must be drawn again.
+pub fn take_resumed() -> bool {
+    RESUMED.swap(false, Ordering::SeqCst)
+}
+
+/// SIGTSTP (`kill -TSTP`, a shell's job control; in raw mode Ctrl-Z is just a key): gives the
+/// terminal back as on quit, stops, and on SIGCONT takes it again. The stdout lock is held
+/// throughout, so no frame lands on the shell's screen in between.
+fn suspend() {
+    let mut out = io::stdout().lock();
+    let active = ACTIVE.load(Ordering::SeqCst);
+    if active {
+        let _ = disable_raw_mode();
+        let _ = out.write_all(RESTORE_SEQUENCE);
+        let _ = out.flush();
+    }
+    // Stops the process here until SIGCONT.
+    let _ = signal_hook::low_level::emulate_default_handler(SIGTSTP);
+    if active {
+        let _ = enable_raw_mode();
+        let _ = out.write_all(ENTER_SEQUENCE);
+        let _ = out.flush();
+        RESUMED.store(true, Ordering::SeqCst);
+    }
 }
 
 /// Restores the terminal when dropped.
@@ -78,8 +113,11 @@ pub fn init(colors: ColorMapper) -> Result<TerminalGuard> {
     install_signal_handler()?;
     ACTIVE.store(true, Ordering::SeqCst);
     enable_raw_mode().context("cannot switch the terminal to raw mode")?;
-    execute!(io::stdout(), EnterAlternateScreen, cursor::Hide)
+    let mut out = io::stdout().lock();
+    out.write_all(ENTER_SEQUENCE)
+        .and_then(|()| out.flush())
         .context("cannot set up the terminal")?;
+    drop(out);
     // 256 KiB: far above the largest frame, so a frame leaves in one write and a signal's restore
     // sequence (which takes the stdout lock) never lands inside one.
     let writer = BufWriter::with_capacity(256 * 1024, io::stdout());
@@ -102,12 +140,16 @@ fn install_panic_hook() {
 
 fn install_signal_handler() -> Result<()> {
     let mut signals =
-        signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE])
+        signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGTSTP])
             .context("cannot install signal handlers")?;
     std::thread::Builder::new()
         .name("signals".into())
         .spawn(move || {
-            if let Some(signal) = signals.forever().next() {
+            for signal in signals.forever() {
+                if signal == SIGTSTP {
+                    suspend();
+                    continue;
+                }
                 restore();
                 // What went wrong during the show (a failed reload) is still worth seeing.
                 logging::release_held();

@@ -44,7 +44,12 @@ pub fn open(path: &Path, what: &str, max: u64) -> Result<(File, Metadata), Strin
     } else if kind.is_socket() {
         "a socket".to_string()
     } else if meta.len() > max {
-        format!("too large for a {what} (over {})", size(max))
+        // A regular file, just too big: "give the path of a regular file" would mislead.
+        return Err(format!(
+            "{} is too large for a {what} (over {})",
+            path.display(),
+            size(max)
+        ));
     } else {
         return Ok((file, meta));
     };
@@ -106,10 +111,10 @@ mod tests {
         );
         let messages = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/messages.txt");
         assert!(read(messages, 1024 * 1024).is_ok());
+        let too_large = read(messages, 4).unwrap_err();
         assert!(
-            read(messages, 4)
-                .unwrap_err()
-                .contains("too large for a message file")
+            too_large.contains("is too large for a message file") && !too_large.contains("regular"),
+            "a regular file that is too big is not told to be a regular file: {too_large}"
         );
     }
 }

@@ -324,7 +324,7 @@ fn endless_message_files_and_empty_configs_are_refused_at_start() {
     std::fs::write(&path, "# kiosk\n".repeat(200_000)).unwrap();
     let err = usage_error(&["record", "--config", path.to_str().unwrap()]);
     assert!(
-        err.contains("is too large for a config file (over 1 MiB)"),
+        err.contains("is too large for a config file (over 1 MiB)") && !err.contains("regular"),
         "{err}"
     );
     std::fs::remove_dir_all(dir).unwrap();
@@ -510,4 +510,69 @@ fn bad_font_files_are_one_line_and_exit_2() {
     );
     assert_eq!(with_font, draw(&[]));
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A full disk (here /dev/full) is one error line saying what could not be written, status 1;
+/// a closed pipe (`vitrine completions bash | head`) is no error at all. Never a panic.
+#[test]
+fn output_that_cannot_be_written_is_one_line_and_a_closed_pipe_is_quiet() {
+    let commands: &[&[&str]] = &[
+        &["list"],
+        &["man"],
+        &["completions", "bash"],
+        &["completions", "zsh"],
+        &["completions", "fish"],
+        &["record", "--seconds", "1", "--size", "40x10"],
+        &[
+            "record",
+            "--seconds",
+            "1",
+            "--size",
+            "40x10",
+            "--format",
+            "text",
+        ],
+    ];
+    for args in commands {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_vitrine"))
+            .args(*args)
+            .stdout(full)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = stderr_line(&out);
+        assert!(
+            err.starts_with("vitrine: cannot write to standard output: "),
+            "{args:?}: {err}"
+        );
+
+        let mut child = Command::new(env!("CARGO_BIN_EXE_vitrine"))
+            .args(*args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Read a little, then close the pipe as `head -c 10` would.
+        let mut first = [0u8; 10];
+        std::io::Read::read_exact(child.stdout.as_mut().unwrap(), &mut first).unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success() && out.stderr.is_empty(),
+            "{args:?}: {:?} {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let out = vitrine(&["record", "--seconds", "1", "--out", "/dev/full"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr_line(&out);
+    assert!(
+        err.starts_with("vitrine: cannot write /dev/full: "),
+        "{err}"
+    );
 }

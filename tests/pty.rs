@@ -207,6 +207,42 @@ fn resize_storm_then_correct_final_frame() {
     assert_restored(&output);
 }
 
+/// SIGTSTP (a shell's job control) hands the terminal back as a quit does, then stops; SIGCONT
+/// takes it again and draws the whole screen anew, with keys working.
+#[test]
+fn a_suspended_show_gives_the_terminal_back_and_takes_it_again() {
+    let mut pty = Pty::spawn(ARGS, 80, 24);
+    pty.wait_frames(3);
+    pty.signal(libc::SIGTSTP);
+    pty.wait_for("the restore on SIGTSTP", |out| {
+        rfind(out, LEAVE_ALT) > rfind(out, BEGIN_FRAME)
+    });
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while pty.state() != 'T' {
+        assert!(std::time::Instant::now() < deadline, "not stopped");
+        thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        pty.cooked(),
+        "a suspended show must leave the terminal in cooked mode"
+    );
+    let stopped_at = pty.output().len();
+    pty.resize(100, 30);
+    pty.signal(libc::SIGCONT);
+    pty.wait_for("a full frame after SIGCONT", |out| {
+        let since = &out[stopped_at..];
+        let Some(enter) = rfind(since, ENTER_ALT) else {
+            return false;
+        };
+        rfind(&since[enter..], b"\x1b[2J").is_some()
+    });
+    assert!(!pty.cooked(), "raw mode again after SIGCONT");
+    pty.send(b"q");
+    let (status, output) = pty.finish();
+    assert!(status.success(), "{status:?}");
+    assert_restored(&output);
+}
+
 /// A panic restores the terminal first, then the panic message is printed on the main screen.
 #[test]
 fn a_panic_restores_the_terminal_before_its_message() {

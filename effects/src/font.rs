@@ -183,6 +183,19 @@ impl Fonts {
 fn load(path: &Path) -> Result<Face, FontError> {
     let shown = path.display();
     let fail = |why: String| FontError(format!("font {shown}: {why}"));
+    // Only a regular file: opening a FIFO would wait for a writer forever, and a device such
+    // as /dev/zero would be read up to the size cap for nothing.
+    let kind = std::fs::metadata(path)
+        .map_err(|e| fail(e.to_string()))?
+        .file_type();
+    if kind.is_dir() {
+        return Err(fail("a directory, not a font file".into()));
+    }
+    if !kind.is_file() {
+        return Err(fail(
+            "not a regular file (a device, FIFO or socket); give the path of a font file".into(),
+        ));
+    }
     let file = std::fs::File::open(path).map_err(|e| fail(e.to_string()))?;
     let mut data = Vec::new();
     file.take(MAX_FONT_BYTES + 1)
@@ -252,6 +265,31 @@ mod tests {
         let cut = dir.join("cut.ttf");
         std::fs::write(&cut, &DISPLAY[..40]).unwrap();
         assert!(Fonts::with_files(&[&cut]).is_err());
+        let err = Fonts::with_files(&[&dir]).unwrap_err().to_string();
+        assert!(err.contains("a directory"), "{err}");
+        #[cfg(unix)]
+        {
+            // Refused at once: not read to the size cap, not waited on for a writer.
+            let err = Fonts::with_files(&["/dev/zero"]).unwrap_err().to_string();
+            assert!(err.contains("not a regular file"), "{err}");
+            let fifo = dir.join("fifo.ttf");
+            let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+            assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+            let (tx, rx) = std::sync::mpsc::channel();
+            let path = fifo.clone();
+            std::thread::spawn(move || {
+                let _ = tx.send(
+                    Fonts::with_files(&[&path])
+                        .map(|_| ())
+                        .unwrap_err()
+                        .to_string(),
+                );
+            });
+            let err = rx
+                .recv_timeout(std::time::Duration::from_secs(10))
+                .expect("a FIFO as font must fail at once, not wait for a writer");
+            assert!(err.contains("not a regular file"), "{err}");
+        }
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -32,6 +32,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use super::{Asker, Mirror, web};
 use crate::ctl::protocol::{Failure, FailureKind, MAX_REQUEST_BYTES, Request, Response};
 use crate::error::UsageError;
+use crate::textfile;
 
 /// HTTP connections at once (API calls and viewers together); more wait to be accepted.
 const MAX_CONNECTIONS: usize = 64;
@@ -72,21 +73,23 @@ impl HttpOptions {
     }
 }
 
+/// The most a token file may hold: a 1024-character token and some blank space.
+const MAX_TOKEN_FILE: u64 = 4 * 1024;
+
 fn read_token(path: &std::path::Path) -> Result<Arc<str>> {
-    let bytes = std::fs::read(path)
-        .with_context(|| format!("cannot read token file {}", path.display()))
-        .map_err(crate::error::usage)?;
-    let token = String::from_utf8(bytes)
-        .ok()
-        .map(|t| t.trim().to_string())
-        .filter(|t| (16..=1024).contains(&t.len()) && t.chars().all(|c| c.is_ascii_graphic()))
-        .ok_or_else(|| {
-            UsageError(format!(
-                "token file {} must hold one token of 16 to 1024 printable ASCII characters \
-                 (e.g. from `openssl rand -hex 32`)",
-                path.display()
-            ))
-        })?;
+    // A regular file of bounded size: /dev/zero or a FIFO named by mistake must not fill
+    // memory or hang the start.
+    let text = textfile::read_path(path, "token file", MAX_TOKEN_FILE)
+        .map_err(|e| UsageError(format!("token file {e}")))?;
+    let token = text.trim();
+    if !(16..=1024).contains(&token.len()) || !token.chars().all(|c| c.is_ascii_graphic()) {
+        return Err(UsageError(format!(
+            "token file {} must hold one token of 16 to 1024 printable ASCII characters \
+             (e.g. from `openssl rand -hex 32`)",
+            path.display()
+        ))
+        .into());
+    }
     Ok(token.into())
 }
 
@@ -381,6 +384,19 @@ mod tests {
         let short = dir.join("short");
         std::fs::write(&short, "abc\n").unwrap();
         assert!(HttpOptions::new(open, Some(&short), 4).is_err());
+        // Not a regular file: refused at once, without reading (or waiting on) it.
+        let fifo = dir.join("fifo");
+        let path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: mkfifo with a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o600) }, 0);
+        for (file, why) in [
+            (fifo.as_path(), "is a FIFO"),
+            (std::path::Path::new("/dev/zero"), "is a device"),
+        ] {
+            let err = HttpOptions::new(open, Some(file), 4).unwrap_err();
+            assert!(err.downcast_ref::<UsageError>().is_some());
+            assert!(err.to_string().contains(why), "{err}");
+        }
         let good = dir.join("good");
         std::fs::write(&good, "0123456789abcdef0123\n").unwrap();
         let options = HttpOptions::new(open, Some(&good), 4).unwrap();

@@ -153,6 +153,26 @@ impl Pty {
         unsafe { libc::ioctl(self.master.as_raw_fd(), libc::TIOCSWINSZ, &ws) };
     }
 
+    /// Whether the terminal is in cooked mode (canonical input and echo), as a shell wants it.
+    pub fn cooked(&self) -> bool {
+        let slave = self.slave.as_ref().expect("the slave is open until finish");
+        // SAFETY: tcgetattr on a valid fd into a zeroed termios.
+        let mut termios: libc::termios = unsafe { std::mem::zeroed() };
+        assert_eq!(
+            unsafe { libc::tcgetattr(slave.as_raw_fd(), &mut termios) },
+            0
+        );
+        termios.c_lflag & libc::ICANON != 0 && termios.c_lflag & libc::ECHO != 0
+    }
+
+    /// The process state letter from /proc (R running, S sleeping, T stopped...).
+    pub fn state(&self) -> char {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap();
+        // The state follows the command name, which is in parentheses.
+        let after_name = &stat[stat.rfind(')').unwrap() + 2..];
+        after_name.chars().next().unwrap()
+    }
+
     pub fn send(&mut self, bytes: &[u8]) {
         self.master.write_all(bytes).unwrap();
     }
