@@ -97,6 +97,16 @@ fn water(bencher: Bencher, size: (u16, u16)) {
     bench_frame(bencher, "water", None, size);
 }
 
+/// Water drawing its deliberate looks for 256 and 16 colours (`Context::depth`).
+#[divan::bench(args = [ColorDepth::Ansi256, ColorDepth::Ansi16])]
+fn water_200x60_drawn_for(bencher: Bencher, depth: ColorDepth) {
+    let info = vitrine_effects::registry::find("water").expect("registered effect");
+    let mut ctx = Context::new(7, MESSAGE);
+    ctx.depth = depth;
+    let effect = (info.build)(&ctx, &Params::default()).expect("builds");
+    bench_effect(bencher, effect, (200, 60));
+}
+
 /// The big lettering with a Korean message (Hangul glyphs are bigger and denser than Latin
 /// capitals) in every effect that shows it, at the two sizes the targets are set for.
 #[divan::bench(args = ["glitch", "confetti", "water"], consts = [200, 400])]
@@ -108,9 +118,21 @@ fn korean_lettering<const W: u16>(bencher: Bencher, name: &str) {
 /// colour in almost every cell), for each reduced depth. Truecolor is a no-op and not measured.
 /// Each iteration maps a fresh copy of an RGB frame (the copy is in the setup, not timed),
 /// alternately two frames half a second apart, as a moving picture asks of it.
-fn bench_color_pass(bencher: Bencher, depth: ColorDepth, dither: Dither, (w, h): (u16, u16)) {
+fn bench_color_pass(bencher: Bencher, depth: ColorDepth, dither: Dither, size: (u16, u16)) {
+    bench_color_pass_of(bencher, ColorDepth::TrueColor, depth, dither, size);
+}
+
+/// The colour pass to `depth` on water frames drawn for `drawn_for` (see [`Context::depth`]).
+fn bench_color_pass_of(
+    bencher: Bencher,
+    drawn_for: ColorDepth,
+    depth: ColorDepth,
+    dither: Dither,
+    (w, h): (u16, u16),
+) {
     let info = vitrine_effects::registry::find("water").expect("registered effect");
-    let ctx = Context::new(7, MESSAGE);
+    let mut ctx = Context::new(7, MESSAGE);
+    ctx.depth = drawn_for;
     let mut effect = (info.build)(&ctx, &Params::default()).expect("builds");
     let area = Rect::new(0, 0, w, h);
     let mut frames = [Buffer::empty(area), Buffer::empty(area)];
@@ -139,6 +161,14 @@ const COLOR_SIZES: [(u16, u16); 2] = [(200, 60), (400, 120)];
 #[divan::bench(args = COLOR_SIZES)]
 fn color_pass_256(bencher: Bencher, size: (u16, u16)) {
     bench_color_pass(bencher, ColorDepth::Ansi256, Dither::Auto, size);
+}
+
+/// The same on the frames the water draws when it knows the output has 256 colours (its
+/// deliberate look in palette colours, as the show runs it), rather than truecolor frames.
+#[divan::bench(args = COLOR_SIZES)]
+fn color_pass_256_water_look(bencher: Bencher, size: (u16, u16)) {
+    let depth = ColorDepth::Ansi256;
+    bench_color_pass_of(bencher, depth, depth, Dither::Auto, size);
 }
 
 /// The same without mixing (`--dither none`), for comparison.

@@ -17,7 +17,8 @@
 //! The parts, one file each under `water/`: `params` (flags and ranges), `style` (the five looks
 //! and a scene's colours), `field` (the displacement noise and caustic light), `ripple` (the
 //! wave tank), `mask` and `blur` (coverage masks: bounds, sampling, box blur), `art`
-//! ([`AsciiArt`], a picture shown instead of the message) and `vga` (the look at 16 colours).
+//! ([`AsciiArt`], a picture shown instead of the message), and `look` with `vga` and `xterm`
+//! (the looks at 16 and 256 colours).
 //! This file lays them out per size and composes a frame.
 //!
 //! The subject (the message in big lettering, or an ASCII-art `--image`) is rasterised once per
@@ -50,18 +51,22 @@
 //! double-width glyph is never split.
 //!
 //! Colours: the text is light (luma ≥ 0.75) and the water dark (luma ≤ 0.22, light lines ≤ 0.45),
-//! so the shape survives any reduction of colours. Drawing for 16 colours ([`Context::depth`]),
-//! where no mix of the 16 looks like navy water, the water draws a deliberate look in VGA
-//! colours instead: shade-glyph bands of black and blue under a white message (`water/vga.rs`).
+//! so the shape survives any reduction of colours. Drawing for 16 or 256 colours
+//! ([`Context::depth`]), where mixing navy from the palette reads as dots that change wherever
+//! the message moves, the water draws a deliberate look in the palette's own colours instead:
+//! shade-glyph bands of black and blue under a white message in VGA colours (`water/vga.rs`),
+//! one shade glyph per cell row of water and a message in few xterm colours (`water/xterm.rs`).
 
 mod art;
 mod blur;
 mod field;
+mod look;
 mod mask;
 mod params;
 mod ripple;
 mod style;
 mod vga;
+mod xterm;
 
 use std::time::Duration;
 
@@ -73,13 +78,12 @@ use ratatui_core::style::{Modifier, Style};
 pub use self::art::AsciiArt;
 use self::blur::BoxBlur;
 use self::field::{CAUSTIC_LEVELS, Field};
+use self::look::PaletteLook;
 use self::mask::{Reach, Region, ink_bounds, sample};
 pub use self::params::WaterParams;
 use self::ripple::Waves;
 use self::style::{Colors, WaterStyle};
-use self::vga::VgaLook;
 use crate::canvas::PixelCanvas;
-use crate::depth::ColorDepth;
 use crate::effect::{Context, Effect, LayerKind};
 use crate::layers::{Backdrop, set_halves};
 use crate::lettering::{self, Fit, Lettering};
@@ -127,8 +131,9 @@ pub struct Water {
     calm: bool,
     subject: Subject,
     colors: Colors,
-    /// The deliberate look for 16 colours (see `water/vga.rs`); `None` at other depths.
-    vga: Option<VgaLook>,
+    /// The deliberate look for 16 or 256 colours (see `water/look.rs`); `None` in truecolor
+    /// and mono.
+    look: Option<PaletteLook>,
     /// Simulated seconds (halved under `--calm`).
     t: f64,
     /// Area size the buffers below are laid out for.
@@ -184,18 +189,17 @@ impl Water {
         let style = WaterStyle::from_name(ctx.style_in(STYLES));
         let mut rng = rng::seeded(ctx.seed, "water");
         let noise_seed: u32 = rng.r#gen();
-        let vga = (ctx.depth == ColorDepth::Ansi16)
-            .then(|| VgaLook::new(style, &ctx.palette, params.water));
+        let look = PaletteLook::for_depth(ctx.depth, style, &ctx.palette, params.water);
         let mut water = Self {
             style,
             params: params.clone(),
             calm: ctx.calm,
             subject,
-            colors: vga.as_ref().map_or_else(
+            colors: look.as_ref().map_or_else(
                 || Colors::new(style, &ctx.palette, params.water),
-                VgaLook::colors,
+                PaletteLook::colors,
             ),
-            vga,
+            look,
             t: 0.0,
             layout_for: None,
             unit: 1.0,
@@ -305,11 +309,12 @@ impl Water {
         };
         self.bg_rows.clear();
         self.fg_rows.clear();
-        if let Some(vga) = &mut self.vga {
+        if let Some(look) = &mut self.look {
             // Bands of shades fixed to the cell rows, and one colour of text.
-            vga.layout(rows);
-            let vga = &*vga;
-            self.bg_rows.extend((0..h).map(|y| vga.water_at(y, cell_y)));
+            look.layout(rows, cell_y);
+            let look = &*look;
+            self.bg_rows
+                .extend((0..h).map(|y| look.water_at(y, cell_y)));
             self.fg_rows.resize(h, self.colors.text);
         } else {
             for y in 0..h {
@@ -427,6 +432,7 @@ impl Water {
         let waves = self.waves.active().then_some(&self.waves);
         let (sx, sy) = SHADOW_OFFSET;
         let light_colour = self.colors.light;
+        let cell_y = usize::from(self.canvas.grid().cell().1);
         // Rows the text and its shadow can reach; elsewhere there is only water (and light).
         let (first, last) = (self.region.y0, (self.region.y1 + sy).min(h));
         // Columns the text and its shadow can reach; the rest of a row is plain water unless
@@ -480,8 +486,8 @@ impl Water {
                     light,
                     crest,
                 };
-                row[x] = match &self.vga {
-                    Some(vga) => vga.pixel(water, over),
+                row[x] = match &mut self.look {
+                    Some(look) => look.pixel(y, cell_y, water, over),
                     None => over.smooth(water, ink, light_colour),
                 };
             }
@@ -603,8 +609,8 @@ impl Water {
                 let upper = self.canvas.pixels()[row * self.width + col];
                 let lower =
                     self.canvas.pixels()[(row + usize::from(cell_y) - 1) * self.width + col];
-                let (fg, water) = if self.vga.is_some() {
-                    // VGA colours stay whole: one for the message, the lower pixel's water.
+                let (fg, water) = if self.look.is_some() {
+                    // Palette colours stay whole: one for the message, the lower pixel's water.
                     (self.colors.text, lower)
                 } else {
                     let water = upper.lerp(lower, 0.5);
@@ -660,14 +666,14 @@ impl Effect for Water {
             .grow(radius.ceil() as usize + 1, self.width, self.height);
         self.blur
             .apply(&mut self.warped, self.width, blurred, radius);
-        if let Some(vga) = &mut self.vga {
-            vga.set_blur(radius);
+        if let Some(look) = &mut self.look {
+            look.set_blur(radius);
         }
         self.compose(blurred);
         self.canvas.render(area, buf);
-        if let Some(vga) = &self.vga {
+        if let Some(look) = &self.look {
             let grid = self.canvas.grid();
-            vga.draw_shades(area, buf, self.canvas.pixels(), self.width, grid);
+            look.draw_shades(area, buf, self.canvas.pixels(), self.width, grid);
         }
         if !self.plain.is_empty() {
             self.draw_plain(area, buf);
@@ -794,6 +800,7 @@ fn focus_level(t: f64) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::depth::ColorDepth;
 
     /// One character per half-block pixel by luma (two text rows per cell row), so snapshots
     /// show the shapes the colours make.
@@ -953,13 +960,23 @@ mod tests {
         assert!(fx.blur_radius() < 0.01, "sharp again");
     }
 
-    /// A water effect drawing for 16 colours.
-    fn sixteen(style: &str, message: &str, palette: &[Rgb]) -> Water {
+    /// A water effect drawing for colour depth `depth`.
+    fn drawn_for(depth: ColorDepth, style: &str, message: &str, palette: &[Rgb]) -> Water {
         let mut ctx = Context::new(3, message);
         ctx.style = Some(style.to_string());
         ctx.palette = palette.to_vec();
-        ctx.depth = ColorDepth::Ansi16;
+        ctx.depth = depth;
         Water::new(&ctx, &WaterParams::default()).unwrap()
+    }
+
+    /// Whether `c` is a colour of `depth`'s palette (16: the VGA colours; 256: the xterm cube
+    /// and greys).
+    fn in_palette(depth: ColorDepth, c: Rgb) -> bool {
+        use crate::ansi::{ANSI16, xterm_rgb};
+        match depth {
+            ColorDepth::Ansi16 => ANSI16.contains(&c),
+            _ => (16..=255).any(|n| xterm_rgb(n) == c),
+        }
     }
 
     /// What a cell shows: its glyph (any half block as "pixels") and the RGB of each colour.
@@ -976,17 +993,19 @@ mod tests {
     }
 
     #[test]
-    fn sixteen_colours_are_vga_colours_the_colour_pass_keeps() {
-        use crate::ansi::ANSI16;
+    fn reduced_colours_are_palette_colours_the_colour_pass_keeps() {
         use crate::depth::{ColorMapper, Dither};
         let brand = [Rgb(255, 200, 0), Rgb(0, 90, 40)];
-        for style in STYLES {
+        for (depth, style) in [ColorDepth::Ansi16, ColorDepth::Ansi256]
+            .into_iter()
+            .flat_map(|depth| STYLES.iter().map(move |style| (depth, style)))
+        {
             for palette in [&[][..], &brand] {
                 for message in ["Water 물결 🌊", "물결 🌊 water"] {
-                    let mut fx = sixteen(style, message, palette);
+                    let mut fx = drawn_for(depth, style, message, palette);
                     // 60×16 draws the message big; 24×5 at normal size over the water.
                     for area in [Rect::new(0, 0, 60, 16), Rect::new(0, 0, 24, 5)] {
-                        let mut mapper = ColorMapper::new(ColorDepth::Ansi16, Dither::Auto);
+                        let mut mapper = ColorMapper::new(depth, Dither::Auto);
                         for _ in 0..6 {
                             for _ in 0..20 {
                                 fx.tick(Duration::from_secs_f64(1.0 / 60.0));
@@ -998,8 +1017,8 @@ mod tests {
                             mapper.apply(&mut mapped, area);
                             for (before, after) in drawn.content.iter().zip(&mapped.content) {
                                 let (_, fg, bg) = shown(before);
-                                let vga = |c: Option<Rgb>| c.is_none_or(|c| ANSI16.contains(&c));
-                                assert!(vga(fg) && vga(bg), "{style}: {before:?}");
+                                let kept = |c: Option<Rgb>| c.is_none_or(|c| in_palette(depth, c));
+                                assert!(kept(fg) && kept(bg), "{style}: {before:?}");
                                 assert_eq!(shown(before), shown(after), "{style} {palette:?}");
                             }
                         }
@@ -1010,9 +1029,12 @@ mod tests {
     }
 
     #[test]
-    fn sixteen_colours_change_only_where_the_message_moves() {
-        for style in ["turbulence", "sway", "focus"] {
-            let mut fx = sixteen(style, "Water", &[]);
+    fn reduced_colours_change_only_where_the_message_moves() {
+        for (depth, style) in [ColorDepth::Ansi16, ColorDepth::Ansi256]
+            .into_iter()
+            .flat_map(|depth| ["turbulence", "sway", "focus"].map(move |style| (depth, style)))
+        {
+            let mut fx = drawn_for(depth, style, "Water", &[]);
             let area = Rect::new(0, 0, 60, 20);
             let mut frames = Vec::new();
             for _ in 0..4 {
@@ -1032,14 +1054,17 @@ mod tests {
                 .collect();
             let (first, last) = (rows_changed[0], rows_changed[rows_changed.len() - 1]);
             assert!(first >= 5 && last <= 14, "{style}: rows {rows_changed:?}");
-            // Plain water is drawn with shade glyphs, deep (black) above and shallow (blue)
-            // below.
+            // Plain water is drawn with shade glyphs; at 16 colours deep (black) above and
+            // shallow (blue) below.
             let glyphs: Vec<&str> = (0..area.height)
                 .map(|y| frames[0][(0, y)].symbol())
                 .collect();
-            for shade in ["░", "▒", "▓"] {
-                assert!(glyphs.contains(&shade), "{style}: {glyphs:?}");
+            let shades = ["░", "▒", "▓"].map(|shade| glyphs.contains(&shade));
+            assert!(shades.contains(&true), "{style}: {glyphs:?}");
+            if depth != ColorDepth::Ansi16 {
+                continue;
             }
+            assert!(!shades.contains(&false), "{style}: {glyphs:?}");
             let top = &frames[0][(0, 0)];
             let bottom = &frames[0][(0, area.height - 1)];
             assert_eq!(top.bg, crate::ansi::vga::BLACK.into());

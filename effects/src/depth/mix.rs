@@ -182,6 +182,41 @@ impl Mix {
     }
 }
 
+/// The xterm-256 index nearest `c` weighing hue above lightness, as a deliberate look picks
+/// its few colours: a pale blue message stays blue rather than turning grey.
+pub fn nearest_256_by_hue(c: Rgb) -> u8 {
+    Palette::xterm256().nearest_by_hue(c)
+}
+
+/// A whole cell showing one colour with a shade glyph (see [`cell_shade_256`]): `ink` drawn as
+/// the glyph `glyph` (1–3: `░ ▒ ▓`) over `ground`, or for `glyph` 0 the plain `ground`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CellShade {
+    pub glyph: u8,
+    pub ink: u8,
+    pub ground: u8,
+}
+
+/// How a cell of colour `c` is best shown at 256 colours with one glyph and two colours (a
+/// shade glyph's mix at the font's pixel scale). For an effect that lays out a smooth area in
+/// cells itself, the way a deliberate low-colour look does; the colour pass keeps the palette
+/// colours it returns as they are.
+pub fn cell_shade_256(c: Rgb) -> CellShade {
+    Palette::xterm256().cell_shade(c)
+}
+
+/// The typical coverage of the shade glyphs `░ ▒ ▓` in linear light (a light ink on a dark
+/// ground covers less, a dark ink on a light ground more: see [`shade_coverage`]).
+const SHADE_INK: [f32; 3] = [0.15, 0.45, 0.75];
+
+/// How many of the palette colours nearest a wanted colour (after each of the nearest
+/// [`CANDIDATES`]) [`Palette::cell_shade`] pairs it with: a shade's two colours are close.
+const SHADE_PARTNERS: usize = 48;
+
+/// How many of the best pairs by typical coverage [`Palette::cell_shade`] judges at their real
+/// coverage.
+const SHADE_GUESSES: usize = 24;
+
 /// Marks a packed share byte as a shade's (see [`Mix::pack`]).
 const SHADE_FLAG: u8 = 0x80;
 
@@ -267,10 +302,22 @@ impl Palette {
 
     /// The palette index nearest `c`.
     pub fn nearest(&self, c: Rgb) -> u8 {
-        let lab = oklab(c);
+        self.nearest_lab(oklab(c), self.lightness)
+    }
+
+    /// The palette index nearest `c` weighing hue above lightness and aiming more colourful
+    /// (see [`HUE_FIRST`]).
+    fn nearest_by_hue(&self, c: Rgb) -> u8 {
+        let [l, a, b] = oklab(c);
+        let lab = [l, a * HUE_FIRST.chroma, b * HUE_FIRST.chroma];
+        self.nearest_lab(lab, HUE_FIRST.lightness)
+    }
+
+    /// The palette index nearest `lab` with lightness weighed by `lightness`.
+    fn nearest_lab(&self, lab: Lab, lightness: f32) -> u8 {
         let mut best = (0, f32::INFINITY);
         for (i, &p) in self.lab.iter().enumerate() {
-            let d = distance(lab, p, self.lightness);
+            let d = distance(lab, p, lightness);
             if d < best.1 {
                 best = (i, d);
             }
@@ -396,6 +443,62 @@ impl Palette {
         Mix { shade, ..mix }
     }
 
+    /// The best way to show `c` over a whole cell with one glyph: a palette colour alone, or
+    /// a shade glyph in one colour over another, judged in OKLab at the glyph's real coverage
+    /// (plus [`MIX_PENALTY`] for a texture). Each of the colours nearest `c` is paired with
+    /// the next nearest [`SHADE_PARTNERS`], first judged at the glyph's typical coverage; the
+    /// best few are then judged at their real one (see [`shade_coverage`], which is too slow
+    /// for every pair).
+    fn cell_shade(&self, c: Rgb) -> CellShade {
+        let lab = self.wanted(oklab(c));
+        let mut near: Vec<(usize, f32)> = self
+            .lab
+            .iter()
+            .map(|&p| distance(lab, p, self.lightness))
+            .enumerate()
+            .collect();
+        near.sort_by(|a, b| a.1.total_cmp(&b.1));
+        let plain = CellShade {
+            glyph: 0,
+            ink: self.indices[near[0].0],
+            ground: self.indices[near[0].0],
+        };
+        let mut best = (plain, near[0].1);
+        let error = |ink: usize, ground: usize, t: f32| {
+            let (li, lg) = (self.linear[ink], self.linear[ground]);
+            let mixed = [0, 1, 2].map(|k| lg[k] + (li[k] - lg[k]) * t);
+            distance(lab, oklab_linear(mixed), self.lightness) + MIX_PENALTY
+        };
+        let mut guesses: Vec<(f32, usize, usize, u8)> = Vec::new();
+        for (n, &(p, _)) in near[..CANDIDATES].iter().enumerate() {
+            for &(q, _) in near[n + 1..].iter().take(SHADE_PARTNERS) {
+                for glyph in 1..=3 {
+                    let typical = SHADE_INK[usize::from(glyph) - 1];
+                    guesses.push((error(p, q, typical), p, q, glyph));
+                    guesses.push((error(q, p, typical), q, p, glyph));
+                }
+            }
+        }
+        let best_guesses = SHADE_GUESSES.min(guesses.len());
+        if best_guesses > 0 {
+            guesses.select_nth_unstable_by(best_guesses - 1, |a, b| a.0.total_cmp(&b.0));
+        }
+        for &(_, ink, ground, glyph) in &guesses[..best_guesses] {
+            let (i, g) = (self.indices[ink], self.indices[ground]);
+            let covers = shade_coverage(glyph, xterm_rgb(i), xterm_rgb(g));
+            let e = error(ink, ground, covers);
+            if e < best.1 {
+                let shade = CellShade {
+                    glyph,
+                    ink: i,
+                    ground: g,
+                };
+                best = (shade, e);
+            }
+        }
+        best.0
+    }
+
     /// The colour to aim for: `lab` with its chroma multiplied by [`Palette::chroma`], so
     /// that a poor palette keeps hue before lightness.
     fn wanted(&self, [l, a, b]: Lab) -> Lab {
@@ -413,6 +516,18 @@ const SPARSE_SHADE_256: u8 = 2;
 
 // A shade's share packs into one bit (see `Mix::pack`).
 const _: () = assert!(SPARSE_SHADE_256 <= 2);
+
+/// Hue before lightness: lightness weighed at half, and aiming half again as colourful.
+struct HueFirst {
+    lightness: f32,
+    chroma: f32,
+}
+
+/// How [`nearest_256_by_hue`] weighs hue (the weights 16 colours match with).
+const HUE_FIRST: HueFirst = HueFirst {
+    lightness: 0.5,
+    chroma: 1.5,
+};
 
 /// How a palette matches colours (see the fields of [`Palette`]).
 struct Tuning {
@@ -438,8 +553,8 @@ const TUNING_256: Tuning = Tuning {
 /// lightness); patterns cost more, so colours near a palette colour stay flat (glitch's
 /// pixel text keeps its solid layers); at least 2/16 of each colour in a mix.
 const TUNING_16: Tuning = Tuning {
-    lightness: 0.5,
-    chroma: 1.5,
+    lightness: HUE_FIRST.lightness,
+    chroma: HUE_FIRST.chroma,
     pattern: 0.08,
     hue_miss_to_mix: 0.0,
     min_share: 2,

@@ -65,7 +65,9 @@ use ratatui_core::buffer::{Buffer, Cell};
 use ratatui_core::layout::Rect;
 use ratatui_core::style::{Color, Modifier};
 
-pub use self::mix::{Mix, Shade, ordered_threshold, rank};
+pub use self::mix::{
+    CellShade, Mix, Shade, cell_shade_256, nearest_256_by_hue, ordered_threshold, rank,
+};
 use self::mix::{MixTable, Palette, STEPS};
 use crate::ansi::{NAMED, rgb_of};
 use crate::canvas::HalfBlock;

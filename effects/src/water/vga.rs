@@ -20,14 +20,11 @@
 //!
 //! [`Context::depth`]: crate::Context::depth
 
-use ratatui_core::buffer::Buffer;
-use ratatui_core::layout::Rect;
-
 use super::Over;
 use super::field::CAUSTIC_LEVELS;
+use super::look::ShadeRow;
 use super::style::{Colors, WaterStyle};
 use crate::ansi::vga;
-use crate::canvas::PixelGrid;
 use crate::depth;
 use crate::rgb::Rgb;
 
@@ -47,9 +44,6 @@ const LIGHT_CUT: u32 = CAUSTIC_LEVELS / 2;
 /// The least luma of a brand's text colour among the bright VGA colours (light blue and red,
 /// and dark grey, are too dark to read on the water; light magenta is just light enough).
 const TEXT_LUMA: f32 = 0.5;
-
-/// The shade glyphs by quarters of foreground (the shallow water over the deep): 1 to 3.
-const SHADES: [&str; 3] = ["░", "▒", "▓"];
 
 /// The water's colours at 16 colours, and the shade of each cell row.
 #[derive(Clone, Debug)]
@@ -167,41 +161,10 @@ impl VgaLook {
         }
     }
 
-    /// Draws the cells of `area` that are plain water (every pixel as [`water_at`] says) as
-    /// their row's shade glyph. `pixels` is the canvas, `width` pixels wide, in `grid`'s cells.
-    ///
-    /// [`water_at`]: VgaLook::water_at
-    pub(super) fn draw_shades(
-        &self,
-        area: Rect,
-        buf: &mut Buffer,
-        pixels: &[Rgb],
-        width: usize,
-        grid: PixelGrid,
-    ) {
-        let (cx, cy) = grid.cell();
-        let (cx, cy) = (usize::from(cx), usize::from(cy));
-        for (row, &quarters) in self.rows.iter().enumerate().take(usize::from(area.height)) {
-            let Some(&glyph) = SHADES.get(usize::from(quarters).wrapping_sub(1)) else {
-                continue; // solid deep or solid water: the canvas drew it as it is
-            };
-            let plain = |col: usize| {
-                (row * cy..(row + 1) * cy).all(|y| {
-                    let water = self.water_at(y, cy);
-                    pixels[y * width + col * cx..y * width + (col + 1) * cx]
-                        .iter()
-                        .all(|&p| p == water)
-                })
-            };
-            let y = area.y + row as u16;
-            for col in (0..usize::from(area.width)).filter(|&col| plain(col)) {
-                let cell = &mut buf[(area.x + col as u16, y)];
-                if cell.symbol() != glyph {
-                    cell.set_symbol(glyph);
-                }
-                cell.set_fg(self.water.into()).set_bg(self.deep.into());
-            }
-        }
+    /// The shade of cell row `row` where it is plain water, if it is not a solid colour:
+    /// its quarters of the water over the deep.
+    pub(super) fn shade(&self, row: usize) -> Option<ShadeRow> {
+        ShadeRow::new(*self.rows.get(row)?, self.water, self.deep)
     }
 }
 
