@@ -7,9 +7,11 @@
 use std::collections::VecDeque;
 use std::fs::{File, OpenOptions};
 use std::io::{self, IsTerminal, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
 use std::sync::{Mutex, OnceLock};
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use log::{Level, LevelFilter, Log, Metadata, Record};
 
 use crate::cli::{KioskArgs, LogLevel};
@@ -54,12 +56,8 @@ pub fn init(target: Target) -> Result<()> {
     };
     let sink = match file {
         Some(path) => Sink::File(
-            OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(path)
-                .with_context(|| format!("cannot open log file {}", path.display()))
-                .map_err(|e| UsageError(format!("{e:#}")))?,
+            open_log(path)
+                .map_err(|e| UsageError(format!("cannot open log file {}: {e}", path.display())))?,
         ),
         None if live && io::stderr().is_terminal() => Sink::Held(VecDeque::new()),
         None => Sink::Stderr {
@@ -73,6 +71,21 @@ pub fn init(target: Target) -> Result<()> {
     let _ = log::set_logger(logger);
     set_level(level);
     Ok(())
+}
+
+/// Opens the log file for appending without ever blocking the show: a FIFO must have a reader
+/// already (opening one without would wait for it forever), and a FIFO or terminal that is not
+/// read fast enough loses lines instead of stalling the frames.
+fn open_log(path: &Path) -> io::Result<File> {
+    OpenOptions::new()
+        .create(true)
+        .append(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .map_err(|e| match e.raw_os_error() {
+            Some(libc::ENXIO) => io::Error::other("a FIFO (named pipe) that nothing reads"),
+            _ => e,
+        })
 }
 
 /// Changes the level (a config reload may).

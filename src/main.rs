@@ -12,6 +12,7 @@ mod docs;
 mod encode;
 mod error;
 mod keymap;
+mod limits;
 mod logging;
 mod logo;
 mod messages;

@@ -576,3 +576,44 @@ fn output_that_cannot_be_written_is_one_line_and_a_closed_pipe_is_quiet() {
         "{err}"
     );
 }
+
+/// A log file that is a FIFO nothing reads is one error line at once: opening it must not wait
+/// for a reader (the show would never start, and a config reload could not report it).
+#[test]
+fn a_log_fifo_without_a_reader_is_an_error_not_a_hang() {
+    let dir = std::env::temp_dir().join(format!("vitrine-log-fifo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let fifo = dir.join("log");
+    let path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: mkfifo with a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o600) }, 0);
+    for args in [
+        &["--control-socket", "none"][..],
+        &["serve", "--open", "--listen", "127.0.0.1:0"][..],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_vitrine"))
+            .args(args)
+            .arg("--log-file")
+            .arg(&fifo)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while child.try_wait().unwrap().is_none() {
+            if std::time::Instant::now() > deadline {
+                child.kill().unwrap();
+                panic!("{args:?}: still waiting on the log FIFO after 10 s");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = stderr_line(&out);
+        assert!(
+            err.contains("cannot open log file") && err.contains("FIFO (named pipe) that nothing"),
+            "{args:?}: {err}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -424,6 +424,74 @@ fn http_api_with_a_token() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// A TCP connection to `addr` from the loopback address `from` (127.0.0.2 is loopback too, so
+/// one machine can play several clients).
+fn connect_from(from: std::net::Ipv4Addr, addr: std::net::SocketAddr) -> std::net::TcpStream {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind((from, 0).into()).unwrap();
+        let stream = socket.connect(addr).await.unwrap().into_std().unwrap();
+        // tokio's sockets are non-blocking; this test reads with plain timeouts.
+        stream.set_nonblocking(false).unwrap();
+        stream
+    })
+}
+
+/// Connections that are opened and then left waiting (slowloris) from a few addresses cannot
+/// lock everyone else out of the API: each address holds at most its share, one over is told
+/// 503 at once, and a first connection from another address is served even when every slot is
+/// taken.
+#[test]
+fn a_few_stalling_addresses_cannot_take_every_http_connection() {
+    let port = free_port();
+    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let pty = Pty::spawn(
+        &[
+            SHOW,
+            &["--http", &addr.to_string(), "--control-socket", "none"],
+        ]
+        .concat(),
+        80,
+        24,
+    );
+    wait_for_http(&format!("http://{addr}"));
+    let mut stalled = Vec::new();
+    for host in 1..=4 {
+        for _ in 0..16 {
+            stalled.push(connect_from([127, 0, 0, host].into(), addr));
+        }
+    }
+    // The 17th from one address is refused at once (or its read fails when it is closed).
+    let mut over = connect_from([127, 0, 0, 1].into(), addr);
+    over.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut reply = String::new();
+    let _ = std::io::Read::read_to_string(&mut over, &mut reply);
+    assert!(
+        reply.is_empty() || reply.starts_with("HTTP/1.1 503"),
+        "{reply}"
+    );
+    // Someone else still gets an answer, well before the stalled ones time out.
+    let mut other = connect_from([127, 0, 0, 5].into(), addr);
+    other
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    other
+        .write_all(b"GET /api/status HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+        .unwrap();
+    let mut reply = String::new();
+    let read = std::io::Read::read_to_string(&mut other, &mut reply);
+    assert!(
+        reply.starts_with("HTTP/1.1 200"),
+        "a newcomer must be served while four addresses stall: {read:?} {reply:?}"
+    );
+    assert!(pty.child_alive());
+    drop(stalled);
+}
+
 #[test]
 fn http_refuses_an_open_address_without_a_token() {
     let pty = Pty::spawn(&[SHOW, &["--http", "0.0.0.0:0"]].concat(), 80, 24);

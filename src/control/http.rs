@@ -6,7 +6,8 @@
 //! API call needs `Authorization: Bearer TOKEN`; the page's WebSocket, which a browser cannot
 //! give headers, carries it as `?token=`. The token is compared in constant time. Off unless
 //! asked for, on loopback unless an address is given, and never on another address without a
-//! token. Bodies are capped at [`MAX_REQUEST_BYTES`], connections at [`MAX_CONNECTIONS`].
+//! token. Bodies are capped at [`MAX_REQUEST_BYTES`], connections at [`MAX_CONNECTIONS`] in all
+//! and [`MAX_PER_ADDRESS`] from one address.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -24,18 +25,30 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response as HttpResponse};
 use axum::routing::{get, post};
+use rand::{Rng as _, SeedableRng as _};
+use rand_chacha::ChaCha8Rng;
 use subtle::ConstantTimeEq;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::{Asker, Mirror, web};
 use crate::ctl::protocol::{Failure, FailureKind, MAX_REQUEST_BYTES, Request, Response};
 use crate::error::UsageError;
+use crate::limits::{StartupSlot, Startups};
 use crate::textfile;
 
-/// HTTP connections at once (API calls and viewers together); more wait to be accepted.
+/// HTTP connections at once (API calls and viewers together).
 const MAX_CONNECTIONS: usize = 64;
+
+/// HTTP connections one address may hold at once (an IPv4 address or an IPv6 /64): a browser
+/// needs a few, so a few addresses that open and then stall connections cannot take every
+/// slot. When every slot is taken, a first connection from another address closes the
+/// oldest of the address holding the most (see [`Startups`]).
+const MAX_PER_ADDRESS: usize = 16;
+
+/// What a connection that is not admitted reads before it is closed.
+const REFUSED: &[u8] =
+    b"HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\ncontent-length: 0\r\n\r\n";
 
 /// A connection with nothing read or written for this long is closed, so idle or stalled
 /// clients cannot keep the [`MAX_CONNECTIONS`] slots; live viewers are pinged well within it.
@@ -129,7 +142,8 @@ pub async fn serve(listener: TcpListener, options: HttpOptions, asker: Asker, mi
     });
     let listener = Capped {
         inner: listener,
-        slots: Arc::new(Semaphore::new(MAX_CONNECTIONS)),
+        slots: Startups::new(MAX_CONNECTIONS, MAX_PER_ADDRESS),
+        early_drop_dice: ChaCha8Rng::from_entropy(),
     };
     if let Err(err) = axum::serve(listener, app).await {
         log::error!("--http {addr} stopped: {err}");
@@ -239,10 +253,14 @@ fn reply(response: Response) -> HttpResponse {
         .into_response()
 }
 
-/// A listener that holds at most `slots` connections open; the next waits to be accepted.
+/// A listener that holds at most [`MAX_CONNECTIONS`] connections open, [`MAX_PER_ADDRESS`]
+/// from one address; one over is answered 503 and closed at once.
 struct Capped {
     inner: TcpListener,
-    slots: Arc<Semaphore>,
+    slots: Arc<Startups>,
+    /// For the random early drop of addresses that already hold connections (see
+    /// [`Startups::admit`]).
+    early_drop_dice: ChaCha8Rng,
 }
 
 impl axum::serve::Listener for Capped {
@@ -250,19 +268,24 @@ impl axum::serve::Listener for Capped {
     type Addr = SocketAddr;
 
     async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        let slot = Arc::clone(&self.slots)
-            .acquire_owned()
-            .await
-            .expect("the semaphore is never closed");
         loop {
             match self.inner.accept().await {
                 Ok((stream, addr)) => {
+                    let roll = self.early_drop_dice.r#gen::<f64>();
+                    let Ok(slot) = self.slots.admit(addr.ip(), roll) else {
+                        // Best effort: a full socket buffer just closes it.
+                        let _ = stream.try_write(REFUSED);
+                        continue;
+                    };
                     let _ = stream.set_nodelay(true);
                     let idle = Box::pin(tokio::time::sleep(IDLE));
+                    let eviction = slot.eviction();
                     return (
                         CappedStream {
                             stream,
                             idle,
+                            evicted: Box::pin(async move { eviction.notified().await }),
+                            closing: false,
                             _slot: slot,
                         },
                         addr,
@@ -281,11 +304,16 @@ impl axum::serve::Listener for Capped {
     }
 }
 
-/// A connection that gives its slot back when closed, and fails once idle for [`IDLE`].
+/// A connection that gives its slot back when closed, and fails once idle for [`IDLE`] or
+/// when it must make room for another address's first connection.
 struct CappedStream {
     stream: TcpStream,
     idle: Pin<Box<tokio::time::Sleep>>,
-    _slot: OwnedSemaphorePermit,
+    /// Ready once the connection is chosen to make room.
+    evicted: Pin<Box<dyn Future<Output = ()> + Send>>,
+    /// `evicted` has completed (it must not be polled again).
+    closing: bool,
+    _slot: StartupSlot,
 }
 
 impl CappedStream {
@@ -293,8 +321,17 @@ impl CappedStream {
         self.idle.as_mut().reset(tokio::time::Instant::now() + IDLE);
     }
 
-    /// While the stream waits: an error once the idle deadline passes.
-    fn check_idle(&mut self, cx: &mut Context<'_>) -> Poll<std::io::Error> {
+    /// While the stream waits: an error once it is evicted or the idle deadline passes.
+    fn check_closing(&mut self, cx: &mut Context<'_>) -> Poll<std::io::Error> {
+        if !self.closing && self.evicted.as_mut().poll(cx).is_ready() {
+            self.closing = true;
+        }
+        if self.closing {
+            return Poll::Ready(std::io::Error::new(
+                std::io::ErrorKind::ConnectionAborted,
+                "HTTP connection closed to make room for another address",
+            ));
+        }
         self.idle
             .as_mut()
             .poll(cx)
@@ -316,7 +353,7 @@ impl AsyncRead for CappedStream {
                 }
                 Poll::Ready(result)
             }
-            Poll::Pending => self.check_idle(cx).map(Err),
+            Poll::Pending => self.check_closing(cx).map(Err),
         }
     }
 }
@@ -334,7 +371,7 @@ impl AsyncWrite for CappedStream {
                 }
                 Poll::Ready(result)
             }
-            Poll::Pending => self.check_idle(cx).map(Err),
+            Poll::Pending => self.check_closing(cx).map(Err),
         }
     }
 

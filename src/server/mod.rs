@@ -14,7 +14,6 @@ mod auth;
 mod broadcast;
 mod conn;
 mod keys;
-mod limits;
 mod proxy;
 mod remote;
 mod session;
@@ -42,10 +41,10 @@ use crate::config::Source;
 use crate::control;
 use crate::error::UsageError;
 use crate::keymap::Chord;
+use crate::limits::{RateLimiter, StartupSlot, Startups};
 use crate::spec::ShowSpec;
 use auth::Access;
 use conn::{Connection, ConnectionState};
-use limits::{RateLimiter, StartupSlot, Startups};
 use socket::{Admission, AdmissionCell, Killer, Socket};
 
 /// Authenticated connections allowed beyond `--max-sessions`: clients between authenticating

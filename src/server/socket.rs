@@ -18,7 +18,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::sync::OwnedSemaphorePermit;
 
-use super::limits::StartupSlot;
+use crate::limits::StartupSlot;
 
 /// Which cap a connection counts against.
 #[derive(Debug, Default)]

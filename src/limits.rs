@@ -1,5 +1,6 @@
-//! Admission limits: how often one address may connect, and how many connections may be
-//! authenticating at once, per address and in all.
+//! Admission limits for the listeners: how often one address may connect, and how many
+//! connections may be held at once, per address and in all (`vitrine serve`'s connections
+//! still authenticating, every `--http` connection).
 
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
@@ -70,7 +71,8 @@ impl RateLimiter {
 }
 
 /// Connections that have not authenticated yet, like OpenSSH's `MaxStartups` and
-/// `PerSourceMaxStartups`, with random early drop aimed at the addresses that crowd in.
+/// `PerSourceMaxStartups`, with random early drop aimed at the addresses that crowd in. (The
+/// `--http` listener counts every connection it holds here, authenticated or not.)
 ///
 /// OpenSSH drops *any* new connection at random once the startups pass a threshold, so a few
 /// hostile addresses holding many half-open connections turn real users away too. Here the
