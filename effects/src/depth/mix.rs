@@ -207,7 +207,8 @@ pub fn cell_shade_256(c: Rgb) -> CellShade {
 
 /// How rows of colours `colours` (a gradient, top to bottom) are best shown at 256 colours,
 /// each row one shade glyph and two colours ([`cell_shade_256`]), chosen together so that the
-/// rows keep their pair of colours where that costs little (see [`Palette::row_shades`]).
+/// rows keep their pair of colours where that costs little: rows that switch pairs back and
+/// forth read as stripes.
 pub fn row_shades_256(colours: &[Rgb]) -> Vec<CellShade> {
     Palette::xterm256().row_shades(colours)
 }
