@@ -202,7 +202,15 @@ pub struct CellShade {
 /// cells itself, the way a deliberate low-colour look does; the colour pass keeps the palette
 /// colours it returns as they are.
 pub fn cell_shade_256(c: Rgb) -> CellShade {
-    Palette::xterm256().cell_shade(c)
+    Palette::xterm256().cell_shades(c)[0].0
+}
+
+/// How rows of colours `colours` (a gradient, top to bottom) are best shown at 256 colours,
+/// each row one shade glyph and two colours ([`cell_shade_256`]), chosen together so that the
+/// rows keep their pair of colours where that costs little: rows that switch pairs back and
+/// forth read as stripes.
+pub fn row_shades_256(colours: &[Rgb]) -> Vec<CellShade> {
+    Palette::xterm256().row_shades(colours)
 }
 
 /// The typical coverage of the shade glyphs `░ ▒ ▓` in linear light (a light ink on a dark
@@ -216,6 +224,16 @@ const SHADE_PARTNERS: usize = 48;
 /// How many of the best pairs by typical coverage [`Palette::cell_shade`] judges at their real
 /// coverage.
 const SHADE_GUESSES: usize = 24;
+
+/// What a texture's two colours cost per (squared OKLab) distance between them: a shade of
+/// close colours is an even tint, one of far colours a visible weave.
+const SHADE_SPREAD: f32 = 0.002;
+
+/// How many of a row's best shades [`Palette::row_shades`] chooses among.
+const ROW_OPTIONS: usize = 12;
+
+/// What a row whose pair of colours differs from the row above's costs (squared OKLab).
+const SHADE_SWITCH: f32 = 0.001;
 
 /// Marks a packed share byte as a shade's (see [`Mix::pack`]).
 const SHADE_FLAG: u8 = 0x80;
@@ -443,13 +461,13 @@ impl Palette {
         Mix { shade, ..mix }
     }
 
-    /// The best way to show `c` over a whole cell with one glyph: a palette colour alone, or
-    /// a shade glyph in one colour over another, judged in OKLab at the glyph's real coverage
-    /// (plus [`MIX_PENALTY`] for a texture). Each of the colours nearest `c` is paired with
-    /// the next nearest [`SHADE_PARTNERS`], first judged at the glyph's typical coverage; the
-    /// best few are then judged at their real one (see [`shade_coverage`], which is too slow
-    /// for every pair).
-    fn cell_shade(&self, c: Rgb) -> CellShade {
+    /// The best few ways to show `c` over a whole cell with one glyph, best first, each with
+    /// its error: a palette colour alone, or a shade glyph in one colour over another, judged
+    /// in OKLab at the glyph's real coverage (plus [`MIX_PENALTY`] and the pair's spread for a
+    /// texture). Each of the colours nearest `c` is paired with the next nearest
+    /// [`SHADE_PARTNERS`], first judged at the glyph's typical coverage; the best few are then
+    /// judged at their real one (see [`shade_coverage`], which is too slow for every pair).
+    fn cell_shades(&self, c: Rgb) -> Vec<(CellShade, f32)> {
         let lab = self.wanted(oklab(c));
         let mut near: Vec<(usize, f32)> = self
             .lab
@@ -458,16 +476,20 @@ impl Palette {
             .enumerate()
             .collect();
         near.sort_by(|a, b| a.1.total_cmp(&b.1));
-        let plain = CellShade {
-            glyph: 0,
-            ink: self.indices[near[0].0],
-            ground: self.indices[near[0].0],
+        let plain = |(p, error): (usize, f32)| {
+            let n = self.indices[p];
+            let shade = CellShade {
+                glyph: 0,
+                ink: n,
+                ground: n,
+            };
+            (shade, error)
         };
-        let mut best = (plain, near[0].1);
         let error = |ink: usize, ground: usize, t: f32| {
             let (li, lg) = (self.linear[ink], self.linear[ground]);
             let mixed = [0, 1, 2].map(|k| lg[k] + (li[k] - lg[k]) * t);
-            distance(lab, oklab_linear(mixed), self.lightness) + MIX_PENALTY
+            let spread = distance(self.lab[ink], self.lab[ground], 1.0);
+            distance(lab, oklab_linear(mixed), self.lightness) + MIX_PENALTY + SHADE_SPREAD * spread
         };
         let mut guesses: Vec<(f32, usize, usize, u8)> = Vec::new();
         for (n, &(p, _)) in near[..CANDIDATES].iter().enumerate() {
@@ -483,20 +505,89 @@ impl Palette {
         if best_guesses > 0 {
             guesses.select_nth_unstable_by(best_guesses - 1, |a, b| a.0.total_cmp(&b.0));
         }
-        for &(_, ink, ground, glyph) in &guesses[..best_guesses] {
-            let (i, g) = (self.indices[ink], self.indices[ground]);
-            let covers = shade_coverage(glyph, xterm_rgb(i), xterm_rgb(g));
-            let e = error(ink, ground, covers);
-            if e < best.1 {
-                let shade = CellShade {
-                    glyph,
-                    ink: i,
-                    ground: g,
-                };
-                best = (shade, e);
-            }
+        let mut options: Vec<(CellShade, f32)> = near[..CANDIDATES]
+            .iter()
+            .map(|&n| plain(n))
+            .chain(
+                guesses[..best_guesses]
+                    .iter()
+                    .map(|&(_, ink, ground, glyph)| {
+                        let (i, g) = (self.indices[ink], self.indices[ground]);
+                        let covers = shade_coverage(glyph, xterm_rgb(i), xterm_rgb(g));
+                        let shade = CellShade {
+                            glyph,
+                            ink: i,
+                            ground: g,
+                        };
+                        (shade, error(ink, ground, covers))
+                    }),
+            )
+            .collect();
+        options.sort_by(|a, b| a.1.total_cmp(&b.1));
+        options
+    }
+
+    /// Shades for a run of rows of colours `colours` (a gradient, top to bottom): each row
+    /// one of its best few ([`Palette::cell_shades`]), chosen together (by dynamic
+    /// programming) for the least error plus [`SHADE_SWITCH`] wherever a row's pair of
+    /// colours differs from the row above: rows that change pair back and forth read as
+    /// stripes; rows that keep a pair and change its glyph read as a gradient.
+    fn row_shades(&self, colours: &[Rgb]) -> Vec<CellShade> {
+        let options: Vec<Vec<(CellShade, f32)>> = colours
+            .iter()
+            .map(|&c| {
+                let mut options = self.cell_shades(c);
+                options.truncate(ROW_OPTIONS);
+                options
+            })
+            .collect();
+        let pair = |s: CellShade| (s.ink.min(s.ground), s.ink.max(s.ground));
+        let joins = |a: CellShade, b: CellShade| {
+            let (a, b) = (pair(a), pair(b));
+            // A plain colour continues any pair that holds it.
+            a == b
+                || (a.0 == a.1 && (a.0 == b.0 || a.0 == b.1))
+                || (b.0 == b.1 && (b.0 == a.0 || b.0 == a.1))
+        };
+        // Per row and option: the least total cost of the rows down to it, and the option
+        // above it on that path.
+        let mut paths: Vec<Vec<(f32, usize)>> = Vec::with_capacity(options.len());
+        for (row, here) in options.iter().enumerate() {
+            let costs = here
+                .iter()
+                .map(|&(shade, error)| match row.checked_sub(1) {
+                    None => (error, 0),
+                    Some(above) => options[above]
+                        .iter()
+                        .zip(&paths[above])
+                        .enumerate()
+                        .map(|(i, (&(up, _), &(cost, _)))| {
+                            let switch = if joins(up, shade) { 0.0 } else { SHADE_SWITCH };
+                            (cost + switch + error, i)
+                        })
+                        .min_by(|a, b| a.0.total_cmp(&b.0))
+                        .unwrap_or((error, 0)),
+                })
+                .collect();
+            paths.push(costs);
         }
-        best.0
+        let mut chosen = vec![
+            CellShade {
+                glyph: 0,
+                ink: 16,
+                ground: 16
+            };
+            options.len()
+        ];
+        let mut at = paths
+            .last()
+            .and_then(|last| (0..last.len()).min_by(|&a, &b| last[a].0.total_cmp(&last[b].0)));
+        for row in (0..options.len()).rev() {
+            let Some(i) = at else { break };
+            chosen[row] = options[row][i].0;
+            at = Some(paths[row][i].1);
+        }
+        chosen
     }
 
     /// The colour to aim for: `lab` with its chroma multiplied by [`Palette::chroma`], so
@@ -850,6 +941,40 @@ mod tests {
         let even = Palette::xterm256().mix(Rgb(34, 38, 72), true);
         assert!(!even.is_plain() && even.shade.is_none(), "{even:?}");
         assert!(Palette::ansi16().mix(Rgb(10, 12, 30), true).shade.is_none());
+    }
+
+    #[test]
+    fn rows_of_a_gradient_keep_their_pair_and_never_go_back() {
+        // The water's navy gradient, 60 rows: a pair of colours, once left, does not come
+        // back (rows switching pairs back and forth read as stripes).
+        let (deep, shallow) = (Rgb(4, 17, 31), Rgb(11, 52, 92));
+        let colours: Vec<Rgb> = (0..60)
+            .map(|i| deep.lerp(shallow, i as f32 / 59.0))
+            .collect();
+        let shades = Palette::xterm256().row_shades(&colours);
+        assert_eq!(shades.len(), colours.len());
+        let pair = |s: &CellShade| (s.ink.min(s.ground), s.ink.max(s.ground));
+        let mut runs: Vec<(u8, u8)> = Vec::new();
+        for shade in &shades {
+            if runs.last() != Some(&pair(shade)) {
+                assert!(!runs.contains(&pair(shade)), "{shades:?}");
+                runs.push(pair(shade));
+            }
+        }
+        // Each row's shade is near its colour, and is blue, not grey.
+        for (shade, &c) in shades.iter().zip(&colours) {
+            let lab = oklab(c);
+            let coverage =
+                shade_coverage(shade.glyph, xterm_rgb(shade.ink), xterm_rgb(shade.ground));
+            let (i, g) = (
+                linear(xterm_rgb(shade.ink)),
+                linear(xterm_rgb(shade.ground)),
+            );
+            let shown = oklab_linear([0, 1, 2].map(|k| g[k] + (i[k] - g[k]) * coverage));
+            assert!(distance(lab, shown, 1.0).sqrt() < 0.04, "{c:?}: {shade:?}");
+            let blue = |n: u8| xterm_rgb(n).2 > xterm_rgb(n).0.saturating_add(40);
+            assert!(blue(shade.ink) || blue(shade.ground), "{c:?}: {shade:?}");
+        }
     }
 
     #[test]

@@ -67,6 +67,7 @@ use ratatui_core::style::{Color, Modifier};
 
 pub use self::mix::{
     CellShade, Mix, Shade, cell_shade_256, nearest_256_by_hue, ordered_threshold, rank,
+    row_shades_256,
 };
 use self::mix::{MixTable, Palette, STEPS};
 use crate::ansi::{NAMED, rgb_of};

@@ -8,9 +8,10 @@
 //! draws itself in palette colours, which the colour pass keeps as they are:
 //!
 //! - the depth of the water is one shade glyph per cell row, between the two palette colours
-//!   that best mix to that row's colour at the glyph's real coverage
-//!   ([`depth::cell_shade_256`]): the ink is spread at the font's pixel scale, far finer than
-//!   half-block dots, and the rows are fixed, so they never change and cost nothing to send.
+//!   that best mix to that row's colour at the glyph's real coverage, the rows chosen together
+//!   so that they keep a pair where that costs little ([`depth::row_shades_256`]): the ink is
+//!   spread at the font's pixel scale, far finer than half-block dots, and the rows are fixed,
+//!   so they never change and cost nothing to send.
 //! - where the message or its shadow reaches into a cell, the cell is two half-block pixels;
 //!   the water there is the row's solid (the colour of its pair that covers most of the cell)
 //!   and each pixel is the nearest palette colour of what truecolor composes over the row's
@@ -97,8 +98,8 @@ impl XtermLook {
     pub(super) fn colors(&self) -> Colors {
         Colors {
             text: self.text,
-            deep: band(self.truecolor.deep).solid,
-            shallow: band(self.truecolor.shallow).solid,
+            deep: solid(self.truecolor.deep),
+            shallow: solid(self.truecolor.shallow),
             light: self.light,
         }
     }
@@ -108,12 +109,21 @@ impl XtermLook {
     pub(super) fn layout(&mut self, rows: u16, cell_rows: usize) {
         let h = usize::from(rows) * cell_rows;
         let Colors { deep, shallow, .. } = self.truecolor;
+        let colours: Vec<Rgb> = (0..usize::from(rows))
+            .map(|row| {
+                let middle = (row * cell_rows) as f32 + (cell_rows as f32 - 1.0) / 2.0;
+                let t = if h > 1 { middle / (h - 1) as f32 } else { 0.0 };
+                deep.lerp(shallow, t)
+            })
+            .collect();
+        let shades = depth::row_shades_256(&colours);
         self.rows.clear();
-        self.rows.extend((0..usize::from(rows)).map(|row| {
-            let middle = (row * cell_rows) as f32 + (cell_rows as f32 - 1.0) / 2.0;
-            let t = if h > 1 { middle / (h - 1) as f32 } else { 0.0 };
-            band(deep.lerp(shallow, t))
-        }));
+        self.rows.extend(
+            colours
+                .into_iter()
+                .zip(shades)
+                .map(|(c, shade)| band(c, shade)),
+        );
     }
 
     /// The colour of plain water in pixel row `y` (of cell row `y / cell_rows`) where a cell
@@ -150,10 +160,9 @@ impl XtermLook {
     }
 }
 
-/// The band of a row of water colour `c`: its cell shade, and as the solid the colour of the
-/// pair that covers most of the cell (the ground, unless the glyph is `▓`).
-fn band(c: Rgb) -> Band {
-    let shade = depth::cell_shade_256(c);
+/// The band of a row of water colour `c` shown as `shade`, with as the solid the colour of
+/// the pair that covers most of the cell (the ground, unless the glyph is `▓`).
+fn band(c: Rgb, shade: CellShade) -> Band {
     let solid = if shade.glyph == 3 {
         shade.ink
     } else {
@@ -165,6 +174,11 @@ fn band(c: Rgb) -> Band {
         solid: xterm_rgb(solid),
         colours: [UNSET; STATES],
     }
+}
+
+/// The solid of a cell of colour `c` shown on its own (see [`band`]).
+fn solid(c: Rgb) -> Rgb {
+    band(c, depth::cell_shade_256(c)).solid
 }
 
 /// `over` in the look's steps (see the module docs).
@@ -259,12 +273,18 @@ mod tests {
                 assert!(palette.contains(&c), "{band:?}");
             }
         }
-        // Blue, not grey: the bottom row's solid is a blue.
-        let bottom = look.rows[29].solid;
-        assert!(bottom.2 > bottom.0.saturating_add(40), "{bottom:?}");
-        // Light from the top to the bottom.
-        let luma = |band: &Band| xterm_rgb(band.shade.ink).luma() + band.solid.luma();
-        assert!(luma(&look.rows[0]) < luma(&look.rows[29]));
+        // Blue, not grey: every row's shade holds a blue.
+        let blue = |n: u8| xterm_rgb(n).2 > xterm_rgb(n).0.saturating_add(40);
+        for band in &look.rows {
+            assert!(blue(band.shade.ink) || blue(band.shade.ground), "{band:?}");
+        }
+        // Lighter from the top to the bottom.
+        let lightness = |band: &Band| {
+            let (ink, ground) = (xterm_rgb(band.shade.ink), xterm_rgb(band.shade.ground));
+            let value = |c: Rgb| u32::from(c.0) + u32::from(c.1) + u32::from(c.2);
+            value(ink) + value(ground)
+        };
+        assert!(lightness(&look.rows[0]) < lightness(&look.rows[29]));
     }
 
     #[test]
