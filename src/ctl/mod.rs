@@ -8,12 +8,12 @@
 
 pub mod protocol;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::{Context as _, Result, anyhow};
+use anyhow::{Context as _, Result, anyhow, bail};
 use clap::Args;
 
 use crate::error::UsageError;
@@ -100,10 +100,42 @@ pub fn send(path: &std::path::Path, request: &Request) -> Result<Response> {
         .write_all(&line)
         .context("cannot send the command")?;
     let mut answer = String::new();
-    BufReader::new(&stream)
-        .take(1 << 20)
-        .read_line(&mut answer)
-        .context("the show did not answer")?;
+    match BufReader::new(&stream).take(1 << 20).read_line(&mut answer) {
+        Err(err) if matches!(err.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+            bail!(
+                "the show did not answer within {} s (it is busy or stalled)",
+                TIMEOUT.as_secs()
+            )
+        }
+        Err(err) => return Err(err).context("the show did not answer"),
+        Ok(0) => bail!("the show closed the connection without answering"),
+        Ok(_) => {}
+    }
     serde_json::from_str(&answer)
         .with_context(|| format!("the show answered something unexpected: {}", answer.trim()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A socket that takes the request and hangs up (a show crashing, something else at the
+    /// path) is said so plainly, not as a JSON parse error of nothing.
+    #[test]
+    fn a_hang_up_without_an_answer_is_said_so() {
+        let path = std::env::temp_dir().join(format!("vitrine-ctl-{}.sock", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        let listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+        let hang_up = std::thread::spawn(move || {
+            let (mut conn, _) = listener.accept().unwrap();
+            let _ = conn.read(&mut [0u8; 64]);
+        });
+        let err = send(&path, &Request::Status).unwrap_err();
+        hang_up.join().unwrap();
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(
+            err.to_string(),
+            "the show closed the connection without answering"
+        );
+    }
 }
