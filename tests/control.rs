@@ -279,14 +279,15 @@ fn floods_and_bad_payloads_cannot_stall_the_show() {
     let out = ctl(&socket, &["status"]);
     assert!(out.status.success(), "{out:?}");
     let deaf = deaf_writer.join().unwrap();
-    // Clients that connect and say nothing do not lock others out either.
-    let idle: Vec<UnixStream> = (0..40)
+    drop(deaf);
+    // Clients that connect and say nothing, enough to take every slot, do not lock others
+    // out either: each is dropped when its request does not come within a few seconds.
+    let idle: Vec<UnixStream> = (0..16)
         .map(|_| UnixStream::connect(&socket).unwrap())
         .collect();
+    let out = ctl(&socket, &["status"]);
+    assert!(out.status.success(), "{out:?}");
     drop(idle);
-    drop(deaf);
-    thread::sleep(Duration::from_millis(200));
-    assert!(ctl(&socket, &["status"]).status.success());
     assert!(pty.child_alive());
 }
 

@@ -28,8 +28,9 @@ const MAX_CLIENTS: usize = 16;
 /// are not read either.
 const IN_FLIGHT: usize = 256;
 
-/// A client that sends nothing for this long is disconnected.
-const IDLE: Duration = Duration::from_secs(600);
+/// How long a client has to send each request line before it is disconnected: connections
+/// that say nothing must not hold the [`MAX_CLIENTS`] slots and lock `vitrine ctl` out.
+const REQUEST_WAIT: Duration = Duration::from_secs(3);
 
 /// A bound socket file, removed again on drop.
 pub struct Bound {
@@ -177,7 +178,7 @@ async fn client(stream: UnixStream, asker: Asker) {
     let read = async move {
         let mut lines = LineReader::default();
         loop {
-            let line = match tokio::time::timeout(IDLE, lines.next(&mut reader)).await {
+            let line = match tokio::time::timeout(REQUEST_WAIT, lines.next(&mut reader)).await {
                 Ok(Some(line)) => line,
                 Ok(None) | Err(_) => return,
             };
