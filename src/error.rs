@@ -57,15 +57,11 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
     }
 }
 
-/// A command-line parse error as one line, or `None` for `--help` and `--version` (printed
-/// here, exit 0). The line keeps what clap knows (the possible values, the "did you mean"
+/// A command-line parse error as one line (not `--help` and `--version`, which are output).
+/// The line keeps what clap knows (the possible values, the "did you mean"
 /// tip) and points at the help of the command it is about: `vitrine record --help` when the
 /// command line `args` (without the program name) names the `record` subcommand of `command`.
-pub fn clap_error(err: &clap::Error, command: &clap::Command, args: &[String]) -> Option<String> {
-    if !err.use_stderr() {
-        let _ = err.print();
-        return None;
-    }
+pub fn clap_error(err: &clap::Error, command: &clap::Command, args: &[String]) -> String {
     let rendered = err.render().to_string();
     let mut parts: Vec<String> = Vec::new();
     let subcommand = args
@@ -89,7 +85,7 @@ pub fn clap_error(err: &clap::Error, command: &clap::Command, args: &[String]) -
     let text = parts
         .join("; ")
         .replace("; [possible values", " [possible values");
-    Some(format!("{text} (see {help})"))
+    format!("{text} (see {help})")
 }
 
 /// Joins a multi-line message into one line, so every error reads the same in a terminal and

@@ -59,14 +59,11 @@ fn main() -> ExitCode {
         .and_then(|matches| Cli::from_arg_matches(&matches).map(|cli| (cli, matches)));
     let (cli, matches) = match parsed {
         Ok(parsed) => parsed,
+        // --help and --version: their text is our output, and failing to write it an error.
+        Err(err) if !err.use_stderr() => return error::report(err.print().context(STDOUT_FAILED)),
         Err(err) => {
-            return match error::clap_error(&err, &command, &args) {
-                None => ExitCode::SUCCESS,
-                Some(line) => {
-                    eprintln!("vitrine: {line}");
-                    ExitCode::from(2)
-                }
-            };
+            eprintln!("vitrine: {}", error::clap_error(&err, &command, &args));
+            return ExitCode::from(2);
         }
     };
     let result = run(cli, &command, &matches);

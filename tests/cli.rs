@@ -517,6 +517,9 @@ fn bad_font_files_are_one_line_and_exit_2() {
 #[test]
 fn output_that_cannot_be_written_is_one_line_and_a_closed_pipe_is_quiet() {
     let commands: &[&[&str]] = &[
+        &["--help"],
+        &["--version"],
+        &["ctl", "--help"],
         &["list"],
         &["man"],
         &["completions", "bash"],
