@@ -3,9 +3,10 @@
 //! Quit keys and errors restore through [`TerminalGuard`]'s drop; a panic restores in the panic
 //! hook before the message is printed; SIGINT/SIGTERM/SIGHUP/SIGQUIT/SIGPIPE restore on a dedicated
 //! thread, print the held log (see [`logging`]) and exit at once; SIGTSTP restores, stops, and
-//! takes the terminal again on SIGCONT. The signal path must not depend on the event loop:
-//! crossterm 0.29 spins inside `event::poll` once the tty is gone (SSH drop), so a flag checked
-//! by the loop might never be seen.
+//! takes the terminal again on SIGCONT; a hang-up without SIGHUP is watched for on a thread of
+//! its own. The signal path must not depend on the event loop: crossterm 0.29 spins inside
+//! `event::poll` once the tty is gone (SSH drop), so a flag checked by the loop might never be
+//! seen.
 
 use std::io::{self, BufWriter, IsTerminal, Stdout, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -111,6 +112,7 @@ pub fn init(colors: ColorMapper) -> Result<TerminalGuard> {
     require()?;
     install_panic_hook();
     install_signal_handler()?;
+    install_hangup_watch()?;
     ACTIVE.store(true, Ordering::SeqCst);
     enable_raw_mode().context("cannot switch the terminal to raw mode")?;
     let mut out = io::stdout().lock();
@@ -150,12 +152,55 @@ fn install_signal_handler() -> Result<()> {
                     suspend();
                     continue;
                 }
-                restore();
-                // What went wrong during the show (a failed reload) is still worth seeing.
-                logging::release_held();
-                std::process::exit(128 + signal);
+                leave(signal);
             }
         })
         .context("cannot start the signal thread")?;
     Ok(())
+}
+
+/// Watches the terminal for a hang-up that brings no SIGHUP: a show that is not in the
+/// terminal's session (started with `setsid`, or by a supervisor that only hands it the tty
+/// as its output) is never sent one, and crossterm would spin on the dead tty forever, a whole
+/// core. Blocked in poll(2) until then, it costs nothing.
+fn install_hangup_watch() -> Result<()> {
+    std::thread::Builder::new()
+        .name("hangup".into())
+        .spawn(|| {
+            // No events asked for: poll reports only a hang-up or an error on the terminal.
+            let mut terminal = libc::pollfd {
+                fd: libc::STDOUT_FILENO,
+                events: 0,
+                revents: 0,
+            };
+            loop {
+                // SAFETY: one valid pollfd, for the duration of the call.
+                let ready = unsafe { libc::poll(&mut terminal, 1, -1) };
+                if ready > 0 {
+                    break;
+                }
+                if ready < 0 && io::Error::last_os_error().kind() != io::ErrorKind::Interrupted {
+                    return;
+                }
+            }
+            leave(SIGHUP);
+        })
+        .context("cannot start the hang-up watch")?;
+    Ok(())
+}
+
+/// Restores the terminal, prints the held log and exits with status 128 + `signal`; the one
+/// way out of the signal and hang-up threads (only the first caller gets through: exit must
+/// not run twice at once).
+fn leave(signal: i32) -> ! {
+    static LEAVING: AtomicBool = AtomicBool::new(false);
+    if LEAVING.swap(true, Ordering::SeqCst) {
+        loop {
+            std::thread::park();
+        }
+    }
+    restore();
+    // What went wrong during the show (a failed reload) is still worth seeing.
+    logging::release_held();
+    std::process::exit(128 + signal);
 }

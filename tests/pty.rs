@@ -243,6 +243,86 @@ fn a_suspended_show_gives_the_terminal_back_and_takes_it_again() {
     assert_restored(&output);
 }
 
+/// A show that is not in its terminal's session (`setsid vitrine`) gets no SIGHUP when the
+/// terminal goes away; it must still notice and exit, not spin on the dead tty.
+#[test]
+fn a_hang_up_without_sighup_ends_the_show() {
+    use std::io::Read as _;
+    use std::os::fd::{FromRawFd as _, OwnedFd};
+    use std::os::unix::process::CommandExt as _;
+    use std::process::Stdio;
+
+    let (mut master, mut slave) = (0, 0);
+    let size = libc::winsize {
+        ws_row: 24,
+        ws_col: 80,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: openpty writes two fds; null name/termios are allowed.
+    let rc = unsafe {
+        libc::openpty(
+            &mut master,
+            &mut slave,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            &size,
+        )
+    };
+    assert_eq!(rc, 0, "openpty failed");
+    // SAFETY: F_SETFD on the fd openpty returned: vitrine must not inherit the master, or
+    // closing ours would not hang the terminal up.
+    assert_eq!(
+        unsafe { libc::fcntl(master, libc::F_SETFD, libc::FD_CLOEXEC) },
+        0
+    );
+    // SAFETY: both fds were just returned by openpty and are owned here.
+    let (mut master, slave) = unsafe {
+        (
+            std::fs::File::from_raw_fd(master),
+            OwnedFd::from_raw_fd(slave),
+        )
+    };
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vitrine"));
+    cmd.args(ARGS)
+        .args(["--control-socket", "none"])
+        .env("TERM", "xterm-256color")
+        .stdin(Stdio::from(slave.try_clone().unwrap()))
+        .stdout(Stdio::from(slave.try_clone().unwrap()))
+        .stderr(Stdio::from(slave));
+    // SAFETY: only setsid between fork and exec: a session of its own, without a terminal.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::setsid() < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let mut child = cmd.spawn().expect("spawn vitrine");
+    let mut seen = Vec::new();
+    let mut chunk = [0u8; 65536];
+    while count(&seen, BEGIN_FRAME) < 3 {
+        let n = master.read(&mut chunk).expect("vitrine draws");
+        assert!(n > 0, "vitrine stopped before drawing");
+        seen.extend_from_slice(&chunk[..n]);
+    }
+    drop(master);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!("still running 10 s after its terminal hung up");
+        }
+        thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(128 + libc::SIGHUP), "{status:?}");
+}
+
 /// A panic restores the terminal first, then the panic message is printed on the main screen.
 #[test]
 fn a_panic_restores_the_terminal_before_its_message() {
