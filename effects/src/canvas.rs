@@ -162,6 +162,13 @@ impl PixelCanvas {
     /// A cell whose pixels are all equal becomes a space with that background: fewer bytes on the
     /// wire than a block glyph and identical on screen.
     pub fn render(&self, area: Rect, buf: &mut Buffer) {
+        self.render_except(area, buf, |_, _| false);
+    }
+
+    /// [`render`](Self::render), leaving the cells for which `skip(col, row)` (relative to
+    /// `area`) holds as they are: for a caller that draws those cells itself on every frame,
+    /// so that they are not rewritten twice.
+    pub fn render_except(&self, area: Rect, buf: &mut Buffer, skip: impl Fn(u16, u16) -> bool) {
         let area = area.intersection(buf.area);
         let (cx, cy) = self.grid.cell();
         let cols = area.width.min(self.width / cx);
@@ -170,7 +177,7 @@ impl PixelCanvas {
             return;
         }
         if self.grid != PixelGrid::Half {
-            self.render_fine(area, buf, cols, rows);
+            self.render_fine(area, buf, cols, rows, skip);
             return;
         }
         for row in 0..rows {
@@ -181,7 +188,12 @@ impl PixelCanvas {
             // A row slice of the buffer: this runs for every cell of every frame.
             let start = buf.index_of(area.x, area.y + row);
             let cells = &mut buf.content[start..start + usize::from(cols)];
-            for ((cell, &upper), &lower) in cells.iter_mut().zip(uppers).zip(lowers) {
+            for (col, ((cell, &upper), &lower)) in
+                cells.iter_mut().zip(uppers).zip(lowers).enumerate()
+            {
+                if skip(col as u16, row) {
+                    continue;
+                }
                 let glyph = if upper == lower { " " } else { "▀" };
                 // Most cells already hold their glyph (from the last frame, or a space in a
                 // reset buffer): comparing is cheaper than replacing the symbol.
@@ -194,12 +206,19 @@ impl PixelCanvas {
     }
 
     /// [`render`](Self::render) for the grids with more than two pixels per cell.
-    fn render_fine(&self, area: Rect, buf: &mut Buffer, cols: u16, rows: u16) {
+    fn render_fine(
+        &self,
+        area: Rect,
+        buf: &mut Buffer,
+        cols: u16,
+        rows: u16,
+        skip: impl Fn(u16, u16) -> bool,
+    ) {
         let (cx, cy) = self.grid.cell();
         let w = usize::from(self.width);
         let mut cell_pixels = [Rgb::BLACK; 8];
         for row in 0..rows {
-            for col in 0..cols {
+            for col in (0..cols).filter(|&col| !skip(col, row)) {
                 let (x0, y0) = (usize::from(col * cx), usize::from(row * cy));
                 let n = usize::from(cx * cy);
                 for (i, slot) in cell_pixels[..n].iter_mut().enumerate() {
@@ -338,6 +357,20 @@ mod tests {
         assert_eq!(buf[(0, 0)].fg, Rgb::WHITE.into());
         assert_eq!(buf[(0, 0)].bg, Rgb::BLACK.into());
         assert_eq!(buf[(1, 0)].symbol(), " ");
+    }
+
+    #[test]
+    fn skipped_cells_are_left_as_they_are() {
+        for grid in [PixelGrid::Half, PixelGrid::Octant] {
+            let canvas = PixelCanvas::with_grid(grid, 3, 2, Rgb::WHITE);
+            let mut buf = Buffer::empty(Rect::new(1, 1, 3, 2));
+            for cell in &mut buf.content {
+                cell.set_symbol("X");
+            }
+            canvas.render_except(buf.area, &mut buf, |col, row| (col, row) == (1, 1));
+            let symbols: Vec<&str> = buf.content.iter().map(|c| c.symbol()).collect();
+            assert_eq!(symbols, [" ", " ", " ", " ", "X", " "], "{grid:?}");
+        }
     }
 
     #[test]

@@ -134,6 +134,8 @@ pub struct Water {
     /// The deliberate look for 16 or 256 colours (see `water/look.rs`); `None` in truecolor
     /// and mono.
     look: Option<PaletteLook>,
+    /// Per cell of the frame, whether the look draws it as a shade of plain water.
+    shaded: Vec<bool>,
     /// Simulated seconds (halved under `--calm`).
     t: f64,
     /// Area size the buffers below are laid out for.
@@ -200,6 +202,7 @@ impl Water {
                 PaletteLook::colors,
             ),
             look,
+            shaded: Vec::new(),
             t: 0.0,
             layout_for: None,
             unit: 1.0,
@@ -670,10 +673,20 @@ impl Effect for Water {
             look.set_blur(radius);
         }
         self.compose(blurred);
-        self.canvas.render(area, buf);
-        if let Some(look) = &self.look {
-            let grid = self.canvas.grid();
-            look.draw_shades(area, buf, self.canvas.pixels(), self.width, grid);
+        match &self.look {
+            Some(look) => {
+                // The shade cells are drawn by the look alone: written by the canvas first,
+                // each would change its symbol twice on every frame.
+                let (pixels, grid) = (self.canvas.pixels(), self.canvas.grid());
+                let size = (area.width, area.height);
+                look.find_shaded(size, pixels, self.width, grid, &mut self.shaded);
+                let (shaded, cols) = (&self.shaded, usize::from(area.width));
+                self.canvas.render_except(area, buf, |col, row| {
+                    shaded[usize::from(row) * cols + usize::from(col)]
+                });
+                look.draw_shades(area, buf, shaded);
+            }
+            None => self.canvas.render(area, buf),
         }
         if !self.plain.is_empty() {
             self.draw_plain(area, buf);

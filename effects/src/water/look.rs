@@ -85,44 +85,67 @@ impl PaletteLook {
         }
     }
 
-    /// Draws the cells of `area` that are plain water (every pixel as [`water_at`] says) as
-    /// their row's shade glyph. `pixels` is the canvas, `width` pixels wide, in `grid`'s cells.
+    /// Marks in `shaded` (`cols` × `rows` cells, row by row) the cells that are plain water
+    /// (every pixel as [`water_at`] says) in a row with a shade glyph: the cells
+    /// [`draw_shades`] draws, which the canvas can then leave alone. `pixels` is the canvas,
+    /// `width` pixels wide, in `grid`'s cells.
     ///
     /// [`water_at`]: PaletteLook::water_at
-    pub(super) fn draw_shades(
+    /// [`draw_shades`]: PaletteLook::draw_shades
+    pub(super) fn find_shaded(
         &self,
-        area: Rect,
-        buf: &mut Buffer,
+        (cols, rows): (u16, u16),
         pixels: &[Rgb],
         width: usize,
         grid: PixelGrid,
+        shaded: &mut Vec<bool>,
     ) {
         let (cx, cy) = grid.cell();
         let (cx, cy) = (usize::from(cx), usize::from(cy));
-        for row in 0..usize::from(area.height) {
-            let shade = match self {
-                Self::Vga(look) => look.shade(row),
-                Self::Xterm(look) => look.shade(row),
-            };
-            let Some(ShadeRow { glyph, ink, ground }) = shade else {
-                continue; // a solid colour: the canvas drew it as it is
-            };
-            let plain = |col: usize| {
-                (row * cy..(row + 1) * cy).all(|y| {
-                    let water = self.water_at(y, cy);
+        let cols = usize::from(cols);
+        shaded.clear();
+        shaded.resize(cols * usize::from(rows), false);
+        for (row, cells) in shaded.chunks_mut(cols.max(1)).enumerate() {
+            if self.shade(row).is_none() {
+                continue; // a solid colour: the canvas draws it as it is
+            }
+            let waters = (row * cy..(row + 1) * cy).map(|y| (y, self.water_at(y, cy)));
+            for (col, cell) in cells.iter_mut().enumerate() {
+                *cell = waters.clone().all(|(y, water)| {
                     pixels[y * width + col * cx..y * width + (col + 1) * cx]
                         .iter()
                         .all(|&p| p == water)
-                })
+                });
+            }
+        }
+    }
+
+    /// Draws the cells of `area` marked in `shaded` ([`find_shaded`]) as their row's shade
+    /// glyph.
+    ///
+    /// [`find_shaded`]: PaletteLook::find_shaded
+    pub(super) fn draw_shades(&self, area: Rect, buf: &mut Buffer, shaded: &[bool]) {
+        let cols = usize::from(area.width);
+        for (row, cells) in shaded.chunks(cols.max(1)).enumerate() {
+            let Some(ShadeRow { glyph, ink, ground }) = self.shade(row) else {
+                continue;
             };
             let y = area.y + row as u16;
-            for col in (0..usize::from(area.width)).filter(|&col| plain(col)) {
+            for col in (0..cols).filter(|&col| cells[col]) {
                 let cell = &mut buf[(area.x + col as u16, y)];
                 if cell.symbol() != glyph {
                     cell.set_symbol(glyph);
                 }
                 cell.set_fg(ink.into()).set_bg(ground.into());
             }
+        }
+    }
+
+    /// The shade of cell row `row` where it is plain water, if it is not a solid colour.
+    fn shade(&self, row: usize) -> Option<ShadeRow> {
+        match self {
+            Self::Vga(look) => look.shade(row),
+            Self::Xterm(look) => look.shade(row),
         }
     }
 }
