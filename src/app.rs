@@ -317,8 +317,18 @@ fn reload(
             overlays.set_config_error(None);
         }
         Err(err) => {
-            log::error!("config reload failed, keeping the last good config: {err:#}");
-            overlays.set_config_error(Some(format!("{err:#}")));
+            let error = format!("{err:#}");
+            // The same error again (a file inside a directory put at the config's path changes
+            // its timestamp, say) was already logged.
+            if overlays.config_error() != Some(error.as_str()) {
+                // Without a config, a message file or logo failed, and the error names it.
+                let what = match source.config_path() {
+                    Some(_) => "config reload failed, keeping the last good config",
+                    None => "reload failed, keeping the last good show",
+                };
+                log::error!("{what}: {error}");
+            }
+            overlays.set_config_error(Some(error));
         }
     }
     true

@@ -344,6 +344,47 @@ fn after_restore(output: &[u8]) -> String {
     String::from_utf8_lossy(&output[leave + LEAVE_ALT.len()..]).into_owned()
 }
 
+/// A message file (no config) replaced by a directory: the log names the message file, not a
+/// config, and says it once, even when the directory changes again.
+#[test]
+fn a_broken_message_file_is_logged_once_by_its_name() {
+    let dir = std::env::temp_dir().join(format!("vitrine-msgdir-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let messages = dir.join("messages.txt");
+    std::fs::write(&messages, "Hello kiosk\n").unwrap();
+    let pty = Pty::spawn(
+        &[
+            "--message-file",
+            messages.to_str().unwrap(),
+            "--effect",
+            "defrag",
+        ],
+        80,
+        24,
+    );
+    pty.wait_frames(3);
+    std::fs::remove_file(&messages).unwrap();
+    std::fs::create_dir(&messages).unwrap();
+    pty.wait_for("the config error marker", |out| {
+        String::from_utf8_lossy(out).contains("config error")
+    });
+    // A file made inside changes the directory's timestamp: the next poll reloads again.
+    std::fs::write(messages.join("inside.txt"), "x").unwrap();
+    thread::sleep(Duration::from_millis(1500));
+    pty.signal(libc::SIGTERM);
+    let (_, output) = pty.finish();
+    assert_restored(&output);
+    let held = after_restore(&output);
+    assert_eq!(held.matches("ERROR: reload failed").count(), 1, "{held:?}");
+    assert!(
+        held.contains("message file")
+            && held.contains("is a directory")
+            && !held.contains("config"),
+        "{held:?}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
 /// A locked kiosk ignores q, Esc and Ctrl-C, so it says on start how to quit.
 #[test]
 fn a_locked_kiosk_says_how_to_quit() {
