@@ -403,9 +403,16 @@ fn http_api_with_a_token() {
         assert_eq!(code, expect_code, "{path}: {text}");
         assert!(text.contains(expect), "{path}: {text}");
         assert_eq!(text.trim_end().lines().count(), 1);
+        // The control socket's example line means nothing over HTTP.
+        assert!(!text.contains("e.g."), "{path}: {text}");
     }
-    let (code, _) = post("/api/say", &vec![b'x'; 8 * 1024]);
+    let (code, text) = post("/api/say", &vec![b'x'; 8 * 1024]);
     assert_eq!(code, 413, "oversized bodies are refused");
+    let reply: Value = serde_json::from_str(&text).expect("a JSON error like the others");
+    assert!(
+        reply["error"].as_str().unwrap().contains("too large"),
+        "{text}"
+    );
 
     // The page and its assets need no token; they hold no secrets.
     let mut page = agent.get(&base).call().unwrap();

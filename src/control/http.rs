@@ -130,7 +130,20 @@ pub fn router(state: AppState) -> Router {
         .route("/assets/{file}", get(web::asset))
         .merge(api)
         .layer(DefaultBodyLimit::max(MAX_REQUEST_BYTES))
+        .layer(middleware::map_response(json_too_large))
         .with_state(state)
+}
+
+/// The body limit's refusal (plain text from axum) as JSON like every other API error.
+async fn json_too_large(response: HttpResponse) -> HttpResponse {
+    if response.status() != StatusCode::PAYLOAD_TOO_LARGE {
+        return response;
+    }
+    let mut json = reply(Response::from(Err(Failure::usage(format!(
+        "request too large (at most {MAX_REQUEST_BYTES} bytes)"
+    )))));
+    *json.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
+    json
 }
 
 pub async fn serve(listener: TcpListener, options: HttpOptions, asker: Asker, mirror: Arc<Mirror>) {
@@ -225,7 +238,7 @@ fn request_from(name: &str, body: &[u8]) -> Result<Request, Failure> {
     }
     fields.insert("cmd".into(), name.into());
     let line = serde_json::to_vec(&fields).map_err(|e| Failure::usage(e.to_string()))?;
-    Request::parse(&line)
+    Request::parse_from_http(&line)
 }
 
 fn reply(response: Response) -> HttpResponse {

@@ -86,9 +86,19 @@ impl Request {
         }
     }
 
-    /// Parses one request line (or HTTP body) of JSON, with limits: at most
-    /// [`MAX_REQUEST_BYTES`], UTF-8, one object; any problem is one usage error.
+    /// Parses one request line of JSON, with limits: at most [`MAX_REQUEST_BYTES`], UTF-8, one
+    /// object; any problem is one usage error, a malformed line's with an example line.
     pub fn parse(bytes: &[u8]) -> Result<Request, Failure> {
+        Self::parse_with_example(bytes, " (e.g. {\"cmd\":\"status\"})")
+    }
+
+    /// As [`Request::parse`], for the HTTP API's request built from its path and body: a line
+    /// of JSON is not what an HTTP client sends, so its errors show no example line.
+    pub fn parse_from_http(bytes: &[u8]) -> Result<Request, Failure> {
+        Self::parse_with_example(bytes, "")
+    }
+
+    fn parse_with_example(bytes: &[u8], example: &str) -> Result<Request, Failure> {
         if bytes.len() > MAX_REQUEST_BYTES {
             return Err(Failure::usage(format!(
                 "request too large ({} bytes, at most {MAX_REQUEST_BYTES})",
@@ -105,9 +115,7 @@ impl Request {
                 .next()
                 .unwrap_or(&message)
                 .to_string();
-            Failure::usage(format!(
-                "bad request: {message} (e.g. {{\"cmd\":\"status\"}})"
-            ))
+            Failure::usage(format!("bad request: {message}{example}"))
         };
         let value: serde_json::Value = serde_json::from_str(text.trim()).map_err(bad)?;
         let request: Request = serde_json::from_value(value.clone()).map_err(bad)?;
