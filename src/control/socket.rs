@@ -70,7 +70,7 @@ pub fn bind(path: &Path) -> Result<Bound> {
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    private_dir(dir)?;
+    let open_dir = private_dir(dir)?;
     match std::fs::symlink_metadata(path) {
         Ok(meta) if meta.file_type().is_socket() => {
             if std::os::unix::net::UnixStream::connect(path).is_ok() {
@@ -95,8 +95,22 @@ pub fn bind(path: &Path) -> Result<Bound> {
         Err(err) if err.kind() == io::ErrorKind::NotFound => {}
         Err(err) => return Err(err).context(format!("cannot use {}", path.display())),
     }
-    let listener = std::os::unix::net::UnixListener::bind(path)
-        .with_context(|| format!("cannot create control socket {}", path.display()))?;
+    // The path is the user's to fix (--control-socket), like the other bad paths.
+    let listener = std::os::unix::net::UnixListener::bind(path).map_err(|e| {
+        UsageError(format!(
+            "cannot create control socket {}: {e}",
+            path.display()
+        ))
+    })?;
+    if open_dir {
+        // Our own directory that others can enter (a home directory, say): the socket's own
+        // mode 0600 still keeps them out, but say so in case it was meant to be private. Only
+        // now: a socket that could not be made there needs no warning besides its error.
+        log::warn!(
+            "{} is open to other users; the control socket itself is mode 0600",
+            dir.display()
+        );
+    }
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
         .with_context(|| format!("cannot restrict control socket {}", path.display()))?;
     let inode = std::fs::symlink_metadata(path)?.ino();
@@ -108,14 +122,17 @@ pub fn bind(path: &Path) -> Result<Bound> {
     })
 }
 
-/// Creates `dir` with mode 0700 if needed. An existing directory must be ours and closed to
-/// others: a socket in a directory someone else can write could be swapped for theirs.
-fn private_dir(dir: &Path) -> Result<()> {
+/// Creates `dir` with mode 0700 if needed. An existing directory must be ours; returns whether
+/// it is open to others (a socket in a directory someone else can write could be swapped for
+/// theirs).
+fn private_dir(dir: &Path) -> Result<bool> {
     match std::fs::DirBuilder::new().mode(0o700).create(dir) {
-        Ok(()) => return Ok(()),
+        Ok(()) => return Ok(false),
         Err(err) if err.kind() == io::ErrorKind::AlreadyExists => {}
         Err(err) => {
-            return Err(err).context(format!("cannot create directory {}", dir.display()));
+            return Err(
+                UsageError(format!("cannot create directory {}: {err}", dir.display())).into(),
+            );
         }
     }
     let meta = std::fs::metadata(dir).with_context(|| format!("cannot use {}", dir.display()))?;
@@ -128,15 +145,7 @@ fn private_dir(dir: &Path) -> Result<()> {
         ))
         .into());
     }
-    if meta.mode() & 0o077 != 0 {
-        // Our own directory that others can enter (a home directory, say): the socket's own
-        // mode 0600 still keeps them out, but say so in case it was meant to be private.
-        log::warn!(
-            "{} is open to other users; the control socket itself is mode 0600",
-            dir.display()
-        );
-    }
-    Ok(())
+    Ok(meta.mode() & 0o077 != 0)
 }
 
 /// Accepts clients until the runtime stops.
@@ -306,5 +315,17 @@ mod tests {
                 .contains("not a socket")
         );
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A place no socket can be made (`/proc`) is the user's path to fix: a usage error.
+    #[test]
+    fn a_socket_that_cannot_be_made_is_a_usage_error() {
+        let err = bind(Path::new("/proc/vitrine-test.sock")).err().unwrap();
+        assert!(err.downcast_ref::<UsageError>().is_some(), "{err:#}");
+        assert!(
+            err.to_string()
+                .starts_with("cannot create control socket /proc/vitrine-test.sock: "),
+            "{err:#}"
+        );
     }
 }
