@@ -248,41 +248,10 @@ fn a_suspended_show_gives_the_terminal_back_and_takes_it_again() {
 #[test]
 fn a_hang_up_without_sighup_ends_the_show() {
     use std::io::Read as _;
-    use std::os::fd::{FromRawFd as _, OwnedFd};
     use std::os::unix::process::CommandExt as _;
     use std::process::Stdio;
 
-    let (mut master, mut slave) = (0, 0);
-    let size = libc::winsize {
-        ws_row: 24,
-        ws_col: 80,
-        ws_xpixel: 0,
-        ws_ypixel: 0,
-    };
-    // SAFETY: openpty writes two fds; null name/termios are allowed.
-    let rc = unsafe {
-        libc::openpty(
-            &mut master,
-            &mut slave,
-            std::ptr::null_mut(),
-            std::ptr::null(),
-            &size,
-        )
-    };
-    assert_eq!(rc, 0, "openpty failed");
-    // SAFETY: F_SETFD on the fd openpty returned: vitrine must not inherit the master, or
-    // closing ours would not hang the terminal up.
-    assert_eq!(
-        unsafe { libc::fcntl(master, libc::F_SETFD, libc::FD_CLOEXEC) },
-        0
-    );
-    // SAFETY: both fds were just returned by openpty and are owned here.
-    let (mut master, slave) = unsafe {
-        (
-            std::fs::File::from_raw_fd(master),
-            OwnedFd::from_raw_fd(slave),
-        )
-    };
+    let (mut master, slave) = open_pty(80, 24);
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_vitrine"));
     cmd.args(ARGS)
         .args(["--control-socket", "none"])

@@ -42,23 +42,35 @@ fn winsize(cols: u16, rows: u16) -> libc::winsize {
     }
 }
 
+/// A new pseudo-terminal of `cols` x `rows`: its master (ours) and its slave (the child's).
+/// The master is close-on-exec: a child holding it would keep the terminal from hanging up
+/// when we close ours.
+pub fn open_pty(cols: u16, rows: u16) -> (File, OwnedFd) {
+    let (mut master, mut slave) = (0, 0);
+    let ws = winsize(cols, rows);
+    // SAFETY: openpty writes two fds; null name/termios are allowed.
+    let rc = unsafe {
+        libc::openpty(
+            &mut master,
+            &mut slave,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            &ws,
+        )
+    };
+    assert_eq!(rc, 0, "openpty failed");
+    // SAFETY: F_SETFD on the fd openpty just returned.
+    assert_eq!(
+        unsafe { libc::fcntl(master, libc::F_SETFD, libc::FD_CLOEXEC) },
+        0
+    );
+    // SAFETY: both fds were just returned by openpty and are owned here.
+    unsafe { (File::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) }
+}
+
 impl Pty {
     pub fn spawn(args: &[&str], cols: u16, rows: u16) -> Pty {
-        let (mut master, mut slave) = (0, 0);
-        let ws = winsize(cols, rows);
-        // SAFETY: openpty writes two fds; null name/termios are allowed.
-        let rc = unsafe {
-            libc::openpty(
-                &mut master,
-                &mut slave,
-                std::ptr::null_mut(),
-                std::ptr::null(),
-                &ws,
-            )
-        };
-        assert_eq!(rc, 0, "openpty failed");
-        // SAFETY: both fds were just returned by openpty and are owned here.
-        let (master, slave) = unsafe { (File::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
+        let (master, slave) = open_pty(cols, rows);
         static RUNS: AtomicUsize = AtomicUsize::new(0);
         let runtime_dir = std::env::temp_dir().join(format!(
             "vitrine-pty-{}-{}",
