@@ -48,6 +48,12 @@ pub fn restore() {
     if !ACTIVE.swap(false, Ordering::SeqCst) {
         return;
     }
+    give_back(&mut out);
+}
+
+/// Gives the terminal back to the shell on `out` (the locked stdout): cooked mode, the main
+/// screen, the cursor. Errors are ignored: the terminal may already be gone.
+fn give_back(out: &mut impl Write) {
     // Raw mode first: it has more side effects than the alternate screen (ratatui's advice).
     let _ = disable_raw_mode();
     let _ = out.write_all(RESTORE_SEQUENCE);
@@ -67,9 +73,7 @@ fn suspend() {
     let mut out = io::stdout().lock();
     let active = ACTIVE.load(Ordering::SeqCst);
     if active {
-        let _ = disable_raw_mode();
-        let _ = out.write_all(RESTORE_SEQUENCE);
-        let _ = out.flush();
+        give_back(&mut out);
     }
     // Stops the process here until SIGCONT.
     let _ = signal_hook::low_level::emulate_default_handler(SIGTSTP);
